@@ -1,0 +1,59 @@
+# Makefile: build every stage, run the tests, run them again under sanitizers.
+#
+#   make              build NN-name/server for every stage, and 07-client/client
+#   make test         build, then run the bats suite (tests/*.bats)
+#   make check        the same suite on AddressSanitizer + UBSan builds
+#   make run          start the most advanced stage on port 8080 (STAGE=01-static picks one)
+#   make clean
+#
+# Standard variables are respected: make CC=clang CFLAGS=-O0 LDFLAGS=...
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -Icommon
+WARN      = -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wformat=2 -Wvla
+LDLIBS   += -pthread
+
+# O is where binaries go: "." for the normal build, build/san for make check.
+O        ?= .
+STAGES   := $(patsubst %/server.c,%,$(sort $(wildcard 0[1-6]-*/server.c)))
+SERVERS  := $(STAGES:%=$(O)/%/server)
+CLIENT   := $(if $(wildcard 07-client/client.c),$(O)/07-client/client)
+COMMON   := $(wildcard common/*.c)
+HEADERS  := $(wildcard common/*.h)
+STAGE    ?= $(lastword $(STAGES))
+BATS     ?= bats
+
+SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+            -fno-sanitize-recover=all -Werror
+
+all: $(SERVERS) $(CLIENT)
+
+$(O)/%/server: %/server.c $(COMMON) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(COMMON) $(LDLIBS)
+
+$(O)/07-client/client: 07-client/client.c $(COMMON) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(COMMON) $(LDLIBS)
+
+test: all
+	$(BATS) tests
+
+# Sanitizer reports make the server exit non-zero; the tests' teardown checks that.
+check:
+	$(MAKE) O=build/san CFLAGS="$(SAN_FLAGS)" all
+	NETLAB_BIN=build/san \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86 \
+	$(BATS) tests
+
+run: $(O)/$(STAGE)/server
+	$(O)/$(STAGE)/server
+
+clean:
+	rm -f $(STAGES:%=%/server) 07-client/client
+	rm -rf build
+
+.PHONY: all test check run clean

@@ -1,0 +1,35 @@
+/*
+ * docroot.h: map a request target to a file under the document root,
+ * and never to one outside it.
+ */
+#ifndef DOCROOT_H
+#define DOCROOT_H
+
+#include <sys/types.h>
+
+#include "param.h"
+
+struct docroot_file {
+	int fd;                         /* open for reading */
+	off_t size;
+	char path[PATH_MAX_NETLAB];     /* canonical path, for the MIME type */
+};
+
+/*
+ * Canonicalize the docroot once at startup: the prefix every served path
+ * is checked against. Returns 0, or -1 with errno set.
+ */
+int docroot_init(const char *dir, char *root, size_t size);
+
+/*
+ * Open the file target names under root. Returns 200 with f filled in, or
+ * the status to answer: 301 (directory without a slash), 400, 403, 404, 414.
+ */
+int docroot_open(const char *root, const char *target, struct docroot_file *f);
+
+/* Percent-decode src (RFC 3986 2.1) into dst; -1 on a bad escape or NUL. */
+int docroot_decode(const char *src, size_t len, char *dst, size_t size);
+
+const char *docroot_mime(const char *path);
+
+#endif

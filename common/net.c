@@ -1,0 +1,157 @@
+/*
+ * net.c: the socket plumbing that no stage teaches but every stage needs.
+ */
+#include <arpa/inet.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net.h"
+#include "param.h"
+
+volatile sig_atomic_t net_stop;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	net_stop = 1;
+}
+
+void
+net_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
+		err(1, "sigaction");
+	/* A write to a closed connection must return EPIPE, not kill us. */
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1)
+		err(1, "sigaction");
+}
+
+void
+net_peer_name(const struct sockaddr_storage *ss, char *buf, size_t size)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		port = ntohs(in->sin_port);
+		snprintf(buf, size, "%s:%u", host, port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		port = ntohs(in6->sin6_port);
+		snprintf(buf, size, "[%s]:%u", host, port);
+	} else {
+		snprintf(buf, size, "%s", host);
+	}
+}
+
+static int
+listen_on(const struct addrinfo *ai)
+{
+	int fd, one = 1;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd == -1)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+	    listen(fd, SOMAXCONN) == -1) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int
+net_listen(const char *addr, const char *port, char *url, size_t size)
+{
+	struct addrinfo hints, *res;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char name[INET6_ADDRSTRLEN + 16];
+	int fd, rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(addr, port, &hints, &res)) != 0)
+		errx(1, "%s port %s: %s", addr, port, gai_strerror(rc));
+	fd = listen_on(res);
+	freeaddrinfo(res);
+	if (fd == -1)
+		err(1, "listen on %s port %s", addr, port);
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1)
+		err(1, "getsockname");
+	net_peer_name(&ss, name, sizeof(name));
+	snprintf(url, size, "http://%s/", name);
+	return fd;
+}
+
+int
+net_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+net_send_file(int fd, int file, off_t len)
+{
+	char buf[IO_CHUNK];
+
+	while (len > 0) {
+		ssize_t n = read(file, buf, sizeof(buf));
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;   /* the file shrank under us: the length was a lie */
+		if (net_write_all(fd, buf, (size_t)n) == -1)
+			return -1;
+		len -= n;
+	}
+	return 0;
+}
+
+int
+net_nonblock(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags == -1)
+		return -1;
+	return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}

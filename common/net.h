@@ -1,0 +1,38 @@
+/*
+ * net.h: sockets and descriptors: the listening socket, peer names,
+ * complete writes, and the signal flag every loop checks.
+ */
+#ifndef NET_H
+#define NET_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+/* Set by SIGINT and SIGTERM; each stage's loop stops when it is. */
+extern volatile sig_atomic_t net_stop;
+
+/* Catch SIGINT/SIGTERM without SA_RESTART, so a blocked accept returns EINTR. */
+void net_signals(void);
+
+/*
+ * Bind and listen on addr:port (port "0" picks a free one), with
+ * SO_REUSEADDR so a restart does not fail with "Address already in use".
+ * Writes the URL into url. Startup only: dies on error.
+ */
+int net_listen(const char *addr, const char *port, char *url, size_t size);
+
+/* "127.0.0.1:5555" or "[::1]:5555". */
+void net_peer_name(const struct sockaddr_storage *ss, char *buf, size_t size);
+
+/* Write all len bytes, over partial writes and EINTR; 0, or -1 with errno. */
+int net_write_all(int fd, const void *buf, size_t len);
+
+/* Copy len bytes of file to fd; 0, or -1 with errno. */
+int net_send_file(int fd, int file, off_t len);
+
+/* Set O_NONBLOCK; 0, or -1 with errno. */
+int net_nonblock(int fd);
+
+#endif

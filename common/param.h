@@ -1,0 +1,26 @@
+/*
+ * param.h: every tunable of the suite in one place, one per line.
+ *
+ * The limits are what make a server safe to leave running: each one bounds
+ * how much memory or time a single client can make us spend.
+ */
+#ifndef PARAM_H
+#define PARAM_H
+
+#define DEFAULT_ADDR     "127.0.0.1" /* a lab server faces only this machine */
+#define DEFAULT_PORT     "8080"      /* the notes' port */
+#define DEFAULT_DOCROOT  "www"       /* served when -d is not given */
+#define DEFAULT_TIMEOUT  10          /* seconds a client may stay silent */
+#define SERVER_NAME      "netlab"    /* the Server: header */
+
+#define METHOD_MAX       16          /* longest method token we accept */
+#define REQUEST_LINE_MAX 4096        /* longer request line: 414 */
+#define HEADER_MAX       8192        /* more header bytes than this: 431 */
+#define REQUEST_MAX      (REQUEST_LINE_MAX + HEADER_MAX + 4) /* input buffer */
+#define BODY_MAX         (1 << 20)   /* larger request body: 413 */
+#define RESPONSE_HEAD_MAX (REQUEST_LINE_MAX + 2048) /* head, or head + error page */
+#define PATH_MAX_NETLAB  4096        /* docroot + decoded path */
+#define IO_CHUNK         65536       /* bytes per read when copying a file */
+#define LOG_LINE_MAX     (REQUEST_LINE_MAX + 128) /* one access-log line */
+
+#endif

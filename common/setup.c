@@ -1,0 +1,89 @@
+/*
+ * setup.c: the command line and startup shared by every server stage.
+ * Errors here happen before any client exists, so they end the program.
+ */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "docroot.h"
+#include "net.h"
+#include "param.h"
+#include "setup.h"
+
+static void
+usage(FILE *fp, const char *prog, const char *about)
+{
+	fprintf(fp,
+	    "usage: %s [-b ADDR] [-p PORT] [-d DOCROOT] [-t SECONDS] [-q] [-h]\n"
+	    "%s\n\n"
+	    "  -b ADDR     address to listen on (default %s; -b :: or -b 0.0.0.0\n"
+	    "              faces the network)\n"
+	    "  -p PORT     port (default %s; 0 picks a free one)\n"
+	    "  -d DOCROOT  directory to serve (default %s)\n"
+	    "  -t SECONDS  close a client silent this long (default %d)\n"
+	    "  -q          no access log\n"
+	    "  -h          this help\n\n"
+	    "try:\n"
+	    "  curl -v http://127.0.0.1:%s/\n"
+	    "  printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc 127.0.0.1 %s\n"
+	    "  telnet 127.0.0.1 %s    (type: GET / HTTP/1.1, Host: x, empty line)\n",
+	    prog, about, DEFAULT_ADDR, DEFAULT_PORT, DEFAULT_DOCROOT,
+	    DEFAULT_TIMEOUT, DEFAULT_PORT, DEFAULT_PORT, DEFAULT_PORT);
+}
+
+static long
+number(const char *s, long min, long max, const char *what)
+{
+	char *end;
+	long n;
+
+	n = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || n < min || n > max)
+		errx(2, "%s must be a number from %ld to %ld: %s", what, min, max, s);
+	return n;
+}
+
+static void
+parse(int argc, char **argv, const char *about, struct setup *s)
+{
+	int c;
+
+	s->addr = DEFAULT_ADDR;
+	s->port = DEFAULT_PORT;
+	s->docroot = DEFAULT_DOCROOT;
+	s->timeout = DEFAULT_TIMEOUT;
+	s->quiet = 0;
+	while ((c = getopt(argc, argv, "b:p:d:t:qh")) != -1) {
+		switch (c) {
+		case 'b': s->addr = optarg; break;
+		case 'p': number(optarg, 0, 65535, "port"); s->port = optarg; break;
+		case 'd': s->docroot = optarg; break;
+		case 't': s->timeout = (int)number(optarg, 1, 3600, "timeout"); break;
+		case 'q': s->quiet = 1; break;
+		case 'h': usage(stdout, argv[0], about); exit(0);
+		default: usage(stderr, argv[0], about); exit(2);
+		}
+	}
+	if (optind != argc) {
+		usage(stderr, argv[0], about);
+		exit(2);
+	}
+}
+
+void
+setup_server(int argc, char **argv, const char *about, struct setup *s)
+{
+	char url[128];
+
+	parse(argc, argv, about, s);
+	if (docroot_init(s->docroot, s->root, sizeof(s->root)) != 0)
+		err(1, "docroot %s", s->docroot);
+	/* Log lines must reach a pipe or file as they happen, not at exit. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	net_signals();
+	s->listen_fd = net_listen(s->addr, s->port, url, sizeof(url));
+	printf("listening on %s (docroot %s)\n", url, s->docroot);
+}
