@@ -66,17 +66,21 @@ set_timeouts(int fd, int seconds)
 }
 
 /*
- * Closing a socket with unread input makes the kernel send RST, which can
- * destroy the response before the client reads it. Announce our end with
- * FIN, then discard what already arrived, without waiting for more.
+ * Closing a socket with unread input makes the kernel answer with RST, and
+ * an RST can destroy the response before the client has read it. So: send
+ * our FIN, then read and discard until the client closes too, for at most
+ * LINGER_SECONDS (a "lingering close").
  */
 static void
 finish(int fd)
 {
 	char junk[4096];
+	time_t deadline = now() + LINGER_SECONDS;
 
-	shutdown(fd, SHUT_WR);
-	while (recv(fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
+	set_timeouts(fd, LINGER_SECONDS);
+	if (shutdown(fd, SHUT_WR) == -1)
+		return;
+	while (recv(fd, junk, sizeof(junk), 0) > 0 && now() <= deadline)
 		;
 }
 

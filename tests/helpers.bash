@@ -1,0 +1,151 @@
+# helpers.bash: shared by every tests/*.bats file.
+#
+# make_docroot builds a docroot for the file (www/ plus test files and a
+# symlink that points out of it); start_server runs a stage on a free port
+# and waits until it listens; teardown stops it by PID and fails the test
+# if it did not exit cleanly (a crash, or a sanitizer report under make check).
+# Only bash, coreutils and curl are used, so the suite runs on a bare machine.
+
+ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+BIN=${NETLAB_BIN:-$ROOT}
+case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
+
+# Called from setup_file: $BATS_FILE_TMPDIR/www and, beside it, outside/.
+make_docroot() {
+	DOCROOT=$BATS_FILE_TMPDIR/www
+	cp -R "$ROOT/www" "$DOCROOT"
+	mkdir -p "$BATS_FILE_TMPDIR/outside"
+	echo "SECRET-OUTSIDE-DOCROOT" >"$BATS_FILE_TMPDIR/outside/secret.txt"
+	ln -s ../outside/secret.txt "$DOCROOT/link-out.txt"
+	ln -s ../outside "$DOCROOT/dir-out"
+	ln -s about.html "$DOCROOT/link-in.html"
+	head -c 5242880 /dev/urandom >"$DOCROOT/big.bin"
+	export DOCROOT
+}
+
+# start_server STAGE [ARGS...]: sets SERVER_PID, PORT, URL, SERVER_LOG.
+start_server() {
+	local stage=$1 i
+	shift
+	SERVER_LOG=$BATS_TEST_TMPDIR/server.log
+	# fd 3 is bats' own: a background job holding it would hang the suite.
+	"$BIN/$stage/server" -p 0 -d "$DOCROOT" "$@" >"$SERVER_LOG" 2>&1 3>&- &
+	SERVER_PID=$!
+	for i in $(seq 100); do
+		grep -q '^listening on ' "$SERVER_LOG" && break
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	URL=$(sed -n 's/^listening on \([^ ]*\) .*/\1/p' "$SERVER_LOG")
+	if [ -z "$URL" ]; then
+		cat "$SERVER_LOG" >&2
+		echo "server $stage did not start" >&2
+		return 1
+	fi
+	PORT=${URL##*:}
+	PORT=${PORT%/}
+}
+
+# Stop the server by PID; fail unless it exits 0 within 5 s.
+stop_server() {
+	local i rc
+	[ -n "${SERVER_PID:-}" ] || return 0
+	kill -TERM "$SERVER_PID" 2>/dev/null
+	for i in $(seq 100); do
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$SERVER_PID" 2>/dev/null; then
+		kill -KILL "$SERVER_PID"
+		wait "$SERVER_PID" 2>/dev/null
+		SERVER_PID=
+		echo "server ignored SIGTERM for 5 s" >&2
+		return 1
+	fi
+	wait "$SERVER_PID"
+	rc=$?
+	SERVER_PID=
+	if [ "$rc" -ne 0 ] || grep -qE 'Sanitizer|runtime error' "$SERVER_LOG"; then
+		echo "server exited $rc; its log:" >&2
+		cat "$SERVER_LOG" >&2
+		return 1
+	fi
+}
+
+teardown() {
+	stop_server
+}
+
+# raw BYTES: send BYTES (backslash escapes such as \r\n expanded, % kept
+# as it is) to the server, print all it sends back until it closes (5 s).
+raw() {
+	local fd
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	printf '%b' "$1" >&"$fd"
+	timeout 5 cat <&"$fd"
+	exec {fd}>&-
+}
+
+# status_of BYTES: the status code of a raw request's reply.
+status_of() {
+	raw "$1" | head -n 1 | cut -d' ' -f2
+}
+
+# code PATH [CURL ARGS...]: the status code curl sees for PATH.
+code() {
+	local path=$1
+	shift
+	curl -s -o /dev/null -w '%{http_code}' --path-as-is "$@" "http://127.0.0.1:$PORT$path"
+}
+
+# header NAME FILE: the value of header NAME in a saved response head.
+header() {
+	grep -i "^$1:" "$2" | head -n 1 | cut -d' ' -f2- | tr -d '\r'
+}
+
+# The server stages to test: all that are built, or those named in $STAGES.
+stages() {
+	local d
+	if [ -n "${STAGES:-}" ]; then
+		printf '%s\n' $STAGES
+		return
+	fi
+	for d in "$ROOT"/0[1-6]-*/server.c; do
+		d=${d%/server.c}
+		echo "${d##*/}"
+	done
+}
+
+# From setup_file: start every stage once; remember "stage port pid log".
+start_all() {
+	local stage
+	: >"$BATS_FILE_TMPDIR/servers"
+	for stage in $(stages); do
+		BATS_TEST_TMPDIR=$BATS_FILE_TMPDIR/$stage
+		mkdir -p "$BATS_TEST_TMPDIR"
+		start_server "$stage" "$@"
+		echo "$stage $PORT $SERVER_PID $SERVER_LOG" >>"$BATS_FILE_TMPDIR/servers"
+	done
+	SERVER_PID=
+}
+
+# From teardown_file: stop them all; fail if any did not exit cleanly.
+stop_all() {
+	local stage bad=0
+	while read -r stage PORT SERVER_PID SERVER_LOG; do
+		stop_server || bad=1
+	done <"$BATS_FILE_TMPDIR/servers"
+	return "$bad"
+}
+
+# for_each_stage CMD...: run CMD with STAGE and PORT set for each server.
+for_each_stage() {
+	local pid log list
+	# The list has its own descriptor: CMD may read standard input.
+	exec {list}<"$BATS_FILE_TMPDIR/servers"
+	while read -r -u "$list" STAGE PORT pid log; do
+		echo "# stage $STAGE"
+		"$@"
+	done
+	exec {list}<&-
+}

@@ -1,0 +1,220 @@
+#!/usr/bin/env bats
+# http.bats: the HTTP behaviour every server stage shares (common/), run
+# against each stage in turn. STAGES="01-static 05-keepalive" picks some.
+
+load helpers
+
+setup_file() {
+	make_docroot
+	start_all
+}
+
+teardown_file() {
+	stop_all
+}
+
+teardown() {
+	:
+}
+
+get_root() {
+	curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" "http://127.0.0.1:$PORT/"
+	head -n 1 "$BATS_TEST_TMPDIR/h" | grep -q '^HTTP/1.1 200 OK'
+	cmp "$BATS_TEST_TMPDIR/b" "$DOCROOT/index.html"
+	[ "$(header Content-Type "$BATS_TEST_TMPDIR/h")" = "text/html; charset=utf-8" ]
+	[ "$(header Content-Length "$BATS_TEST_TMPDIR/h")" = "$(wc -c <"$DOCROOT/index.html")" ]
+	header Date "$BATS_TEST_TMPDIR/h" | grep -Eq '^[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9:]{8} GMT$'
+	[ "$(header Server "$BATS_TEST_TMPDIR/h")" = netlab ]
+}
+@test "GET / serves index.html with Content-Type, Content-Length and Date" {
+	for_each_stage get_root
+}
+
+head_root() {
+	curl -s -I -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" "http://127.0.0.1:$PORT/about.html"
+	[ "$(header Content-Length "$BATS_TEST_TMPDIR/h")" = "$(wc -c <"$DOCROOT/about.html")" ]
+	# raw, so that a body after the head would be seen
+	raw 'HEAD /about.html HTTP/1.0\r\n\r\n' >"$BATS_TEST_TMPDIR/r"
+	[ "$(tail -c 4 "$BATS_TEST_TMPDIR/r" | od -An -c | tr -d ' ')" = '\r\n\r\n' ]
+	raw 'HEAD /nope.html HTTP/1.0\r\n\r\n' >"$BATS_TEST_TMPDIR/r"
+	head -n 1 "$BATS_TEST_TMPDIR/r" | grep -q ' 404 '
+	! grep -q '<html' "$BATS_TEST_TMPDIR/r"
+}
+@test "HEAD sends the headers of GET and no body" {
+	for_each_stage head_root
+}
+
+content_types() {
+	[ "$(curl -s -o /dev/null -w '%{content_type}' "http://127.0.0.1:$PORT/style.css")" = "text/css; charset=utf-8" ]
+	[ "$(curl -s -o /dev/null -w '%{content_type}' "http://127.0.0.1:$PORT/img/logo.png")" = "image/png" ]
+	[ "$(curl -s -o /dev/null -w '%{content_type}' "http://127.0.0.1:$PORT/big.bin")" = "application/octet-stream" ]
+	curl -s "http://127.0.0.1:$PORT/img/logo.png" | cmp - "$DOCROOT/img/logo.png"
+}
+@test "Content-Type follows the extension; binary files arrive unchanged" {
+	for_each_stage content_types
+}
+
+utf8_name() {
+	curl -s -o "$BATS_TEST_TMPDIR/b" "http://127.0.0.1:$PORT/%E4%B8%AD%E5%9B%BD.html"
+	cmp "$BATS_TEST_TMPDIR/b" "$DOCROOT/中国.html"
+	[ "$(code '/%e4%b8%ad%e5%9b%bd.html')" = 200 ]
+	[ "$(code '/%E4%B8%AD%E5%9B%BD.html?lang=zh#top')" = 200 ]
+	[ "$(code '/about%2Ehtml')" = 200 ]
+}
+@test "percent-encoded UTF-8 file names are decoded; the query is ignored" {
+	for_each_stage utf8_name
+}
+
+directories() {
+	curl -s "http://127.0.0.1:$PORT/docs/" | cmp - "$DOCROOT/docs/index.html"
+	curl -s -D "$BATS_TEST_TMPDIR/h" -o /dev/null "http://127.0.0.1:$PORT/docs?x=1"
+	head -n 1 "$BATS_TEST_TMPDIR/h" | grep -q '^HTTP/1.1 301 Moved Permanently'
+	[ "$(header Location "$BATS_TEST_TMPDIR/h")" = "/docs/?x=1" ]
+	[ "$(curl -s -L -o /dev/null -w '%{http_code} %{num_redirects}' "http://127.0.0.1:$PORT/docs")" = "200 1" ]
+	mkdir -p "$DOCROOT/empty"
+	[ "$(code /empty/)" = 404 ]
+}
+@test "a directory serves its index.html; without the slash it is a 301" {
+	for_each_stage directories
+}
+
+not_found() {
+	curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" "http://127.0.0.1:$PORT/missing.html"
+	head -n 1 "$BATS_TEST_TMPDIR/h" | grep -q '^HTTP/1.1 404 Not Found'
+	[ "$(header Content-Type "$BATS_TEST_TMPDIR/h")" = "text/html; charset=utf-8" ]
+	[ "$(header Content-Length "$BATS_TEST_TMPDIR/h")" = "$(wc -c <"$BATS_TEST_TMPDIR/b")" ]
+	grep -q '<h1>404 Not Found</h1>' "$BATS_TEST_TMPDIR/b"
+	[ "$(code /index.html/)" = 404 ]
+}
+@test "a missing file is a real 404 with an HTML page" {
+	for_each_stage not_found
+}
+
+methods() {
+	curl -s -X POST -d 'a=1' -D "$BATS_TEST_TMPDIR/h" -o /dev/null "http://127.0.0.1:$PORT/"
+	head -n 1 "$BATS_TEST_TMPDIR/h" | grep -q '^HTTP/1.1 405 Method Not Allowed'
+	[ "$(header Allow "$BATS_TEST_TMPDIR/h")" = "GET, HEAD" ]
+	[ "$(code / -X DELETE)" = 405 ]
+	[ "$(code / -X BREW)" = 501 ]
+}
+@test "other methods: 405 with Allow for known ones, 501 for unknown" {
+	for_each_stage methods
+}
+
+bad_requests() {
+	[ "$(status_of 'garbage\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET /\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET  / HTTP/1.1\r\nHost: x\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET\t/ HTTP/1.1\r\nHost: x\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost : x\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / http/1.1\r\nHost: x\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET x HTTP/1.1\r\nHost: x\r\n\r\n')" = 400 ]
+	raw 'garbage\r\n\r\n' | grep -q '<h1>400 Bad Request</h1>'
+}
+@test "malformed requests get 400 with a page" {
+	for_each_stage bad_requests
+}
+
+versions() {
+	[ "$(status_of 'GET / HTTP/2.0\r\nHost: x\r\n\r\n')" = 505 ]
+	[ "$(status_of 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')" = 505 ]
+	[ "$(status_of 'GET / HTTP/1.0\r\n\r\n')" = 200 ]
+	# RFC 9112 2.2 lets a server accept a bare LF as the end of a line.
+	[ "$(status_of 'GET / HTTP/1.0\n\n')" = 200 ]
+	raw 'GET / HTTP/1.0\r\n\r\n' | head -n 1 | grep -q '^HTTP/1.1 200 OK'
+}
+@test "HTTP/1.0 and 1.1 are served, other versions get 505" {
+	for_each_stage versions
+}
+
+limits() {
+	local long
+	long=$(head -c 5000 /dev/zero | tr '\0' a)
+	[ "$(status_of "GET /$long HTTP/1.1\r\nHost: x\r\n\r\n")" = 414 ]
+	[ "$(status_of "GET /$long")" = 414 ]
+	[ "$(status_of "GET / HTTP/1.1\r\nHost: x\r\nX-Big: $long$long\r\n\r\n")" = 431 ]
+	[ "$(status_of "GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${long:0:4000}\r\n\r\n")" = 200 ]
+}
+@test "an over-long target is 414, over 8 KiB of headers 431" {
+	for_each_stage limits
+}
+
+framing() {
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n')" = 400 ]
+	[ "$(status_of 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 9999999999\r\n\r\n')" = 413 ]
+	[ "$(status_of 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')" = 501 ]
+	[ "$(status_of 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')" = 400 ]
+}
+@test "conflicting or impossible body framing is refused" {
+	for_each_stage framing
+}
+
+traversal() {
+	local p r
+	for p in '/../outside/secret.txt' '/%2e%2e/outside/secret.txt' '/%2E%2E%2Foutside/secret.txt' \
+		'/docs/../../outside/secret.txt' '/..%2foutside/secret.txt' '/link-out.txt' \
+		'/dir-out/secret.txt' 'http://x/../outside/secret.txt' '//../outside/secret.txt' \
+		'/%252e%252e/outside/secret.txt' '/..%5coutside/secret.txt' '/about.html%00.png'; do
+		r=$(raw "GET $p HTTP/1.0\r\n\r\n")
+		echo "$p -> $(echo "$r" | head -n 1)"
+		! echo "$r" | grep -q SECRET
+		echo "$r" | head -n 1 | grep -Eq ' (400|403|404) '
+	done
+	[ "$(code /../outside/secret.txt)" = 403 ]
+	[ "$(code /%2e%2e/outside/secret.txt)" = 403 ]
+	[ "$(code /link-out.txt)" = 403 ]
+	[ "$(code /about.html%00)" = 400 ]
+	[ "$(code /link-in.html)" = 200 ]
+	[ "$(code //etc/passwd)" = 404 ]
+}
+@test "no spelling of a path leaves the docroot" {
+	for_each_stage traversal
+}
+
+absolute_form() {
+	[ "$(status_of 'GET http://example.org/about.html HTTP/1.1\r\nHost: example.org\r\n\r\n')" = 200 ]
+}
+@test "absolute-form targets are served from the path" {
+	for_each_stage absolute_form
+}
+
+slow_bytes() {
+	local fd req=$'GET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' i
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	for ((i = 0; i < ${#req}; i++)); do
+		printf '%s' "${req:i:1}" >&"$fd"
+		sleep 0.01
+	done
+	timeout 5 cat <&"$fd" >"$BATS_TEST_TMPDIR/r"
+	exec {fd}>&-
+	head -n 1 "$BATS_TEST_TMPDIR/r" | grep -q '^HTTP/1.1 200 OK'
+	tail -c "$(wc -c <"$DOCROOT/about.html")" "$BATS_TEST_TMPDIR/r" | cmp - "$DOCROOT/about.html"
+}
+@test "a request that arrives one byte at a time is answered" {
+	for_each_stage slow_bytes
+}
+
+big_file() {
+	curl -s "http://127.0.0.1:$PORT/big.bin" | sha256sum | cut -d' ' -f1 >"$BATS_TEST_TMPDIR/got"
+	sha256sum "$DOCROOT/big.bin" | cut -d' ' -f1 | cmp - "$BATS_TEST_TMPDIR/got"
+}
+@test "a 5 MiB file arrives whole (checksum)" {
+	for_each_stage big_file
+}
+
+access_log() {
+	local log
+	log=$(sed -n "s/^$STAGE $PORT [0-9]* //p" "$BATS_FILE_TMPDIR/servers")
+	curl -s -o /dev/null "http://127.0.0.1:$PORT/about.html?log=$STAGE"
+	sleep 0.2
+	grep -Eq "^127\.0\.0\.1:[0-9]+ \"GET /about.html\?log=$STAGE HTTP/1.1\" 200 [0-9]+$" "$log"
+}
+@test "each request writes one access-log line" {
+	for_each_stage access_log
+}
