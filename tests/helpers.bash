@@ -149,3 +149,77 @@ for_each_stage() {
 	done
 	exec {list}<&-
 }
+
+# parallel N PATH: N curls at once; prints how many got 200 and a body equal
+# to the file under the docroot.
+parallel() {
+	local n=$1 path=$2 i ok=0 dir=$BATS_TEST_TMPDIR/par
+	mkdir -p "$dir"
+	for ((i = 0; i < n; i++)); do
+		curl -s -m 20 -o "$dir/$i" -w '%{http_code}' "http://127.0.0.1:$PORT$path" >"$dir/$i.code" &
+	done
+	wait
+	for ((i = 0; i < n; i++)); do
+		[ "$(cat "$dir/$i.code")" = 200 ] && cmp -s "$dir/$i" "$DOCROOT$path" && ok=$((ok + 1))
+	done
+	echo "$ok"
+}
+
+# burst N PATH: N requests, 20 at a time; prints how many got 200.
+burst() {
+	local n=$1 path=$2 i ok=0 dir=$BATS_TEST_TMPDIR/burst
+	mkdir -p "$dir"
+	for ((i = 0; i < n; i++)); do
+		curl -s -m 20 -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$PORT$path" >>"$dir/codes" &
+		if ((i % 20 == 19)); then wait; fi
+	done
+	wait
+	grep -c '^200$' "$dir/codes"
+}
+
+# hold_silent: open a connection and send nothing; HOLD_FD is its descriptor.
+hold_silent() {
+	exec {HOLD_FD}<>"/dev/tcp/127.0.0.1/$PORT"
+	sleep 0.2
+}
+
+# reset_mid_response PATH: ask for PATH, read a little, then close with the
+# rest unread, so the kernel resets the connection under the server's writes.
+reset_mid_response() {
+	local fd
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET %s HTTP/1.1\r\nHost: x\r\n\r\n' "$1" >&"$fd"
+	head -c 100000 <&"$fd" >/dev/null
+	exec {fd}>&-
+}
+
+# proc_field PID NAME: a field of /proc/PID/status (Threads, ...).
+proc_field() {
+	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+# zombies PID: how many children of PID are zombies.
+zombies() {
+	local n=0 stat
+	for stat in /proc/[0-9]*/stat; do
+		# fields after the ")" that ends the command name: state ppid ...
+		read -r -a f <<<"$(sed 's/.*) //' "$stat" 2>/dev/null)" || continue
+		[ "${f[1]:-}" = "$1" ] && [ "${f[0]}" = Z ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# fd_count PID: how many descriptors PID has open.
+fd_count() {
+	ls "/proc/$1/fd" | wc -l
+}
+
+# eventually CMD...: retry CMD for up to 5 s until it succeeds.
+eventually() {
+	local i
+	for i in $(seq 50); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}

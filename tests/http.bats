@@ -218,3 +218,12 @@ access_log() {
 @test "each request writes one access-log line" {
 	for_each_stage access_log
 }
+
+reset_mid() {
+	reset_mid_response /big.bin
+	reset_mid_response /big.bin
+	[ "$(code /)" = 200 ]
+}
+@test "a client that resets in the middle of a 5 MiB response does not hurt the server" {
+	for_each_stage reset_mid
+}

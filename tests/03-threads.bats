@@ -1,0 +1,58 @@
+#!/usr/bin/env bats
+# 03-threads.bats: a thread per connection. A silent client no longer holds
+# up the server; threads end with their connection and nothing is left over.
+
+load helpers
+
+STAGE=03-threads
+
+setup_file() {
+	make_docroot
+}
+
+@test "while one client stays silent, another is answered at once" {
+	start_server "$STAGE" -t 5
+	hold_silent
+	[ "$(code /about.html -m 1)" = 200 ]
+	[ "$(proc_field "$SERVER_PID" Threads)" = 2 ]
+	exec {HOLD_FD}>&-
+}
+
+@test "100 parallel clients all get the right body" {
+	start_server "$STAGE" -q
+	[ "$(parallel 100 /about.html)" = 100 ]
+}
+
+idle_threads() { [ "$(proc_field "$SERVER_PID" Threads)" = 1 ]; }
+
+@test "after a burst of 200 requests the thread count is back to one" {
+	start_server "$STAGE" -q
+	idle_threads
+	[ "$(burst 200 /index.html)" = 200 ]
+	eventually idle_threads
+}
+
+@test "every client socket is closed by its thread" {
+	start_server "$STAGE" -q
+	local idle
+	idle=$(fd_count "$SERVER_PID")
+	[ "$(burst 200 /index.html)" = 200 ]
+	eventually idle_threads
+	[ "$(fd_count "$SERVER_PID")" = "$idle" ]
+}
+
+@test "a client that resets mid-file ends only its own thread" {
+	start_server "$STAGE" -q
+	reset_mid_response /big.bin
+	[ "$(code /)" = 200 ]
+	eventually idle_threads
+}
+
+@test "SIGTERM stops the server while a thread is busy with a client" {
+	start_server "$STAGE" -t 5
+	hold_silent
+	kill -TERM "$SERVER_PID"
+	wait "$SERVER_PID"
+	SERVER_PID=
+	exec {HOLD_FD}>&-
+}
