@@ -146,6 +146,15 @@ net_send_file(int fd, int file, off_t len)
 	return 0;
 }
 
+time_t
+net_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 int
 net_nonblock(int fd)
 {

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* Set by SIGINT and SIGTERM; each stage's loop stops when it is. */
 extern volatile sig_atomic_t net_stop;
@@ -31,6 +32,9 @@ int net_write_all(int fd, const void *buf, size_t len);
 
 /* Copy len bytes of file to fd; 0, or -1 with errno. */
 int net_send_file(int fd, int file, off_t len);
+
+/* Seconds on a clock that never jumps, for timeouts. */
+time_t net_now(void);
 
 /* Set O_NONBLOCK; 0, or -1 with errno. */
 int net_nonblock(int fd);

@@ -22,6 +22,8 @@
 #define RESPONSE_HEAD_MAX (REQUEST_LINE_MAX + 2048) /* head, or head + error page */
 #define PATH_MAX_NETLAB  4096        /* docroot + decoded path */
 #define IO_CHUNK         65536       /* bytes per read when copying a file */
+#define POLL_IDLE_USEC   1000        /* 04/05: sleep after a pass with nothing to do */
+#define EPOLL_BATCH      256         /* 06: ready events taken per epoll_wait */
 #define LOG_LINE_MAX     (REQUEST_LINE_MAX + 128) /* one access-log line */
 
 #endif

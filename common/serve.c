@@ -17,20 +17,11 @@
 #include "net.h"
 #include "serve.h"
 
-static time_t
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 /* http_parse's result for what arrived: consumed, -status, or 0 for none. */
 static long
 read_request(int fd, int timeout, char *buf, struct http_request *req)
 {
-	time_t deadline = now() + timeout;
+	time_t deadline = net_now() + timeout;
 	size_t len = 0;
 	long rc;
 
@@ -43,7 +34,7 @@ read_request(int fd, int timeout, char *buf, struct http_request *req)
 		if (n > 0) {
 			len += (size_t)n;
 			/* A byte every few seconds must not extend the wait for ever. */
-			if (now() > deadline)
+			if (net_now() > deadline)
 				return -408;
 		} else if (n == -1 && errno == EINTR && !net_stop) {
 			continue;
@@ -75,12 +66,12 @@ static void
 finish(int fd)
 {
 	char junk[4096];
-	time_t deadline = now() + LINGER_SECONDS;
+	time_t deadline = net_now() + LINGER_SECONDS;
 
 	set_timeouts(fd, LINGER_SECONDS);
 	if (shutdown(fd, SHUT_WR) == -1)
 		return;
-	while (recv(fd, junk, sizeof(junk), 0) > 0 && now() <= deadline)
+	while (recv(fd, junk, sizeof(junk), 0) > 0 && net_now() <= deadline)
 		;
 }
 

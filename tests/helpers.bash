@@ -223,3 +223,77 @@ eventually() {
 	done
 	"$@"
 }
+
+# A 10 MiB file in the docroot, for the slow-reader tests.
+make_big10() {
+	[ -f "$DOCROOT/big10.bin" ] || head -c 10485760 /dev/urandom >"$DOCROOT/big10.bin"
+}
+
+# The server answers a second client while a silent one holds a connection.
+check_silent_client_does_not_block() {
+	hold_silent
+	[ "$(code /about.html -m 1)" = 200 ]
+	exec {HOLD_FD}>&-
+}
+
+# A client reading 10 MiB at 4 MiB/s gets every byte, and meanwhile other
+# clients are served: the server keeps the unsent rest, it does not wait.
+check_slow_reader() {
+	make_big10
+	curl -s --limit-rate 4M "http://127.0.0.1:$PORT/big10.bin" | sha256sum >"$BATS_TEST_TMPDIR/sum" &
+	local pid=$! i
+	sleep 0.5
+	for i in 1 2 3; do
+		[ "$(code /about.html -m 1)" = 200 ]
+	done
+	wait "$pid"
+	[ "$(cut -d' ' -f1 "$BATS_TEST_TMPDIR/sum")" = "$(sha256sum <"$DOCROOT/big10.bin" | cut -d' ' -f1)" ]
+}
+
+# cpu_ticks PID: user + system CPU time of PID so far, in clock ticks.
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# idle_ticks PID SECONDS: CPU ticks PID uses while idle for SECONDS.
+idle_ticks() {
+	local before
+	before=$(cpu_ticks "$1")
+	sleep "$2"
+	echo $(($(cpu_ticks "$1") - before))
+}
+
+# hold_connections N: open N connections (fds in HELD), all at once.
+hold_connections() {
+	local i fd
+	HELD=()
+	for ((i = 0; i < $1; i++)); do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+		HELD+=("$fd")
+	done
+}
+
+release_connections() {
+	local fd
+	for fd in "${HELD[@]}"; do
+		exec {fd}>&-
+	done
+	HELD=()
+}
+
+# On every held connection send a request with Connection: close, then read
+# every reply; prints how many were 200 with the whole file.
+serve_held() {
+	local fd ok=0 size
+	size=$(wc -c <"$DOCROOT/about.html")
+	for fd in "${HELD[@]}"; do
+		printf 'GET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&"$fd"
+	done
+	for fd in "${HELD[@]}"; do
+		timeout 5 cat <&"$fd" >"$BATS_TEST_TMPDIR/reply"
+		head -n 1 "$BATS_TEST_TMPDIR/reply" | grep -q ' 200 ' &&
+			tail -c "$size" "$BATS_TEST_TMPDIR/reply" | cmp -s - "$DOCROOT/about.html" &&
+			ok=$((ok + 1))
+	done
+	echo "$ok"
+}

@@ -1,0 +1,468 @@
+/*
+ * 06-epoll: one thread, and the kernel says which connections are ready.
+ *
+ * Lesson (notes 2.5): 04 and 05 ask every connection "anything for me?" on
+ * every pass, so their work grows with the number of connections even when
+ * none of them is doing anything. epoll turns the question around: we
+ * register each socket once with what we wait for (input, or room to
+ * write), and epoll_wait sleeps until one is ready and returns only those.
+ * Idle, the server uses no CPU; with 10,000 quiet connections, a pass costs
+ * what the few busy ones cost.
+ *
+ * Changed from 05-keepalive: serve_forever sleeps in epoll_wait instead of
+ * polling; conn_watch asks for EPOLLOUT only while a response is waiting
+ * for room in the socket buffer (asking for it otherwise would wake us
+ * for every idle connection, since a socket is nearly always writable);
+ * files go out with sendfile, which copies from the page cache to the
+ * socket without passing through our memory; timeouts are swept once a
+ * second. The descriptor limit is raised as far as allowed, and when it is
+ * reached anyway (EMFILE) accepting pauses until a connection closes.
+ *
+ * Level-triggered: epoll reports a socket for as long as it is ready, as
+ * poll would, so a connection we do not finish with this time is simply
+ * reported again. Edge-triggered would save some epoll_wait results but
+ * oblige us to read and write until EAGAIN every time, or hang.
+ */
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "net.h"
+#include "param.h"
+#include "setup.h"
+
+enum conn_state {
+	CONN_READING,   /* collecting a request head */
+	CONN_WRITING,   /* sending the response */
+	CONN_CLOSING,   /* our FIN is sent; discarding input until the client's */
+};
+
+/* The request and response in flight; allocated only while there is one. */
+struct exchange {
+	char in[REQUEST_MAX];
+	size_t in_len;
+	long parsed;                /* http_parse's result */
+	long long drop;             /* input bytes still to discard: head, then body */
+	struct http_request req;
+	struct http_response res;
+	size_t head_off;            /* bytes of res.head sent */
+	off_t body_off;             /* bytes of the file sent */
+};
+
+struct conn {
+	int fd;
+	enum conn_state state;
+	time_t active;              /* last progress, for the -t timeout */
+	unsigned events;            /* what epoll watches for: EPOLLIN or EPOLLOUT */
+	char peer[64];
+	struct exchange *x;
+};
+
+static struct conn **conns;     /* indexed by descriptor */
+static int conns_size;
+static int maxfd = -1;          /* highest descriptor in conns */
+static int epfd;                /* the epoll instance */
+static int accept_paused;       /* out of descriptors: listen socket unwatched */
+static const struct setup *cfg;
+
+/* Watch the listening socket again: a descriptor is free now. */
+static void
+accept_resume(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = cfg->listen_fd };
+
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, cfg->listen_fd, &ev) == 0)
+		accept_paused = 0;
+}
+
+/*
+ * Out of descriptors, accept fails with EMFILE, but the connection stays in
+ * the listen queue and the socket stays readable: level-triggered epoll
+ * would wake us for it again at once, for ever. Stop watching it instead;
+ * clients wait in the queue until a connection closes.
+ */
+static void
+accept_pause(void)
+{
+	if (epoll_ctl(epfd, EPOLL_CTL_DEL, cfg->listen_fd, NULL) == 0)
+		accept_paused = 1;
+}
+
+static void
+conn_close(struct conn *c)
+{
+	if (c->x != NULL && c->x->res.fd != -1)
+		close(c->x->res.fd);
+	close(c->fd);   /* also removes it from the epoll set */
+	conns[c->fd] = NULL;
+	if (accept_paused)
+		accept_resume();
+	while (maxfd >= 0 && conns[maxfd] == NULL)
+		maxfd--;
+	free(c->x);
+	free(c);
+}
+
+static void
+conn_log(struct conn *c)
+{
+	char line[LOG_LINE_MAX];
+	struct exchange *x = c->x;
+
+	if (cfg->quiet)
+		return;
+	http_log_line(line, sizeof(line), c->peer, x->parsed > 0 ? &x->req : NULL,
+	              x->res.status, (long long)x->head_off + x->body_off);
+	printf("%s\n", line);
+}
+
+/* Build the response for what http_parse said, and start sending it. */
+static void
+conn_respond(struct conn *c)
+{
+	struct exchange *x = c->x;
+
+	x->res.fd = -1;
+	if (x->parsed < 0)
+		http_error(&x->res, (int)-x->parsed);
+	else
+		http_respond(cfg->root, &x->req, 1, &x->res);
+	if (x->parsed > 0)
+		x->drop = x->parsed + x->req.content_length;
+	x->head_off = 0;
+	x->body_off = 0;
+	c->state = CONN_WRITING;
+}
+
+/* Discard what the last request used: its head, then its body as it arrives. */
+static void
+drop_input(struct exchange *x)
+{
+	size_t n = x->drop < (long long)x->in_len ? (size_t)x->drop : x->in_len;
+
+	memmove(x->in, x->in + n, x->in_len - n);
+	x->in_len -= n;
+	x->drop -= (long long)n;
+}
+
+/* Respond once the input holds a whole request head (or cannot become one). */
+static void
+conn_parse(struct conn *c)
+{
+	struct exchange *x = c->x;
+
+	x->parsed = http_parse(x->in, x->in_len, &x->req);
+	if (x->parsed == 0 && x->in_len == REQUEST_MAX)
+		x->parsed = -400;   /* only blank lines: nothing a parser can use */
+	if (x->parsed != 0)
+		conn_respond(c);
+}
+
+/* Take what has arrived, and see whether it is a request yet. */
+static int
+conn_read(struct conn *c)
+{
+	struct exchange *x = c->x;
+	ssize_t n;
+
+	if (x == NULL) {
+		/* Memory for a request only once one starts to arrive. */
+		if ((x = c->x = calloc(1, sizeof(*x))) == NULL) {
+			conn_close(c);
+			return 1;
+		}
+		x->res.fd = -1;
+	}
+	n = recv(c->fd, x->in + x->in_len, REQUEST_MAX - x->in_len, 0);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return 0;
+	if (n <= 0) {
+		conn_close(c);   /* the client left, or reset */
+		return 1;
+	}
+	x->in_len += (size_t)n;
+	drop_input(x);
+	if (x->drop == 0)
+		conn_parse(c);
+	return 1;
+}
+
+/* The response is out: log it, then wait for the next request, or close. */
+static void
+conn_done(struct conn *c)
+{
+	struct exchange *x = c->x;
+
+	conn_log(c);
+	if (x->res.fd != -1)
+		close(x->res.fd);
+	x->res.fd = -1;
+	if (!x->res.keep_alive) {
+		free(x);
+		c->x = NULL;
+		/* Closing with unread input would send RST and could destroy the reply. */
+		shutdown(c->fd, SHUT_WR);
+		c->state = CONN_CLOSING;
+		return;
+	}
+	c->state = CONN_READING;
+	drop_input(x);
+	if (x->in_len == 0 && x->drop == 0) {
+		free(x);    /* idle: an open connection holds no buffers */
+		c->x = NULL;
+	} else if (x->drop == 0) {
+		conn_parse(c);   /* pipelined: the next request may be here already */
+	}
+}
+
+/* Send as much as the socket takes: first the head, then the file. */
+static int
+conn_write(struct conn *c)
+{
+	struct exchange *x = c->x;
+	ssize_t n;
+	int progress = 0;
+
+	while (x->head_off < x->res.head_len) {
+		n = send(c->fd, x->res.head + x->head_off, x->res.head_len - x->head_off, 0);
+		if (n == -1)
+			goto unsent;
+		x->head_off += (size_t)n;
+		progress = 1;
+	}
+	while (x->res.fd != -1 && x->body_off < x->res.body_len) {
+		/* The kernel copies page cache to socket, and advances body_off. */
+		n = sendfile(c->fd, x->res.fd, &x->body_off,
+		             (size_t)(x->res.body_len - x->body_off));
+		if (n == 0)
+			errno = EIO;   /* the file shrank: the Content-Length was a lie */
+		if (n <= 0)
+			goto unsent;
+		progress = 1;
+	}
+	conn_done(c);
+	return 1;
+unsent:
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return progress;   /* the socket buffer is full: later */
+	conn_log(c);
+	conn_close(c);   /* EPIPE, ECONNRESET: the client is gone */
+	return 1;
+}
+
+/* After our FIN: discard input until the client closes too. */
+static int
+conn_linger(struct conn *c)
+{
+	char junk[4096];
+	ssize_t n = recv(c->fd, junk, sizeof(junk), 0);
+
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		conn_close(c);
+	return 1;
+}
+
+/* Drop a connection that made no progress for too long. */
+static void
+conn_expire(struct conn *c, time_t now)
+{
+	int limit = c->state == CONN_CLOSING ? LINGER_SECONDS : cfg->timeout;
+
+	if (now - c->active <= limit)
+		return;
+	if (c->state == CONN_READING && c->x != NULL && c->x->in_len > 0) {
+		c->x->parsed = -408;   /* a partial request: say why we give up */
+		conn_respond(c);
+		return;
+	}
+	conn_close(c);
+}
+
+static void
+conn_open(int fd, const struct sockaddr_storage *ss)
+{
+	struct conn *c;
+
+	if (fd >= conns_size || net_nonblock(fd) == -1 ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return;
+	}
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		free(c);
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->state = CONN_READING;
+	c->active = net_now();
+	c->events = EPOLLIN;
+	net_peer_name(ss, c->peer, sizeof(c->peer));
+	conns[fd] = c;
+	if (fd > maxfd)
+		maxfd = fd;
+}
+
+/* Accept every connection waiting in the listen queue. */
+static int
+accept_clients(int lfd)
+{
+	int progress = 0;
+
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int fd = accept(lfd, (struct sockaddr *)&ss, &sl);
+
+		if (fd == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE)
+				accept_pause();
+			return progress;   /* EAGAIN: none left */
+		}
+		conn_open(fd, &ss);
+		progress = 1;
+	}
+}
+
+/* Wait for room to write only while a response is unsent; else for input. */
+static void
+conn_watch(struct conn *c)
+{
+	unsigned want = c->state == CONN_WRITING ? EPOLLOUT : EPOLLIN;
+	struct epoll_event ev = { .events = want, .data.fd = c->fd };
+
+	if (want == c->events)
+		return;
+	if (epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev) == -1) {
+		conn_close(c);
+		return;
+	}
+	c->events = want;
+}
+
+/* Move one connection forward as far as it goes; 1 if it did anything. */
+static int
+conn_step(struct conn *c)
+{
+	int fd = c->fd, progress = 0;
+
+	if (c->state == CONN_READING)
+		progress = conn_read(c);
+	if (conns[fd] == c && c->state == CONN_WRITING)
+		progress |= conn_write(c);
+	else if (conns[fd] == c && c->state == CONN_CLOSING)
+		progress |= conn_linger(c);
+	if (progress && conns[fd] == c)
+		c->active = net_now();
+	if (conns[fd] == c)
+		conn_watch(c);
+	return progress;
+}
+
+/* Close what has been silent too long; once a second is often enough. */
+static void
+sweep_timeouts(void)
+{
+	static time_t last;
+	time_t now = net_now();
+	int fd;
+
+	if (now == last)
+		return;
+	last = now;
+	for (fd = 0; fd <= maxfd; fd++)
+		if (conns[fd] != NULL)
+			conn_expire(conns[fd], now);
+	if (accept_paused)
+		accept_resume();   /* a descriptor may have been freed elsewhere */
+}
+
+/*
+ * The notes' loop: sleep until the kernel reports ready sockets, handle
+ * just those. The 1 s timeout wakes us for the timeout sweep.
+ */
+static void
+serve_forever(const struct setup *s)
+{
+	struct epoll_event events[EPOLL_BATCH];
+	int i, n;
+
+	while (!net_stop) {
+		n = epoll_wait(epfd, events, EPOLL_BATCH, 1000);
+		if (n == -1 && errno != EINTR)
+			err(1, "epoll_wait");
+		for (i = 0; i < n; i++) {
+			int fd = events[i].data.fd;
+
+			if (fd == s->listen_fd)
+				accept_clients(fd);
+			else if (conns[fd] != NULL)
+				conn_step(conns[fd]);
+		}
+		sweep_timeouts();
+	}
+}
+
+/*
+ * One slot per possible descriptor. Each connection needs one, so first
+ * raise the soft RLIMIT_NOFILE to the hard limit: that is how many
+ * connections we can hold.
+ */
+static void
+conns_init(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		err(1, "getrlimit");
+	rl.rlim_cur = rl.rlim_max;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1048576)
+		rl.rlim_cur = 1048576;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		err(1, "setrlimit");
+	conns_size = (int)rl.rlim_cur;
+	printf("descriptor limit %d\n", conns_size);
+	if ((conns = calloc((size_t)conns_size, sizeof(*conns))) == NULL)
+		err(1, "calloc");
+	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		err(1, "epoll_create1");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct setup s;
+	int fd;
+
+	setup_server(argc, argv, "06-epoll: 05-keepalive on an epoll event loop, "
+	             "with sendfile.", &s);
+	cfg = &s;
+	if (net_nonblock(s.listen_fd) == -1)
+		err(1, "fcntl");
+	conns_init();
+	accept_resume();
+	serve_forever(&s);
+	for (fd = 0; fd <= maxfd; fd++)
+		if (conns[fd] != NULL)
+			conn_close(conns[fd]);
+	free(conns);
+	close(epfd);
+	close(s.listen_fd);
+	fprintf(stderr, "stopped\n");
+	return 0;
+}

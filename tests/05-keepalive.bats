@@ -1,0 +1,73 @@
+#!/usr/bin/env bats
+# 05-keepalive.bats: 04 plus persistent connections: several requests per
+# connection, pipelining, exact framing, closing when asked or idle.
+
+load helpers
+load keepalive
+
+STAGE=05-keepalive
+
+setup_file() {
+	make_docroot
+}
+
+@test "two requests on one connection (curl re-uses it)" {
+	start_server "$STAGE"
+	check_two_requests_one_connection
+}
+
+@test "three pipelined requests in one write are answered in order" {
+	start_server "$STAGE"
+	check_pipelining
+}
+
+@test "a request body is skipped by Content-Length, then the next request parses" {
+	start_server "$STAGE"
+	check_body_skipped
+}
+
+@test "Connection: close and HTTP/1.0 close at once; keep-alive stays open" {
+	start_server "$STAGE" -t 2
+	check_close_rules
+}
+
+@test "an idle keep-alive connection is closed after the timeout" {
+	start_server "$STAGE" -t 2
+	check_idle_close
+}
+
+@test "Transfer-Encoding is refused and the connection closed" {
+	start_server "$STAGE"
+	check_transfer_encoding_closes
+}
+
+@test "a request that arrives one byte at a time on a kept-alive connection" {
+	start_server "$STAGE"
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	req=$'GET /about.html HTTP/1.1\r\nHost: x\r\n\r\n'
+	printf '%s' "$req" >&"$fd"
+	sleep 0.2
+	req=$'GET /style.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+	for ((i = 0; i < ${#req}; i++)); do
+		printf '%s' "${req:i:1}" >&"$fd"
+		sleep 0.005
+	done
+	timeout 5 cat <&"$fd" >"$BATS_TEST_TMPDIR/r"
+	exec {fd}>&-
+	[ "$(grep -a -c '^HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/r")" = 2 ]
+}
+
+@test "while one client stays silent, another is answered at once" {
+	start_server "$STAGE" -t 5
+	check_silent_client_does_not_block
+}
+
+@test "a slow reader gets all of a 10 MiB file while others are served" {
+	start_server "$STAGE" -q
+	check_slow_reader
+}
+
+@test "200 parallel clients all get the right body" {
+	start_server "$STAGE" -q
+	[ "$(parallel 200 /about.html)" = 200 ]
+}

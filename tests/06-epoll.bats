@@ -1,0 +1,89 @@
+#!/usr/bin/env bats
+# 06-epoll.bats: 05 on an epoll loop: everything 05 does, plus no CPU while
+# idle, a thousand connections at once, and surviving the descriptor limit.
+
+load helpers
+load keepalive
+
+STAGE=06-epoll
+
+setup_file() {
+	make_docroot
+}
+
+@test "two requests on one connection (curl re-uses it)" {
+	start_server "$STAGE"
+	check_two_requests_one_connection
+}
+
+@test "three pipelined requests in one write are answered in order" {
+	start_server "$STAGE"
+	check_pipelining
+}
+
+@test "a request body is skipped by Content-Length, then the next request parses" {
+	start_server "$STAGE"
+	check_body_skipped
+}
+
+@test "Connection: close and HTTP/1.0 close at once; keep-alive stays open" {
+	start_server "$STAGE" -t 2
+	check_close_rules
+}
+
+@test "an idle keep-alive connection is closed after the timeout" {
+	start_server "$STAGE" -t 2
+	check_idle_close
+}
+
+@test "Transfer-Encoding is refused and the connection closed" {
+	start_server "$STAGE"
+	check_transfer_encoding_closes
+}
+
+@test "while one client stays silent, another is answered at once" {
+	start_server "$STAGE" -t 5
+	check_silent_client_does_not_block
+}
+
+@test "a slow reader gets all of a 10 MiB file while others are served" {
+	start_server "$STAGE" -q
+	check_slow_reader
+}
+
+@test "200 parallel clients all get the right body" {
+	start_server "$STAGE" -q
+	[ "$(parallel 200 /about.html)" = 200 ]
+}
+
+@test "idle with open connections, the server uses (nearly) no CPU" {
+	start_server "$STAGE" -q
+	hold_connections 20
+	# It wakes once a second for the timeout sweep, and that is all.
+	[ "$(idle_ticks "$SERVER_PID" 2)" -le 2 ]
+	release_connections
+}
+
+@test "1,000 concurrent connections are all served" {
+	ulimit -n 4096 2>/dev/null || [ "$(ulimit -n)" -ge 2100 ] || skip "ulimit -n too low"
+	start_server "$STAGE" -q
+	hold_connections 1000
+	[ "$(serve_held)" = 1000 ]
+	release_connections
+}
+
+@test "the descriptor limit is raised and printed" {
+	start_server "$STAGE"
+	grep -Eq '^descriptor limit [0-9]+$' "$SERVER_LOG"
+	[ "$(awk '/Max open files/ { print $4 }' "/proc/$SERVER_PID/limits")" = "$(ulimit -Hn)" ]
+}
+
+@test "out of descriptors (EMFILE), it neither spins nor dies, and recovers" {
+	start_server "$STAGE" -q
+	# 64 descriptors leave the server about 60 for connections.
+	prlimit --nofile=64:64 --pid "$SERVER_PID"
+	hold_connections 80
+	[ "$(idle_ticks "$SERVER_PID" 2)" -le 20 ]
+	release_connections
+	[ "$(code /about.html -m 5)" = 200 ]
+}
