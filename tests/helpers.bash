@@ -140,10 +140,10 @@ stop_all() {
 
 # for_each_stage CMD...: run CMD with STAGE and PORT set for each server.
 for_each_stage() {
-	local pid log list
+	local list
 	# The list has its own descriptor: CMD may read standard input.
 	exec {list}<"$BATS_FILE_TMPDIR/servers"
-	while read -r -u "$list" STAGE PORT pid log; do
+	while read -r -u "$list" STAGE PORT _ _; do
 		echo "# stage $STAGE"
 		"$@"
 	done
