@@ -4,6 +4,7 @@
 #   make test         build, then run the bats suite (tests/*.bats)
 #   make check        the same suite on AddressSanitizer + UBSan builds
 #   make run          start the most advanced stage on port 8080 (STAGE=01-static picks one)
+#   make fuzz         fuzz the parser and the docroot (clang, libFuzzer); FUZZ_TIME=600 for longer
 #   make clean
 #
 # Standard variables are respected: make CC=clang CFLAGS=-O0 LDFLAGS=...
@@ -49,6 +50,24 @@ check:
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86 \
 	$(BATS) tests
 
+# libFuzzer needs clang. Each target runs FUZZ_RUNS inputs or FUZZ_TIME
+# seconds, whichever comes first; new inputs it finds go to build/fuzz/.
+FUZZ_CC   ?= clang
+FUZZ_TIME ?= 30
+FUZZ_RUNS ?= 300000
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON) $(HEADERS)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_FLAGS) -o $@ $< $(COMMON) $(LDLIBS)
+
+fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_path
+	@mkdir -p build/fuzz/parse build/fuzz/path
+	build/fuzz/fuzz_parse -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) \
+		-max_len=16384 build/fuzz/parse tests/fuzz/corpus/parse
+	build/fuzz/fuzz_path -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) \
+		-max_len=4096 build/fuzz/path tests/fuzz/corpus/path
+
 run: $(O)/$(STAGE)/server
 	$(O)/$(STAGE)/server
 
@@ -56,4 +75,4 @@ clean:
 	rm -f $(STAGES:%=%/server) 07-client/client
 	rm -rf build
 
-.PHONY: all test check run clean
+.PHONY: all test check fuzz run clean

@@ -12,8 +12,6 @@
  *
  * Left for 02-fork and 03-threads: serving more than one client at a time.
  */
-#include <err.h>
-#include <errno.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -44,9 +42,8 @@ serve_forever(const struct setup *s)
 		int fd = accept(s->listen_fd, (struct sockaddr *)&ss, &sl);
 
 		if (fd == -1) {
-			/* EINTR: a signal (maybe ours) arrived; the loop re-checks. */
-			if (errno != EINTR && errno != ECONNABORTED)
-				warn("accept");
+			/* EINTR: the loop re-checks net_stop. EMFILE: wait, do not spin. */
+			net_accept_backoff();
 			continue;
 		}
 		handle_client(fd, &ss, s);

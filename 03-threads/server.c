@@ -100,9 +100,8 @@ serve_forever(const struct setup *s)
 		int fd = accept(s->listen_fd, (struct sockaddr *)&ss, &sl);
 
 		if (fd == -1) {
-			/* EINTR: a signal (maybe ours) arrived; the loop re-checks. */
-			if (errno != EINTR && errno != ECONNABORTED)
-				warn("accept");
+			/* EINTR: the loop re-checks net_stop. EMFILE: wait, do not spin. */
+			net_accept_backoff();
 			continue;
 		}
 		handle_client(fd, &ss, s);

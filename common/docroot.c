@@ -90,6 +90,8 @@ has_dotdot(const char *path)
 static int
 errno_status(int e)
 {
+	if (e == EMFILE || e == ENFILE || e == ENOMEM)
+		return 503;   /* our trouble, not a missing file: try again later */
 	if (e == EACCES || e == ELOOP)
 		return 403;
 	if (e == ENAMETOOLONG)

@@ -23,7 +23,8 @@ int docroot_init(const char *dir, char *root, size_t size);
 
 /*
  * Open the file target names under root. Returns 200 with f filled in, or
- * the status to answer: 301 (directory without a slash), 400, 403, 404, 414.
+ * the status to answer: 301 (directory without a slash), 400, 403, 404, 414,
+ * or 503 when we are out of descriptors or memory.
  */
 int docroot_open(const char *root, const char *target, struct docroot_file *f);
 

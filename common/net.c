@@ -146,6 +146,15 @@ net_send_file(int fd, int file, off_t len)
 	return 0;
 }
 
+void
+net_accept_backoff(void)
+{
+	const struct timespec pause = { 0, ACCEPT_BACKOFF_MS * 1000000L };
+
+	if (errno != EINTR && errno != ECONNABORTED)
+		nanosleep(&pause, NULL);
+}
+
 time_t
 net_now(void)
 {

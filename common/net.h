@@ -33,6 +33,14 @@ int net_write_all(int fd, const void *buf, size_t len);
 /* Copy len bytes of file to fd; 0, or -1 with errno. */
 int net_send_file(int fd, int file, off_t len);
 
+/*
+ * Call when accept failed. A signal (EINTR) or a client that gave up in the
+ * queue (ECONNABORTED) costs nothing. Anything else, above all EMFILE (out
+ * of descriptors), leaves the connection queued and would fail again at
+ * once: wait ACCEPT_BACKOFF_MS so a retry loop does not spin on a core.
+ */
+void net_accept_backoff(void);
+
 /* Seconds on a clock that never jumps, for timeouts. */
 time_t net_now(void);
 

@@ -12,6 +12,7 @@
 #define DEFAULT_DOCROOT  "www"       /* served when -d is not given */
 #define DEFAULT_TIMEOUT  10          /* seconds a client may stay silent */
 #define LINGER_SECONDS   1           /* wait for the client's FIN after ours */
+#define ACCEPT_BACKOFF_MS 100        /* pause after accept fails with EMFILE */
 #define SERVER_NAME      "netlab"    /* the Server: header */
 
 #define METHOD_MAX       16          /* longest method token we accept */

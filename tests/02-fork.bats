@@ -44,3 +44,32 @@ no_zombies() { [ "$(zombies "$SERVER_PID")" = 0 ]; }
 	[ "$(code /)" = 200 ]
 	eventually no_zombies
 }
+
+@test "out of descriptors (EMFILE), it neither spins nor dies, and recovers" {
+	start_server "$STAGE" -q
+	check_emfile_recovery
+}
+
+@test "at the process limit a client gets 503, and the server recovers" {
+	command -v setpriv >/dev/null || skip "setpriv not installed"
+	# root ignores RLIMIT_NPROC: run the server as nobody, from a docroot
+	# nobody can read.
+	PUBLIC=$(mktemp -d /tmp/netlab-nproc.XXXXXX)
+	chmod 755 "$PUBLIC"
+	cp -R "$ROOT/www" "$PUBLIC/www"
+	chmod -R a+rX "$PUBLIC/www"
+	DOCROOT=$PUBLIC/www
+	local limit=$(($(pgrep -c -u nobody) + 2))
+	SERVER_WRAP=(prlimit --nproc="$limit:$limit" setpriv --reuid=nobody --regid=nogroup --clear-groups)
+	start_server "$STAGE" -q -t 5
+	hold_silent   # the one child the limit allows
+	[ "$(code /about.html -m 2)" = 503 ]
+	exec {HOLD_FD}>&-
+	eventually no_zombies
+	[ "$(code /about.html -m 2)" = 200 ]
+}
+
+teardown() {
+	stop_server
+	[ -z "${PUBLIC:-}" ] || rm -rf "$PUBLIC"
+}

@@ -56,3 +56,24 @@ idle_threads() { [ "$(proc_field "$SERVER_PID" Threads)" = 1 ]; }
 	SERVER_PID=
 	exec {HOLD_FD}>&-
 }
+
+@test "out of descriptors (EMFILE), it neither spins nor dies, and recovers" {
+	start_server "$STAGE" -q
+	check_emfile_recovery
+}
+
+@test "when no thread can be started a client gets 503, and the server recovers" {
+	sanitized && skip "address-space limits do not work under sanitizers"
+	start_server "$STAGE" -q -t 5
+	# Room in the address space for about two more 8 MiB thread stacks.
+	local vm
+	vm=$(proc_field "$SERVER_PID" VmSize)
+	prlimit --as=$(((vm + 20 * 1024) * 1024)): --pid "$SERVER_PID"
+	hold_connections 3
+	sleep 0.3
+	[ "$(code /about.html -m 2)" = 503 ]
+	release_connections
+	eventually idle_threads
+	prlimit --as=unlimited: --pid "$SERVER_PID"
+	[ "$(code /about.html -m 2)" = 200 ]
+}

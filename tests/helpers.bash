@@ -7,6 +7,7 @@
 # Only bash, coreutils and curl are used, so the suite runs on a bare machine.
 
 ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+SERVER_WRAP=()
 BIN=${NETLAB_BIN:-$ROOT}
 case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
 
@@ -29,7 +30,8 @@ start_server() {
 	shift
 	SERVER_LOG=$BATS_TEST_TMPDIR/server.log
 	# fd 3 is bats' own: a background job holding it would hang the suite.
-	"$BIN/$stage/server" -p 0 -d "$DOCROOT" "$@" >"$SERVER_LOG" 2>&1 3>&- &
+	# SERVER_WRAP (an array) may name a command to start it with (setpriv).
+	"${SERVER_WRAP[@]}" "$BIN/$stage/server" -p 0 -d "$DOCROOT" "$@" >"$SERVER_LOG" 2>&1 3>&- &
 	SERVER_PID=$!
 	for i in $(seq 100); do
 		grep -q '^listening on ' "$SERVER_LOG" && break
@@ -78,11 +80,16 @@ teardown() {
 
 # raw BYTES: send BYTES (backslash escapes such as \r\n expanded, % kept
 # as it is) to the server, print all it sends back until it closes (5 s).
+# With RAW_LOG set, every reply is also appended to that file.
 raw() {
 	local fd
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 	printf '%b' "$1" >&"$fd"
-	timeout 5 cat <&"$fd"
+	if [ -n "${RAW_LOG:-}" ]; then
+		timeout 5 cat <&"$fd" | tee -a "$RAW_LOG"
+	else
+		timeout 5 cat <&"$fd"
+	fi
 	exec {fd}>&-
 }
 
@@ -296,4 +303,31 @@ serve_held() {
 			ok=$((ok + 1))
 	done
 	echo "$ok"
+}
+
+# A server built with sanitizers reserves terabytes of address space, so
+# tests that limit memory cannot run on it.
+sanitized() {
+	[ -n "${NETLAB_BIN:-}" ] && [ "$BIN" != "$ROOT" ]
+}
+
+# Out of descriptors: with no free slot, accept fails with EMFILE. The
+# server must not spin meanwhile, and must serve the waiting client once
+# the limit is raised again.
+check_emfile_recovery() {
+	local n=0 pid
+	# The lowest free descriptor number: with the limit there, none is left.
+	while [ -e "/proc/$SERVER_PID/fd/$n" ]; do n=$((n + 1)); done
+	# Only the soft limit: raising a hard one again needs CAP_SYS_RESOURCE.
+	prlimit --nofile="$n:" --pid "$SERVER_PID"
+	# A blocked accept took its descriptor number before the limit fell:
+	# this connection uses it up, the next accept fails.
+	hold_silent
+	curl -s -m 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/about.html" >"$BATS_TEST_TMPDIR/code" &
+	pid=$!
+	[ "$(idle_ticks "$SERVER_PID" 2)" -le 20 ]
+	prlimit --nofile=1024: --pid "$SERVER_PID"
+	exec {HOLD_FD}>&-
+	wait "$pid"
+	[ "$(cat "$BATS_TEST_TMPDIR/code")" = 200 ]
 }

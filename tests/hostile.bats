@@ -1,0 +1,179 @@
+#!/usr/bin/env bats
+# hostile.bats: what the open network does to a server, against every stage
+# in turn (STAGES="..." picks some). Each case gets the right status or a
+# clean close; afterwards every server still answers, and no byte from
+# outside the docroot was ever sent (every raw reply is kept and searched).
+
+load helpers
+
+setup_file() {
+	make_docroot
+	make_big10
+	start_all
+	export RAW_LOG=$BATS_FILE_TMPDIR/replies
+	: >"$RAW_LOG"
+}
+
+teardown_file() {
+	stop_all
+}
+
+teardown() {
+	:
+}
+
+# The server is still there and still right.
+alive() {
+	[ "$(code /about.html -m 5)" = 200 ]
+}
+
+traversal() {
+	local p r
+	for p in '/../outside/secret.txt' '/%2e%2e/outside/secret.txt' '/%2E%2E%2Foutside/secret.txt' \
+		'/docs/../../outside/secret.txt' '/..%2foutside/secret.txt' '/.%2e/outside/secret.txt' \
+		'/link-out.txt' '/dir-out/secret.txt' '/dir-out/' 'http://x/../outside/secret.txt' \
+		'http://x/%2e%2e/outside/secret.txt' '//../outside/secret.txt' '//etc/passwd' \
+		'/%252e%252e/outside/secret.txt' '/..%5coutside/secret.txt' '/..\\outside/secret.txt' \
+		'/about.html%00.png' '/%00' '/docs/%2e%2e/%2e%2e/outside/secret.txt' '/./../outside/secret.txt'; do
+		r=$(raw "GET $p HTTP/1.0\r\n\r\n")
+		echo "$p -> $(echo "$r" | head -n 1)"
+		! echo "$r" | grep -q SECRET
+		echo "$r" | head -n 1 | grep -Eq ' (400|403|404) '
+	done
+	[ "$(code /../outside/secret.txt)" = 403 ]
+	[ "$(code /%2e%2e/outside/secret.txt)" = 403 ]
+	[ "$(code /..%2Foutside/secret.txt)" = 403 ]
+	[ "$(code /link-out.txt)" = 403 ]
+	[ "$(code /about.html%00)" = 400 ]
+	[ "$(code /link-in.html)" = 200 ]
+	[ "$(code //etc/passwd)" = 404 ]
+	# Each defence on its own: any ".." segment, any encoded "/", any
+	# path that resolves outside (the symlinks above).
+	[ "$(code /docs/../about.html)" = 403 ]
+	[ "$(code /docs%2Findex.html)" = 403 ]
+}
+@test "path traversal in every spelling stays inside the docroot" {
+	for_each_stage traversal
+}
+
+bad_requests() {
+	[ "$(status_of 'garbage\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET /\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / \r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET  / HTTP/1.1\r\nHost: x\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET\t/\tHTTP/1.1\r\nHost: x\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost : x\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\n: no name\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\rX: y\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / http/1.1\r\nHost: x\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.10\r\nHost: x\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET x HTTP/1.1\r\nHost: x\r\n\r\n')" = 400 ]
+	[ "$(status_of 'G@T / HTTP/1.1\r\nHost: x\r\n\r\n')" = 400 ]
+	raw 'garbage\r\n\r\n' | grep -q '<h1>400 Bad Request</h1>'
+	# RFC 9112 2.2: a bare LF may end a line; a server may accept it.
+	[ "$(status_of 'GET / HTTP/1.1\nHost: x\nConnection: close\n\n')" = 200 ]
+}
+@test "malformed requests get 400 with a page" {
+	for_each_stage bad_requests
+}
+
+versions() {
+	[ "$(status_of 'GET / HTTP/2.0\r\nHost: x\r\n\r\n')" = 505 ]
+	[ "$(status_of 'GET / HTTP/3.0\r\nHost: x\r\n\r\n')" = 505 ]
+	[ "$(status_of 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')" = 505 ]
+}
+@test "an HTTP/2 preface and other versions get 505" {
+	for_each_stage versions
+}
+
+limits() {
+	local long
+	long=$(head -c 5000 /dev/zero | tr '\0' a)
+	[ "$(status_of "GET /$long HTTP/1.1\r\nHost: x\r\n\r\n")" = 414 ]
+	[ "$(status_of "GET /$long")" = 414 ]
+	[ "$(status_of "GET / HTTP/1.1\r\nHost: x\r\nX-Big: $long$long\r\n\r\n")" = 431 ]
+	[ "$(status_of "GET / HTTP/1.1\r\nHost: x\r\nX-A: $long\r\nX-B: $long\r\n\r\n")" = 431 ]
+	[ "$(status_of "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: ${long:0:4000}\r\n\r\n")" = 200 ]
+}
+@test "an over-long target is 414, over 8 KiB of headers 431" {
+	for_each_stage limits
+}
+
+framing() {
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1e3\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n')" = 400 ]
+	[ "$(status_of 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 9999999999\r\n\r\n')" = 413 ]
+	[ "$(status_of 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')" = 501 ]
+	[ "$(status_of 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')" = 400 ]
+	[ "$(status_of 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n')" = 400 ]
+}
+@test "conflicting, negative or huge Content-Length and Transfer-Encoding are refused" {
+	for_each_stage framing
+}
+
+random_bytes() {
+	local r
+	head -c 65536 /dev/urandom >"$BATS_TEST_TMPDIR/noise"
+	r=$(timeout 10 bash -c 'exec 5<>/dev/tcp/127.0.0.1/$0; cat "$1" >&5 2>/dev/null; timeout 5 cat <&5' \
+		"$PORT" "$BATS_TEST_TMPDIR/noise" | head -n 1 | tr -d '\r')
+	echo "reply: $r"
+	[ -z "$r" ] || [[ "$r" =~ ^HTTP/1.1\ (400|414|431|501|505)\  ]]
+	alive
+}
+@test "64 KiB of random bytes get an error status or a clean close" {
+	for_each_stage random_bytes
+}
+
+empty_and_half() {
+	local fd
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	exec {fd}>&-
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET /about.html HTTP/1.1\r\nHo' >&"$fd"
+	exec {fd}>&-
+	alive
+}
+@test "an empty connection and a half request that vanishes do no harm" {
+	for_each_stage empty_and_half
+}
+
+reset_mid() {
+	reset_mid_response /big10.bin
+	reset_mid_response /big10.bin
+	alive
+}
+@test "a client that resets in the middle of a 10 MiB response does no harm" {
+	for_each_stage reset_mid
+}
+
+slowloris() {
+	local i fd
+	# 01 serves one client at a time: a slow client stops it, by design.
+	[ "$STAGE" != 01-static ] || return 0
+	hold_connections 200
+	for fd in "${HELD[@]}"; do printf 'GET / HTTP/1.1\r\n' >&"$fd"; done
+	for i in 1 2 3; do
+		for fd in "${HELD[@]}"; do printf 'X' >&"$fd" 2>/dev/null || true; done
+		[ "$(code /about.html -m 1)" = 200 ]
+		sleep 1
+	done
+	release_connections
+}
+@test "200 slow-loris connections do not stop another client (all but 01)" {
+	for_each_stage slowloris
+}
+
+nothing_leaked() {
+	alive
+	! grep -q SECRET "$RAW_LOG"
+	! grep -E '"GET [^"]*(outside|secret|link-out|dir-out)[^"]*" 200 ' "$BATS_FILE_TMPDIR/$STAGE/server.log"
+}
+@test "after all this every server answers, and nothing outside the docroot was sent" {
+	for_each_stage nothing_leaked
+}
