@@ -28,6 +28,7 @@ BATS     ?= bats
 
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
             -fno-sanitize-recover=all -Werror
+TSAN_FLAGS = -O1 -g -fsanitize=thread -Werror
 
 all: $(SERVERS) $(CLIENT)
 
@@ -42,13 +43,19 @@ $(O)/07-client/client: 07-client/client.c $(COMMON) $(HEADERS)
 test: all
 	$(BATS) tests
 
-# Sanitizer reports make the server exit non-zero; the tests' teardown checks that.
+# Sanitizer reports make the server exit non-zero; the tests' teardown checks
+# that. Then 03-threads again under ThreadSanitizer, and one valgrind run.
 check:
 	$(MAKE) O=build/san CFLAGS="$(SAN_FLAGS)" all
 	NETLAB_BIN=build/san \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86 \
 	$(BATS) tests
+	$(MAKE) O=build/tsan CFLAGS="$(TSAN_FLAGS)" build/tsan/03-threads/server
+	NETLAB_BIN=build/tsan STAGES=03-threads TSAN_OPTIONS=exitcode=86 \
+	$(BATS) tests/03-threads.bats tests/http.bats
+	$(MAKE) all
+	NETLAB_VALGRIND=1 $(BATS) tests/valgrind.bats
 
 # libFuzzer needs clang. Each target runs FUZZ_RUNS inputs or FUZZ_TIME
 # seconds, whichever comes first; new inputs it finds go to build/fuzz/.

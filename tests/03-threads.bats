@@ -10,11 +10,20 @@ setup_file() {
 	make_docroot
 }
 
+# Threads at rest: 1, or 2 under ThreadSanitizer, which starts one of its
+# own with the first thread; so count after one request has come and gone.
+start_threads_server() {
+	start_server "$STAGE" "$@"
+	[ "$(code /)" = 200 ]
+	sleep 0.3
+	IDLE=$(proc_field "$SERVER_PID" Threads)
+}
+
 @test "while one client stays silent, another is answered at once" {
-	start_server "$STAGE" -t 5
+	start_threads_server -t 5
 	hold_silent
 	[ "$(code /about.html -m 1)" = 200 ]
-	[ "$(proc_field "$SERVER_PID" Threads)" = 2 ]
+	[ "$(proc_field "$SERVER_PID" Threads)" = $((IDLE + 1)) ]
 	exec {HOLD_FD}>&-
 }
 
@@ -23,17 +32,17 @@ setup_file() {
 	[ "$(parallel 100 /about.html)" = 100 ]
 }
 
-idle_threads() { [ "$(proc_field "$SERVER_PID" Threads)" = 1 ]; }
+idle_threads() { [ "$(proc_field "$SERVER_PID" Threads)" = "$IDLE" ]; }
 
-@test "after a burst of 200 requests the thread count is back to one" {
-	start_server "$STAGE" -q
-	idle_threads
+@test "after a burst of 200 requests the thread count is back to its idle value" {
+	start_threads_server -q
+	[ "$IDLE" -le 2 ]
 	[ "$(burst 200 /index.html)" = 200 ]
 	eventually idle_threads
 }
 
 @test "every client socket is closed by its thread" {
-	start_server "$STAGE" -q
+	start_threads_server -q
 	local idle
 	idle=$(fd_count "$SERVER_PID")
 	[ "$(burst 200 /index.html)" = 200 ]
@@ -42,7 +51,7 @@ idle_threads() { [ "$(proc_field "$SERVER_PID" Threads)" = 1 ]; }
 }
 
 @test "a client that resets mid-file ends only its own thread" {
-	start_server "$STAGE" -q
+	start_threads_server -q
 	reset_mid_response /big.bin
 	[ "$(code /)" = 200 ]
 	eventually idle_threads
@@ -64,7 +73,7 @@ idle_threads() { [ "$(proc_field "$SERVER_PID" Threads)" = 1 ]; }
 
 @test "when no thread can be started a client gets 503, and the server recovers" {
 	sanitized && skip "address-space limits do not work under sanitizers"
-	start_server "$STAGE" -q -t 5
+	start_threads_server -q -t 5
 	# Room in the address space for about two more 8 MiB thread stacks.
 	local vm
 	vm=$(proc_field "$SERVER_PID" VmSize)

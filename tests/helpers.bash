@@ -33,7 +33,7 @@ start_server() {
 	# SERVER_WRAP (an array) may name a command to start it with (setpriv).
 	"${SERVER_WRAP[@]}" "$BIN/$stage/server" -p 0 -d "$DOCROOT" "$@" >"$SERVER_LOG" 2>&1 3>&- &
 	SERVER_PID=$!
-	for i in $(seq 100); do
+	for i in $(seq "${START_TRIES:-100}"); do
 		grep -q '^listening on ' "$SERVER_LOG" && break
 		kill -0 "$SERVER_PID" 2>/dev/null || break
 		sleep 0.05

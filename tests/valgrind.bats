@@ -1,0 +1,43 @@
+#!/usr/bin/env bats
+# valgrind.bats: 01-static and 06-epoll serve a burst under valgrind's
+# memcheck; any invalid access or leak makes valgrind exit non-zero, which
+# fails the test in teardown. Slow, so it runs from make check only
+# (NETLAB_VALGRIND=1).
+
+load helpers
+
+setup_file() {
+	make_docroot
+}
+
+setup() {
+	[ -n "${NETLAB_VALGRIND:-}" ] || skip "run by make check (NETLAB_VALGRIND=1)"
+	command -v valgrind >/dev/null || skip "valgrind not installed"
+	SERVER_WRAP=(valgrind -q --error-exitcode=86 --leak-check=full
+		--show-leak-kinds=definite,indirect,possible
+		--errors-for-leak-kinds=definite,indirect,possible)
+	START_TRIES=400
+}
+
+serve_burst() {
+	[ "$(burst 40 /about.html)" = 40 ]
+	curl -s "http://127.0.0.1:$PORT/big.bin" | cmp - "$DOCROOT/big.bin"
+	[ "$(code /missing.html)" = 404 ]
+	[ "$(code /../outside/secret.txt)" = 403 ]
+	[ "$(status_of 'garbage\r\n\r\n')" = 400 ]
+	reset_mid_response /big.bin
+}
+
+@test "01-static under valgrind: no invalid access, no leak" {
+	start_server 01-static -q
+	serve_burst
+}
+
+@test "06-epoll under valgrind: no invalid access, no leak" {
+	start_server 06-epoll -q
+	serve_burst
+	raw 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | grep -c '^HTTP/1.1 200' | grep -qx 2
+	hold_connections 20
+	stop_server
+	release_connections
+}
