@@ -5,6 +5,7 @@
 #   make check        the same suite on AddressSanitizer + UBSan builds
 #   make run          start the most advanced stage on port 8080 (STAGE=01-static picks one)
 #   make fuzz         fuzz the parser and the docroot (clang, libFuzzer); FUZZ_TIME=600 for longer
+#   make diffs        each stage's server.c as a diff against the stage before it
 #   make clean
 #
 # Standard variables are respected: make CC=clang CFLAGS=-O0 LDFLAGS=...
@@ -78,8 +79,13 @@ fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_path
 run: $(O)/$(STAGE)/server
 	$(O)/$(STAGE)/server
 
+# The lesson of each stage, as the change from the one before it.
+diffs:
+	@set -- $(STAGES); prev=$$1; shift; \
+	for s in "$$@"; do diff -u $$prev/server.c $$s/server.c; prev=$$s; done; true
+
 clean:
 	rm -f $(STAGES:%=%/server) 07-client/client
 	rm -rf build
 
-.PHONY: all test check fuzz run clean
+.PHONY: all test check fuzz diffs run clean
