@@ -5,6 +5,9 @@
 #   make check        the same suite on AddressSanitizer + UBSan builds
 #   make run          start the most advanced stage on port 8080 (STAGE=01-static picks one)
 #   make fuzz         fuzz the parser and the docroot (clang, libFuzzer); FUZZ_TIME=600 for longer
+#   make bench        every stage beside nginx and lighttpd under wrk (QUICK=1: a smoke run)
+#   make bench-c10k   10,000 keep-alive connections against 06-epoll and nginx
+#   make trace STAGE=06-epoll   system calls per request (strace -c)
 #   make diffs        each stage's server.c as a diff against the stage before it
 #   make clean
 #
@@ -12,7 +15,7 @@
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -Icommon
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -Icommon
 WARN      = -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wvla
 LDLIBS   += -pthread
@@ -79,13 +82,25 @@ fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_path
 run: $(O)/$(STAGE)/server
 	$(O)/$(STAGE)/server
 
+bench/hold: bench/hold.c
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+bench: all
+	QUICK=$(QUICK) bench/bench.sh
+
+bench-c10k: all bench/hold
+	bench/c10k.sh
+
+trace: all
+	bench/trace.sh $(STAGE)
+
 # The lesson of each stage, as the change from the one before it.
 diffs:
 	@set -- $(STAGES); prev=$$1; shift; \
 	for s in "$$@"; do diff -u $$prev/server.c $$s/server.c; prev=$$s; done; true
 
 clean:
-	rm -f $(STAGES:%=%/server) 07-client/client
+	rm -f $(STAGES:%=%/server) 07-client/client bench/hold
 	rm -rf build
 
-.PHONY: all test check fuzz diffs run clean
+.PHONY: all test check fuzz bench bench-c10k trace diffs run clean

@@ -24,6 +24,8 @@
  * oblige us to read and write until EAGAIN every time, or hang.
  */
 #include <err.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,12 +295,20 @@ static void
 conn_open(int fd, const struct sockaddr_storage *ss)
 {
 	struct conn *c;
+	int one = 1;
 
 	if (fd >= conns_size || net_nonblock(fd) == -1 ||
 	    (c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return;
 	}
+	/*
+	 * Nagle's algorithm holds a small segment (our body, after the head)
+	 * until the last one is acknowledged, and the client delays its ACK
+	 * (up to 40 ms) hoping to send it with data: on a kept-alive
+	 * connection every request would wait for that. Send at once instead.
+	 */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
 
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {

@@ -12,21 +12,22 @@
 struct docroot_file {
 	int fd;                         /* open for reading */
 	off_t size;
-	char path[PATH_MAX_NETLAB];     /* canonical path, for the MIME type */
+	char path[PATH_MAX_NETLAB];     /* decoded path, for the MIME type */
 };
 
 /*
- * Canonicalize the docroot once at startup: the prefix every served path
- * is checked against. Returns 0, or -1 with errno set.
+ * Open the docroot once at startup; every file is then opened beneath this
+ * descriptor. Returns it, or -1 with errno set (ENOSYS: the kernel is older
+ * than Linux 5.6 and lacks openat2).
  */
-int docroot_init(const char *dir, char *root, size_t size);
+int docroot_init(const char *dir);
 
 /*
  * Open the file target names under root. Returns 200 with f filled in, or
  * the status to answer: 301 (directory without a slash), 400, 403, 404, 414,
  * or 503 when we are out of descriptors or memory.
  */
-int docroot_open(const char *root, const char *target, struct docroot_file *f);
+int docroot_open(int root, const char *target, struct docroot_file *f);
 
 /* Percent-decode src (RFC 3986 2.1) into dst; -1 on a bad escape or NUL. */
 int docroot_decode(const char *src, size_t len, char *dst, size_t size);

@@ -368,7 +368,7 @@ method_known(const char *m)
 }
 
 void
-http_respond(const char *root, const struct http_request *req, int keep_alive,
+http_respond(int root, const struct http_request *req, int keep_alive,
              struct http_response *res)
 {
 	char extra[REQUEST_LINE_MAX + 64];

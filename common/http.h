@@ -42,11 +42,11 @@ long http_parse(const char *buf, size_t len, struct http_request *req);
 const char *http_reason(int status);
 
 /*
- * Fill res for req, served from the canonical docroot root. keep_alive says
+ * Fill res for req, served from the docroot opened as root. keep_alive says
  * whether the stage can keep a connection open at all. A file to send is left
  * open in res->fd; the caller closes it.
  */
-void http_respond(const char *root, const struct http_request *req,
+void http_respond(int root, const struct http_request *req,
                   int keep_alive, struct http_response *res);
 
 /* Fill res with an error page for status and Connection: close. */

@@ -79,7 +79,7 @@ setup_server(int argc, char **argv, const char *about, struct setup *s)
 	char url[128];
 
 	parse(argc, argv, about, s);
-	if (docroot_init(s->docroot, s->root, sizeof(s->root)) != 0)
+	if ((s->root = docroot_init(s->docroot)) == -1)
 		err(1, "docroot %s", s->docroot);
 	/* Log lines must reach a pipe or file as they happen, not at exit. */
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -5,13 +5,11 @@
 #ifndef SETUP_H
 #define SETUP_H
 
-#include <limits.h>
-
 struct setup {
 	const char *addr;          /* -b */
 	const char *port;          /* -p */
 	const char *docroot;       /* -d, as given */
-	char root[PATH_MAX];       /* -d, canonical: the prefix every path must keep */
+	int root;                  /* -d, opened: every file is opened beneath it */
 	int timeout;               /* -t: seconds a client may stay silent */
 	int quiet;                 /* -q: no access log */
 	int listen_fd;

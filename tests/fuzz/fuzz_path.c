@@ -17,7 +17,8 @@
 
 #include "docroot.h"
 
-static char root[PATH_MAX];
+static char root[PATH_MAX];     /* canonical docroot path, for the check */
+static int root_fd = -1;
 static char base[] = "/tmp/netlab-fuzz-XXXXXX";
 
 /* Remove what make_docroot made, so runs leave nothing behind in /tmp. */
@@ -82,7 +83,7 @@ make_docroot(void)
 	link_in(base, "..", "up");
 	link_in(base, "a.css", "in.css");
 	snprintf(dir, sizeof(dir), "%s/www", base);
-	if (docroot_init(dir, root, sizeof(root)) == -1)
+	if ((root_fd = docroot_init(dir)) == -1 || realpath(dir, root) == NULL)
 		abort();
 }
 
@@ -103,7 +104,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;   /* a target from http_parse never holds NUL */
 	memcpy(target, data, size);
 	target[size] = '\0';
-	status = docroot_open(root, target, &f);
+	status = docroot_open(root_fd, target, &f);
 	if (status == 301 || status == 400 || status == 403 || status == 404 ||
 	    status == 414 || status == 503)
 		return 0;

@@ -1,0 +1,261 @@
+# lib.sh: what bench.sh, c10k.sh and trace.sh share: a generated docroot,
+# starting and stopping the servers (ours, nginx, lighttpd) by PID, wrk runs
+# and their parsing, sampling a server's memory, and the report.
+# shellcheck shell=bash
+
+need() {
+	command -v "$1" >/dev/null && return 0
+	echo "bench: $1 is not installed (Debian: apt-get install -y ${2:-$1})" >&2
+	exit 2
+}
+
+# A work directory, a docroot with 1 KiB, 100 KiB and 10 MiB files, and a
+# trap that stops whatever is still running when the script ends.
+bench_init() {
+	WORK=$(mktemp -d /tmp/netlab-bench.XXXXXX)
+	chmod 755 "$WORK"   # nginx's worker may run as nobody
+	DOCROOT=$WORK/www
+	mkdir -p "$DOCROOT"
+	head -c 1024 /dev/urandom >"$DOCROOT/1k.bin"
+	head -c 102400 /dev/urandom >"$DOCROOT/100k.bin"
+	head -c 10485760 /dev/urandom >"$DOCROOT/10m.bin"
+	chmod -R a+rX "$DOCROOT"
+	SPID= SAMPLER=
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT TERM
+	# wrk needs a descriptor per connection.
+	ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+}
+
+bench_cleanup() {
+	sample_stop 2>/dev/null || true
+	server_stop 2>/dev/null || true
+	rm -rf "$WORK"
+}
+
+# A port nothing listens on.
+free_port() {
+	local p
+	for p in $(seq 18080 18180); do
+		(exec 9<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+	return 1
+}
+
+wait_port() {
+	local i
+	for i in $(seq 100); do
+		curl -s -o /dev/null "http://127.0.0.1:$1/1k.bin" && return 0
+		kill -0 "$SPID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+nginx_conf() {
+	mkdir -p "$WORK/nginx"
+	cat >"$WORK/nginx/nginx.conf" <<CONF
+worker_processes 1;
+worker_rlimit_nofile 20000;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log;
+events { worker_connections 20000; }
+http {
+	access_log off;
+	sendfile on;
+	keepalive_requests 1000000;
+	keepalive_timeout 60;
+	default_type application/octet-stream;
+	client_body_temp_path $WORK/nginx/body;
+	proxy_temp_path $WORK/nginx/proxy;
+	fastcgi_temp_path $WORK/nginx/fastcgi;
+	uwsgi_temp_path $WORK/nginx/uwsgi;
+	scgi_temp_path $WORK/nginx/scgi;
+	server { listen 127.0.0.1:$1; root $DOCROOT; }
+}
+CONF
+}
+
+lighttpd_conf() {
+	cat >"$WORK/lighttpd.conf" <<CONF
+server.document-root = "$DOCROOT"
+server.bind = "127.0.0.1"
+server.port = $1
+server.errorlog = "$WORK/lighttpd-error.log"
+server.max-fds = 20000
+server.max-connections = 10000
+server.max-keep-alive-requests = 1000000
+server.max-keep-alive-idle = 60
+mimetype.assign = ( ".bin" => "application/octet-stream" )
+CONF
+}
+
+# server_start NAME: a stage directory, nginx or lighttpd. Sets SPID, PORT.
+server_start() {
+	local log=$WORK/server.log
+	case $1 in
+	nginx)
+		need nginx nginx-light
+		PORT=$(free_port)
+		nginx_conf "$PORT"
+		nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" >"$log" 2>&1 &
+		SPID=$!
+		;;
+	lighttpd)
+		need lighttpd
+		PORT=$(free_port)
+		lighttpd_conf "$PORT"
+		lighttpd -D -f "$WORK/lighttpd.conf" >"$log" 2>&1 &
+		SPID=$!
+		;;
+	*)
+		"$ROOT/$1/server" -p 0 -q -t 60 -d "$DOCROOT" >"$log" 2>&1 &
+		SPID=$!
+		local i
+		for i in $(seq 100); do
+			grep -q '^listening on' "$log" && break
+			sleep 0.05
+		done
+		PORT=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$log")
+		;;
+	esac
+	[ -n "$PORT" ] && wait_port "$PORT"
+}
+
+server_stop() {
+	[ -n "$SPID" ] || return 0
+	kill -TERM "$SPID" 2>/dev/null || true
+	wait "$SPID" 2>/dev/null || true
+	SPID=
+}
+
+# CPU ticks used by PID and its reaped children so far.
+tree_cpu() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 + $14 + $15 }'
+}
+
+# Sample the RSS and task count of PID and its children every 0.2 s; the
+# peaks land in S_PEAK_KB and S_TASKS at sample_stop.
+sample_start() {
+	local pid=$1
+	: >"$WORK/sample"
+	(
+		peak=0 tasks=0
+		trap 'echo "$peak $tasks" >"$WORK/sample"; exit 0' TERM
+		while :; do
+			# shellcheck disable=SC2046
+			read -r r t < <(awk '/^VmRSS:/ { r += $2 } /^Threads:/ { t += $2 }
+				END { print r + 0, t + 0 }' "/proc/$pid/status" \
+				$(pgrep -P "$pid" | sed 's|.*|/proc/&/status|') 2>/dev/null)
+			[ "${r:-0}" -gt "$peak" ] && peak=$r
+			[ "${t:-0}" -gt "$tasks" ] && tasks=$t
+			sleep 0.2
+		done
+	) &
+	SAMPLER=$!
+}
+
+sample_stop() {
+	[ -n "$SAMPLER" ] || return 0
+	kill -TERM "$SAMPLER" 2>/dev/null || true
+	wait "$SAMPLER" 2>/dev/null || true
+	SAMPLER=
+	read -r S_PEAK_KB S_TASKS <"$WORK/sample" || { S_PEAK_KB=0 S_TASKS=0; }
+}
+
+# wrk's "1.23ms", "456.00us", "2.01s" in milliseconds.
+to_ms() {
+	awk -v v="$1" 'BEGIN {
+		n = v + 0
+		if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000
+		printf "%.2f", n
+	}'
+}
+
+# wrk_run PATH CONNS HEADER SECONDS: sets W_RPS W_P50 W_P99 W_ERRORS W_TIMEOUTS.
+wrk_run() {
+	local threads=2 out
+	[ "$2" -ge 2 ] || threads=1
+	out=$(wrk -t "$threads" -c "$2" -d "${4}s" --timeout 5s --latency \
+		${3:+-H "$3"} "http://127.0.0.1:$PORT$1" 2>&1) || true
+	W_RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
+	W_P50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
+	W_P99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+	W_ERRORS=$(awk '/Socket errors/ { gsub(/,/, ""); e = $4 + $6 + $8 }
+		/Non-2xx/ { e += $5 } END { print e + 0 }' <<<"$out")
+	W_TIMEOUTS=$(awk '/Socket errors/ { gsub(/,/, ""); print $10 + 0; exit } END { }' <<<"$out")
+	W_RPS=${W_RPS:-0} W_TIMEOUTS=${W_TIMEOUTS:-0}
+}
+
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+min() { printf '%s\n' "$@" | sort -n | head -n 1; }
+max() { printf '%s\n' "$@" | sort -n | tail -n 1; }
+
+machine() {
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "- machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r)"
+	echo "- load generator: $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2), on the same machine"
+	command -v nginx >/dev/null && echo "- $(nginx -v 2>&1), one worker, access_log off, sendfile on"
+	command -v lighttpd >/dev/null && echo "- $(lighttpd -v 2>&1 | head -n 1), single process"
+	echo "- duration ${DURATION}s x $REPEAT repeats per cell; req/s is the median (min-max)"
+}
+
+# report RAW OUT: the markdown table (stdout and OUT/bench-*.md) and a chart.
+report() {
+	local raw=$1 out=$2 stamp md
+	mkdir -p "$out"
+	stamp=$(date -u +%Y%m%d-%H%M)
+	md=$out/bench-$stamp.md
+	{
+		echo "# netlab benchmark $stamp"
+		echo
+		machine
+		echo
+		echo "| workload | server | req/s | min-max | p50 ms | p99 ms | errors | timeouts | CPU s | peak RSS MiB | tasks | vs best ref |"
+		echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		awk -F'\t' '
+			{ row[NR] = $0; if (($1 == "nginx" || $1 == "lighttpd") && $3 > best[$2]) best[$2] = $3 }
+			END {
+				for (i = 1; i <= NR; i++) {
+					split(row[i], f, "\t"); split(f[11], m, " ")
+					ratio = best[f[2]] > 0 ? sprintf("%.2fx", f[3] / best[f[2]]) : "-"
+					printf "| %s | %s | %d | %d-%d | %s | %s | %d | %d | %s | %.1f | %d | %s |\n",
+						f[2], f[1], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], m[1] / 1024, m[2], ratio
+				}
+			}' "$raw"
+	} | tee "$md"
+	chart "$raw" "$out/bench-$stamp.png" && echo && echo "![requests per second]($(basename "$out/bench-$stamp.png"))" >>"$md"
+	echo "written: $md" >&2
+}
+
+# chart RAW PNG: requests/s per server, one cluster per workload (log scale).
+chart() {
+	command -v gnuplot >/dev/null || return 1
+	local dat=$WORK/chart.dat servers workloads
+	servers=$(cut -f1 "$1" | awk '!seen[$0]++' | tr '\n' ' ')
+	workloads=$(cut -f2 "$1" | awk '!seen[$0]++' | tr '\n' ' ')
+	{
+		echo "workload $servers"
+		for w in $workloads; do
+			printf '%s' "$w"
+			for s in $servers; do
+				printf ' %s' "$(awk -F'\t' -v s="$s" -v w="$w" '$1 == s && $2 == w { print ($3 > 0 ? $3 : 1) }' "$1")"
+			done
+			echo
+		done
+	} >"$dat"
+	gnuplot <<PLOT
+set terminal pngcairo size 1100,520 font ",10"
+set output "$2"
+set title "requests/s per server and workload (higher is better, log scale)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set logscale y
+set yrange [1:*]
+set key outside right
+set xtics rotate by -20
+plot for [i=2:$(($(wc -w <<<"$servers") + 1))] "$dat" using i:xtic(1) title columnheader(i)
+PLOT
+}

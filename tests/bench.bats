@@ -1,0 +1,26 @@
+#!/usr/bin/env bats
+# bench.bats: the benchmark script works end to end (QUICK=1, one stage,
+# one reference server when installed). It checks the table's shape, never
+# a number: speed is measured by make bench, not by tests.
+
+load helpers
+
+@test "make bench QUICK=1 prints and writes a table with a row per cell" {
+	command -v wrk >/dev/null || skip "wrk not installed"
+	refs=
+	command -v lighttpd >/dev/null && refs=lighttpd
+	run env QUICK=1 STAGES="01-static 06-epoll" REFS="$refs" WORKLOADS="1k-ka-c1 1k-close-c50" \
+		OUT="$BATS_TEST_TMPDIR/out" "$ROOT/bench/bench.sh"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	md=$(ls "$BATS_TEST_TMPDIR"/out/bench-*.md)
+	grep -q '^| workload | server | req/s | min-max | p50 ms | p99 ms | errors | timeouts | CPU s | peak RSS MiB | tasks | vs best ref |$' "$md"
+	rows=$(grep -cE '^\| 1k-(ka-c1|close-c50) \| [0-9a-z-]+ \| [0-9]+ \| [0-9]+-[0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9]+ \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9]+ \| ([0-9.]+x|-) \|$' "$md")
+	servers=2
+	[ -z "$refs" ] || servers=3
+	[ "$rows" -eq $((2 * servers)) ]
+	grep -q '^- machine: [0-9]* cores' "$md"
+	# every process it started is gone
+	! pgrep -f "$BATS_TEST_TMPDIR" >/dev/null
+	! pgrep -f '/tmp/netlab-bench' >/dev/null
+}
