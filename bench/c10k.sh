@@ -2,7 +2,8 @@
 # c10k.sh: 10,000 concurrent keep-alive connections against 06-epoll and
 # nginx: wrk with 10,000 connections (requests/s, errors, timeouts, peak
 # RSS), then 10,000 idle kept-alive connections held by bench/hold (RSS per
-# idle connection). N=... DURATION=... change the size and length.
+# idle connection). N=... DURATION=... change the size and length; the
+# table goes to stdout and to bench/results/c10k-*.md (OUT=dir to change).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,10 +17,21 @@ bench_init
 [ "$(ulimit -n)" -gt $((N + 100)) ] || { echo "c10k: ulimit -n must exceed $N" >&2; exit 2; }
 
 rss_kb() {
-	awk '/^VmRSS:/ { r += $2 } END { print r + 0 }' "/proc/$1/status" \
-		$(pgrep -P "$1" | sed 's|.*|/proc/&/status|')
+	# shellcheck disable=SC2046
+	cat "/proc/$1/status" $(pgrep -P "$1" | sed 's|.*|/proc/&/status|') 2>/dev/null |
+		awk '/^VmRSS:/ { r += $2 } END { print r + 0 }'
 }
 
+OUT=${OUT:-$ROOT/bench/results}
+mkdir -p "$OUT"
+# shellcheck disable=SC2034  # REPEAT is read by machine()
+REPEAT=1
+exec > >(tee "$OUT/c10k-$(date -u +%Y%m%d-%H%M).md")
+echo "# netlab c10k: $N concurrent keep-alive connections"
+echo
+machine | grep -v '^- duration'
+echo "- wrk: $N connections for ${DURATION}s; then bench/hold keeps $N kept-alive connections idle"
+echo
 echo "| server | connections | req/s | errors | timeouts | peak RSS MiB | RSS idle before | RSS with $N idle | bytes per idle connection |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for s in $SERVERS; do

@@ -1,7 +1,7 @@
 # lib.sh: what bench.sh, c10k.sh and trace.sh share: a generated docroot,
 # starting and stopping the servers (ours, nginx, lighttpd) by PID, wrk runs
 # and their parsing, sampling a server's memory, and the report.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # sets variables its callers read
 
 need() {
 	command -v "$1" >/dev/null && return 0
@@ -20,7 +20,7 @@ bench_init() {
 	head -c 102400 /dev/urandom >"$DOCROOT/100k.bin"
 	head -c 10485760 /dev/urandom >"$DOCROOT/10m.bin"
 	chmod -R a+rX "$DOCROOT"
-	SPID= SAMPLER=
+	SPID='' SAMPLER=''
 	trap bench_cleanup EXIT
 	trap 'exit 130' INT TERM
 	# wrk needs a descriptor per connection.
@@ -112,8 +112,8 @@ server_start() {
 	*)
 		"$ROOT/$1/server" -p 0 -q -t 60 -d "$DOCROOT" >"$log" 2>&1 &
 		SPID=$!
-		local i
-		for i in $(seq 100); do
+
+		for _ in $(seq 100); do
 			grep -q '^listening on' "$log" && break
 			sleep 0.05
 		done
@@ -130,9 +130,12 @@ server_stop() {
 	SPID=
 }
 
-# CPU ticks used by PID and its reaped children so far.
+# CPU ticks used so far by PID, its live children (nginx's worker) and its
+# reaped ones (02-fork's). Children can exit while we read: cat skips them.
 tree_cpu() {
-	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 + $14 + $15 }'
+	# shellcheck disable=SC2046
+	cat "/proc/$1/stat" $(pgrep -P "$1" | sed 's|.*|/proc/&/stat|') 2>/dev/null |
+		sed 's/.*) //' | awk 'NR == 1 { t += $14 + $15 } { t += $12 + $13 } END { print t + 0 }'
 }
 
 # Sample the RSS and task count of PID and its children every 0.2 s; the
@@ -145,9 +148,9 @@ sample_start() {
 		trap 'echo "$peak $tasks" >"$WORK/sample"; exit 0' TERM
 		while :; do
 			# shellcheck disable=SC2046
-			read -r r t < <(awk '/^VmRSS:/ { r += $2 } /^Threads:/ { t += $2 }
-				END { print r + 0, t + 0 }' "/proc/$pid/status" \
-				$(pgrep -P "$pid" | sed 's|.*|/proc/&/status|') 2>/dev/null)
+			read -r r t < <(cat "/proc/$pid/status" \
+				$(pgrep -P "$pid" | sed 's|.*|/proc/&/status|') 2>/dev/null |
+				awk '/^VmRSS:/ { r += $2 } /^Threads:/ { t += $2 } END { print r + 0, t + 0 }')
 			[ "${r:-0}" -gt "$peak" ] && peak=$r
 			[ "${t:-0}" -gt "$tasks" ] && tasks=$t
 			sleep 0.2

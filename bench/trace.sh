@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# trace.sh STAGE: the system calls a stage makes per request. The server runs
+# trace.sh STAGE: the system calls a stage (or nginx, lighttpd) makes per
+# request. The server runs
 # under strace -f -c while ab fetches a 1 KiB file 4,000 times (keep-alive
 # where the stage allows it, one connection at a time), then the table of
 # calls and the total per request. REQUESTS=... changes the count.
@@ -14,7 +15,12 @@ need strace
 need ab apache2-utils
 bench_init
 PORT=$(free_port)
-strace -f -c -o "$WORK/trace.txt" "$ROOT/$STAGE/server" -q -p "$PORT" -d "$DOCROOT" >/dev/null 2>&1 &
+case $STAGE in
+nginx) nginx_conf "$PORT"; cmd=(nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log") ;;
+lighttpd) lighttpd_conf "$PORT"; cmd=(lighttpd -D -f "$WORK/lighttpd.conf") ;;
+*) cmd=("$ROOT/$STAGE/server" -q -p "$PORT" -d "$DOCROOT") ;;
+esac
+strace -f -c -o "$WORK/trace.txt" "${cmd[@]}" >/dev/null 2>&1 &
 SPID=$!
 wait_port "$PORT"
 # wait_port's own request is counted too; ab's are the rest.
