@@ -8,6 +8,7 @@
  * would leave the docroot, through ".." or through a symbolic link that
  * points out. Checking the path first and opening it afterwards (realpath,
  * then open) would leave a window in which a link could be swapped in.
+ * Where openat2 is missing, open_checked checks the opened file instead.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,45 @@
 
 #include "docroot.h"
 
+/* Where descriptor fd really points, as the kernel sees it. */
+static int
+fd_path(int fd, char *buf, size_t size)
+{
+	char proc[64];
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if ((n = readlink(proc, buf, size - 1)) <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/*
+ * Without openat2 (Linux before 5.6, or valgrind, which does not know it):
+ * open as usual, then ask the kernel where the descriptor really points and
+ * refuse it unless that is inside the docroot. Nothing is read before then.
+ */
+static int
+open_checked(int root, const char *path, int flags)
+{
+	char want[PATH_MAX_NETLAB], got[PATH_MAX_NETLAB];
+	size_t wl;
+	int fd = openat(root, path, flags);
+
+	if (fd == -1)
+		return -1;
+	if (fd_path(root, want, sizeof(want)) == 0 && fd_path(fd, got, sizeof(got)) == 0) {
+		wl = strlen(want);
+		if (strncmp(got, want, wl) == 0 &&
+		    (got[wl] == '/' || got[wl] == '\0' || wl == 1))
+			return fd;
+	}
+	close(fd);
+	errno = EXDEV;
+	return -1;
+}
+
 /*
  * Open path beneath the directory root, read-only. O_NONBLOCK so that a
  * FIFO in the docroot cannot block the server in open; it is refused once
@@ -30,31 +70,25 @@ static int
 open_beneath(int root, const char *path)
 {
 	struct open_how how;
+	int fd;
 
 	memset(&how, 0, sizeof(how));
 	how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
 	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
 	while (*path == '/')
 		path++;
-	return (int)syscall(SYS_openat2, root, *path ? path : ".", &how, sizeof(how));
+	if (*path == '\0')
+		path = ".";
+	fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+	if (fd == -1 && errno == ENOSYS)
+		return open_checked(root, path, (int)how.flags);
+	return fd;
 }
 
 int
 docroot_init(const char *dir)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), probe;
-
-	if (fd == -1)
-		return -1;
-	if ((probe = open_beneath(fd, ".")) == -1) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	close(probe);
-	return fd;
+	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 static int

@@ -17,8 +17,7 @@ struct docroot_file {
 
 /*
  * Open the docroot once at startup; every file is then opened beneath this
- * descriptor. Returns it, or -1 with errno set (ENOSYS: the kernel is older
- * than Linux 5.6 and lacks openat2).
+ * descriptor. Returns it, or -1 with errno set.
  */
 int docroot_init(const char *dir);
 
