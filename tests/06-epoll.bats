@@ -80,10 +80,5 @@ setup_file() {
 
 @test "out of descriptors (EMFILE), it neither spins nor dies, and recovers" {
 	start_server "$STAGE" -q
-	# 64 descriptors leave the server about 60 for connections.
-	prlimit --nofile=64:64 --pid "$SERVER_PID"
-	hold_connections 80
-	[ "$(idle_ticks "$SERVER_PID" 2)" -le 20 ]
-	release_connections
-	[ "$(code /about.html -m 5)" = 200 ]
+	check_emfile_recovery
 }
