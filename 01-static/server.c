@@ -23,26 +23,26 @@
 
 /* Read one request, answer it, close: the notes' deal_socket(). */
 static void
-handle_client(int fd, const struct sockaddr_storage *ss, const struct setup *s)
+handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 {
-	char peer[64], log[LOG_LINE_MAX];
+	char peer[NET_PEER_MAX], log[LOG_LINE_MAX];
 
 	net_peer_name(ss, peer, sizeof(peer));
-	if (serve_blocking(fd, s, peer, log, sizeof(log)) && !s->quiet)
+	if (serve_blocking(fd, s, peer, log, sizeof(log)) != SERVE_NOTHING && !s->quiet)
 		printf("%s\n", log);
 	close(fd);
 }
 
 static void
-serve_forever(const struct setup *s)
+serve_forever(const struct server *s)
 {
-	while (!net_stop) {
+	while (!server_stop) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		int fd = accept(s->listen_fd, (struct sockaddr *)&ss, &sl);
 
 		if (fd == -1) {
-			/* EINTR: the loop re-checks net_stop. EMFILE: wait, do not spin. */
+			/* EINTR: the loop re-checks server_stop. EMFILE: wait, do not spin. */
 			net_accept_backoff();
 			continue;
 		}
@@ -53,7 +53,7 @@ serve_forever(const struct setup *s)
 int
 main(int argc, char **argv)
 {
-	struct setup s;
+	struct server s;
 
 	setup_server(argc, argv, "01-static: a blocking static file server, "
 	             "one client at a time.", &s);

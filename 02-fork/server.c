@@ -61,9 +61,9 @@ install_reaper(void)
 
 /* Read one request, answer it, close: in a child of our own. */
 static void
-handle_client(int fd, const struct sockaddr_storage *ss, const struct setup *s)
+handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 {
-	char peer[64], log[LOG_LINE_MAX];
+	char peer[NET_PEER_MAX], log[LOG_LINE_MAX];
 	struct http_response res;
 	pid_t pid;
 
@@ -71,7 +71,7 @@ handle_client(int fd, const struct sockaddr_storage *ss, const struct setup *s)
 	pid = fork();
 	if (pid == 0) {
 		close(s->listen_fd);   /* the child only serves this client */
-		if (serve_blocking(fd, s, peer, log, sizeof(log)) && !s->quiet)
+		if (serve_blocking(fd, s, peer, log, sizeof(log)) != SERVE_NOTHING && !s->quiet)
 			printf("%s\n", log);
 		close(fd);
 		_exit(0);   /* not exit(): the parent's stdio buffers are not ours to flush */
@@ -79,22 +79,22 @@ handle_client(int fd, const struct sockaddr_storage *ss, const struct setup *s)
 	if (pid == -1) {
 		/* Out of processes (EAGAIN): tell this client, keep serving. */
 		warn("fork");
-		http_error(&res, 503);
+		http_error(&res, HTTP_UNAVAILABLE);
 		(void)net_write_all(fd, res.head, res.head_len);
 	}
 	close(fd);   /* the child has its own copy; this one would keep it open */
 }
 
 static void
-serve_forever(const struct setup *s)
+serve_forever(const struct server *s)
 {
-	while (!net_stop) {
+	while (!server_stop) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		int fd = accept(s->listen_fd, (struct sockaddr *)&ss, &sl);
 
 		if (fd == -1) {
-			/* EINTR: the loop re-checks net_stop. EMFILE: wait, do not spin. */
+			/* EINTR: the loop re-checks server_stop. EMFILE: wait, do not spin. */
 			net_accept_backoff();
 			continue;
 		}
@@ -105,7 +105,7 @@ serve_forever(const struct setup *s)
 int
 main(int argc, char **argv)
 {
-	struct setup s;
+	struct server s;
 
 	setup_server(argc, argv, "02-fork: a static file server that forks a "
 	             "process per connection.", &s);

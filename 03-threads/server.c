@@ -34,8 +34,8 @@
 /* What a thread needs, in memory only it uses (and frees). */
 struct client {
 	int fd;
-	char peer[64];
-	const struct setup *s;
+	char peer[NET_PEER_MAX];
+	const struct server *s;
 };
 
 /* Read one request, answer it, close: in a thread of its own. */
@@ -45,7 +45,7 @@ client_thread(void *arg)
 	struct client *c = arg;
 	char log[LOG_LINE_MAX];
 
-	if (serve_blocking(c->fd, c->s, c->peer, log, sizeof(log)) && !c->s->quiet)
+	if (serve_blocking(c->fd, c->s, c->peer, log, sizeof(log)) != SERVE_NOTHING && !c->s->quiet)
 		printf("%s\n", log);   /* stdio locks the stream: lines do not mix */
 	close(c->fd);
 	free(c);
@@ -53,7 +53,7 @@ client_thread(void *arg)
 }
 
 static void
-handle_client(int fd, const struct sockaddr_storage *ss, const struct setup *s)
+handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 {
 	struct http_response res;
 	struct client *c;
@@ -86,21 +86,21 @@ handle_client(int fd, const struct sockaddr_storage *ss, const struct setup *s)
 	/* Out of threads or memory (EAGAIN): tell this client, keep serving. */
 	warnx("pthread_create: %s", strerror(rc));
 	free(c);
-	http_error(&res, 503);
+	http_error(&res, HTTP_UNAVAILABLE);
 	(void)net_write_all(fd, res.head, res.head_len);
 	close(fd);
 }
 
 static void
-serve_forever(const struct setup *s)
+serve_forever(const struct server *s)
 {
-	while (!net_stop) {
+	while (!server_stop) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		int fd = accept(s->listen_fd, (struct sockaddr *)&ss, &sl);
 
 		if (fd == -1) {
-			/* EINTR: the loop re-checks net_stop. EMFILE: wait, do not spin. */
+			/* EINTR: the loop re-checks server_stop. EMFILE: wait, do not spin. */
 			net_accept_backoff();
 			continue;
 		}
@@ -111,7 +111,7 @@ serve_forever(const struct setup *s)
 int
 main(int argc, char **argv)
 {
-	struct setup s;
+	struct server s;
 
 	setup_server(argc, argv, "03-threads: a static file server that starts "
 	             "a thread per connection.", &s);

@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,13 +37,14 @@ enum conn_state {
 	CONN_READING,   /* collecting a request head */
 	CONN_WRITING,   /* sending the response */
 	CONN_CLOSING,   /* our FIN is sent; discarding input until the client's */
+	CONN_DONE,      /* finished or failed: the loop frees it, nothing else does */
 };
 
 /* The request and response in flight; allocated only while there is one. */
 struct exchange {
 	char in[REQUEST_MAX];
 	size_t in_len;
-	long parsed;                /* http_parse's result */
+	enum http_parse_result parsed;
 	long long drop;             /* input bytes still to discard: head, then body */
 	struct http_request req;
 	struct http_response res;
@@ -56,15 +56,19 @@ struct conn {
 	int fd;
 	enum conn_state state;
 	time_t active;              /* last progress, for the -t timeout */
-	char peer[64];
+	char peer[NET_PEER_MAX];
 	struct exchange *x;
 };
 
-static struct conn **conns;     /* indexed by descriptor */
-static int conns_size;
+/*
+ * A slot per descriptor: setup_server caps the limit at FD_LIMIT_MAX. Pages
+ * of the table that no connection has touched cost no memory.
+ */
+static struct conn *conns[FD_LIMIT_MAX];
 static int maxfd = -1;          /* highest descriptor in conns */
-static const struct setup *cfg;
+static const struct server *srv;  /* options and descriptors, from setup_server */
 
+/* Only the loop calls this: a handler sets CONN_DONE and returns. */
 static void
 conn_close(struct conn *c)
 {
@@ -84,9 +88,10 @@ conn_log(struct conn *c)
 	char line[LOG_LINE_MAX];
 	struct exchange *x = c->x;
 
-	if (cfg->quiet)
+	if (srv->quiet)
 		return;
-	http_log_line(line, sizeof(line), c->peer, x->parsed > 0 ? &x->req : NULL,
+	http_log_line(line, sizeof(line), c->peer,
+	              x->parsed == HTTP_PARSE_DONE ? &x->req : NULL,
 	              x->res.status, (long long)x->head_off + x->body_off);
 	printf("%s\n", line);
 }
@@ -98,12 +103,12 @@ conn_respond(struct conn *c)
 	struct exchange *x = c->x;
 
 	x->res.fd = -1;
-	if (x->parsed < 0)
-		http_error(&x->res, (int)-x->parsed);
+	if (x->parsed == HTTP_PARSE_ERROR)
+		http_error(&x->res, x->req.error);
 	else
-		http_respond(cfg->root, &x->req, 1, &x->res);
-	if (x->parsed > 0)
-		x->drop = x->parsed + x->req.content_length;
+		http_respond(srv->root, &x->req, HTTP_CONN_KEEP, &x->res);
+	if (x->parsed == HTTP_PARSE_DONE)
+		x->drop = (long long)x->req.head_len + x->req.content_length;
 	x->head_off = 0;
 	x->body_off = 0;
 	c->state = CONN_WRITING;
@@ -127,9 +132,7 @@ conn_parse(struct conn *c)
 	struct exchange *x = c->x;
 
 	x->parsed = http_parse(x->in, x->in_len, &x->req);
-	if (x->parsed == 0 && x->in_len == REQUEST_MAX)
-		x->parsed = -400;   /* only blank lines: nothing a parser can use */
-	if (x->parsed != 0)
+	if (x->parsed != HTTP_PARSE_MORE)
 		conn_respond(c);
 }
 
@@ -143,7 +146,7 @@ conn_read(struct conn *c)
 	if (x == NULL) {
 		/* Memory for a request only once one starts to arrive. */
 		if ((x = c->x = calloc(1, sizeof(*x))) == NULL) {
-			conn_close(c);
+			c->state = CONN_DONE;
 			return 1;
 		}
 		x->res.fd = -1;
@@ -152,7 +155,7 @@ conn_read(struct conn *c)
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return 0;
 	if (n <= 0) {
-		conn_close(c);   /* the client left, or reset */
+		c->state = CONN_DONE;   /* the client left, or reset */
 		return 1;
 	}
 	x->in_len += (size_t)n;
@@ -225,7 +228,7 @@ unsent:
 	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 		return progress;   /* the socket buffer is full: later */
 	conn_log(c);
-	conn_close(c);   /* EPIPE, ECONNRESET: the client is gone */
+	c->state = CONN_DONE;   /* EPIPE, ECONNRESET: the client is gone */
 	return 1;
 }
 
@@ -239,7 +242,7 @@ conn_linger(struct conn *c)
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return 0;
 	if (n <= 0)
-		conn_close(c);
+		c->state = CONN_DONE;
 	return 1;
 }
 
@@ -247,16 +250,17 @@ conn_linger(struct conn *c)
 static void
 conn_expire(struct conn *c, time_t now)
 {
-	int limit = c->state == CONN_CLOSING ? LINGER_SECONDS : cfg->timeout;
+	int limit = c->state == CONN_CLOSING ? LINGER_SECONDS : srv->timeout;
 
 	if (now - c->active <= limit)
 		return;
 	if (c->state == CONN_READING && c->x != NULL && c->x->in_len > 0) {
-		c->x->parsed = -408;   /* a partial request: say why we give up */
+		c->x->parsed = HTTP_PARSE_ERROR;   /* a partial request: say why we give up */
+		c->x->req.error = HTTP_REQUEST_TIMEOUT;
 		conn_respond(c);
 		return;
 	}
-	conn_close(c);
+	c->state = CONN_DONE;
 }
 
 static void
@@ -265,7 +269,7 @@ conn_open(int fd, const struct sockaddr_storage *ss)
 	struct conn *c;
 	int one = 1;
 
-	if (fd >= conns_size || net_nonblock(fd) == -1 ||
+	if (fd >= FD_LIMIT_MAX || net_nonblock(fd) == -1 ||
 	    (c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return;
@@ -279,7 +283,7 @@ conn_open(int fd, const struct sockaddr_storage *ss)
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->fd = fd;
 	c->state = CONN_READING;
-	c->active = net_now();
+	c->active = server_now();
 	net_peer_name(ss, c->peer, sizeof(c->peer));
 	conns[fd] = c;
 	if (fd > maxfd)
@@ -312,16 +316,16 @@ accept_clients(int lfd)
 static int
 conn_step(struct conn *c)
 {
-	int fd = c->fd, progress = 0;
+	int progress = 0;
 
 	if (c->state == CONN_READING)
 		progress = conn_read(c);
-	if (conns[fd] == c && c->state == CONN_WRITING)
+	if (c->state == CONN_WRITING)
 		progress |= conn_write(c);
-	else if (conns[fd] == c && c->state == CONN_CLOSING)
+	else if (c->state == CONN_CLOSING)
 		progress |= conn_linger(c);
-	if (progress && conns[fd] == c)
-		c->active = net_now();
+	if (progress)
+		c->active = server_now();
 	return progress;
 }
 
@@ -331,60 +335,48 @@ conn_step(struct conn *c)
  * that the loop would spin on a full core while the server is idle.
  */
 static void
-serve_forever(const struct setup *s)
+serve_forever(void)
 {
 	const struct timespec idle = { 0, POLL_IDLE_USEC * 1000L };
 	time_t now;
 	int fd, progress;
 
-	while (!net_stop) {
-		progress = accept_clients(s->listen_fd);
-		now = net_now();
+	while (!server_stop) {
+		progress = accept_clients(srv->listen_fd);
+		now = server_now();
 		for (fd = 0; fd <= maxfd; fd++) {
-			if (conns[fd] == NULL)
+			struct conn *c = conns[fd];
+
+			if (c == NULL)
 				continue;
-			if (conn_step(conns[fd]))
+			if (conn_step(c))
 				progress = 1;
 			else
-				conn_expire(conns[fd], now);
+				conn_expire(c, now);
+			if (c->state == CONN_DONE)
+				conn_close(c);   /* handlers only mark it done: the loop frees */
 		}
 		if (!progress)
 			nanosleep(&idle, NULL);
 	}
 }
 
-/* One slot per possible descriptor: RLIMIT_NOFILE is how many there can be. */
-static void
-conns_init(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		err(1, "getrlimit");
-	conns_size = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1048576 ?
-	             1048576 : (int)rl.rlim_cur;
-	if ((conns = calloc((size_t)conns_size, sizeof(*conns))) == NULL)
-		err(1, "calloc");
-}
-
 int
 main(int argc, char **argv)
 {
-	struct setup s;
+	struct server s;
 	int fd;
 
 	setup_server(argc, argv, "05-keepalive: 04-nonblock plus HTTP/1.1 "
 	             "persistent connections and pipelining.", &s);
-	cfg = &s;
-	if (net_nonblock(s.listen_fd) == -1)
+	srv = &s;
+	if (net_nonblock(srv->listen_fd) == -1)
 		err(1, "fcntl");
-	conns_init();
-	serve_forever(&s);
+	serve_forever();
 	for (fd = 0; fd <= maxfd; fd++)
 		if (conns[fd] != NULL)
 			conn_close(conns[fd]);
-	free(conns);
-	close(s.listen_fd);
+	close(srv->listen_fd);
 	fprintf(stderr, "stopped\n");
 	return 0;
 }

@@ -15,8 +15,8 @@
  * for every idle connection, since a socket is nearly always writable);
  * files go out with sendfile, which copies from the page cache to the
  * socket without passing through our memory; timeouts are swept once a
- * second. The descriptor limit is raised as far as allowed, and when it is
- * reached anyway (EMFILE) accepting pauses until a connection closes.
+ * second. When the descriptor limit is reached (EMFILE), accepting pauses
+ * until a connection closes.
  *
  * Level-triggered: epoll reports a socket for as long as it is ready, as
  * poll would, so a connection we do not finish with this time is simply
@@ -31,7 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -46,13 +45,14 @@ enum conn_state {
 	CONN_READING,   /* collecting a request head */
 	CONN_WRITING,   /* sending the response */
 	CONN_CLOSING,   /* our FIN is sent; discarding input until the client's */
+	CONN_DONE,      /* finished or failed: the loop frees it, nothing else does */
 };
 
 /* The request and response in flight; allocated only while there is one. */
 struct exchange {
 	char in[REQUEST_MAX];
 	size_t in_len;
-	long parsed;                /* http_parse's result */
+	enum http_parse_result parsed;
 	long long drop;             /* input bytes still to discard: head, then body */
 	struct http_request req;
 	struct http_response res;
@@ -65,24 +65,27 @@ struct conn {
 	enum conn_state state;
 	time_t active;              /* last progress, for the -t timeout */
 	unsigned events;            /* what epoll watches for: EPOLLIN or EPOLLOUT */
-	char peer[64];
+	char peer[NET_PEER_MAX];
 	struct exchange *x;
 };
 
-static struct conn **conns;     /* indexed by descriptor */
-static int conns_size;
+/*
+ * A slot per descriptor: setup_server caps the limit at FD_LIMIT_MAX. Pages
+ * of the table that no connection has touched cost no memory.
+ */
+static struct conn *conns[FD_LIMIT_MAX];
 static int maxfd = -1;          /* highest descriptor in conns */
 static int epfd;                /* the epoll instance */
 static int accept_paused;       /* out of descriptors: listen socket unwatched */
-static const struct setup *cfg;
+static const struct server *srv;  /* options and descriptors, from setup_server */
 
 /* Watch the listening socket again: a descriptor is free now. */
 static void
 accept_resume(void)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = cfg->listen_fd };
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = srv->listen_fd };
 
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, cfg->listen_fd, &ev) == 0)
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, srv->listen_fd, &ev) == 0)
 		accept_paused = 0;
 }
 
@@ -95,10 +98,11 @@ accept_resume(void)
 static void
 accept_pause(void)
 {
-	if (epoll_ctl(epfd, EPOLL_CTL_DEL, cfg->listen_fd, NULL) == 0)
+	if (epoll_ctl(epfd, EPOLL_CTL_DEL, srv->listen_fd, NULL) == 0)
 		accept_paused = 1;
 }
 
+/* Only the loop calls this: a handler sets CONN_DONE and returns. */
 static void
 conn_close(struct conn *c)
 {
@@ -120,9 +124,10 @@ conn_log(struct conn *c)
 	char line[LOG_LINE_MAX];
 	struct exchange *x = c->x;
 
-	if (cfg->quiet)
+	if (srv->quiet)
 		return;
-	http_log_line(line, sizeof(line), c->peer, x->parsed > 0 ? &x->req : NULL,
+	http_log_line(line, sizeof(line), c->peer,
+	              x->parsed == HTTP_PARSE_DONE ? &x->req : NULL,
 	              x->res.status, (long long)x->head_off + x->body_off);
 	printf("%s\n", line);
 }
@@ -134,12 +139,12 @@ conn_respond(struct conn *c)
 	struct exchange *x = c->x;
 
 	x->res.fd = -1;
-	if (x->parsed < 0)
-		http_error(&x->res, (int)-x->parsed);
+	if (x->parsed == HTTP_PARSE_ERROR)
+		http_error(&x->res, x->req.error);
 	else
-		http_respond(cfg->root, &x->req, 1, &x->res);
-	if (x->parsed > 0)
-		x->drop = x->parsed + x->req.content_length;
+		http_respond(srv->root, &x->req, HTTP_CONN_KEEP, &x->res);
+	if (x->parsed == HTTP_PARSE_DONE)
+		x->drop = (long long)x->req.head_len + x->req.content_length;
 	x->head_off = 0;
 	x->body_off = 0;
 	c->state = CONN_WRITING;
@@ -163,9 +168,7 @@ conn_parse(struct conn *c)
 	struct exchange *x = c->x;
 
 	x->parsed = http_parse(x->in, x->in_len, &x->req);
-	if (x->parsed == 0 && x->in_len == REQUEST_MAX)
-		x->parsed = -400;   /* only blank lines: nothing a parser can use */
-	if (x->parsed != 0)
+	if (x->parsed != HTTP_PARSE_MORE)
 		conn_respond(c);
 }
 
@@ -179,7 +182,7 @@ conn_read(struct conn *c)
 	if (x == NULL) {
 		/* Memory for a request only once one starts to arrive. */
 		if ((x = c->x = calloc(1, sizeof(*x))) == NULL) {
-			conn_close(c);
+			c->state = CONN_DONE;
 			return 1;
 		}
 		x->res.fd = -1;
@@ -188,7 +191,7 @@ conn_read(struct conn *c)
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return 0;
 	if (n <= 0) {
-		conn_close(c);   /* the client left, or reset */
+		c->state = CONN_DONE;   /* the client left, or reset */
 		return 1;
 	}
 	x->in_len += (size_t)n;
@@ -257,7 +260,7 @@ unsent:
 	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 		return progress;   /* the socket buffer is full: later */
 	conn_log(c);
-	conn_close(c);   /* EPIPE, ECONNRESET: the client is gone */
+	c->state = CONN_DONE;   /* EPIPE, ECONNRESET: the client is gone */
 	return 1;
 }
 
@@ -271,7 +274,7 @@ conn_linger(struct conn *c)
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return 0;
 	if (n <= 0)
-		conn_close(c);
+		c->state = CONN_DONE;
 	return 1;
 }
 
@@ -279,16 +282,17 @@ conn_linger(struct conn *c)
 static void
 conn_expire(struct conn *c, time_t now)
 {
-	int limit = c->state == CONN_CLOSING ? LINGER_SECONDS : cfg->timeout;
+	int limit = c->state == CONN_CLOSING ? LINGER_SECONDS : srv->timeout;
 
 	if (now - c->active <= limit)
 		return;
 	if (c->state == CONN_READING && c->x != NULL && c->x->in_len > 0) {
-		c->x->parsed = -408;   /* a partial request: say why we give up */
+		c->x->parsed = HTTP_PARSE_ERROR;   /* a partial request: say why we give up */
+		c->x->req.error = HTTP_REQUEST_TIMEOUT;
 		conn_respond(c);
 		return;
 	}
-	conn_close(c);
+	c->state = CONN_DONE;
 }
 
 static void
@@ -297,7 +301,7 @@ conn_open(int fd, const struct sockaddr_storage *ss)
 	struct conn *c;
 	int one = 1;
 
-	if (fd >= conns_size || net_nonblock(fd) == -1 ||
+	if (fd >= FD_LIMIT_MAX || net_nonblock(fd) == -1 ||
 	    (c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return;
@@ -318,7 +322,7 @@ conn_open(int fd, const struct sockaddr_storage *ss)
 	}
 	c->fd = fd;
 	c->state = CONN_READING;
-	c->active = net_now();
+	c->active = server_now();
 	c->events = EPOLLIN;
 	net_peer_name(ss, c->peer, sizeof(c->peer));
 	conns[fd] = c;
@@ -359,7 +363,7 @@ conn_watch(struct conn *c)
 	if (want == c->events)
 		return;
 	if (epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev) == -1) {
-		conn_close(c);
+		c->state = CONN_DONE;
 		return;
 	}
 	c->events = want;
@@ -369,17 +373,17 @@ conn_watch(struct conn *c)
 static int
 conn_step(struct conn *c)
 {
-	int fd = c->fd, progress = 0;
+	int progress = 0;
 
 	if (c->state == CONN_READING)
 		progress = conn_read(c);
-	if (conns[fd] == c && c->state == CONN_WRITING)
+	if (c->state == CONN_WRITING)
 		progress |= conn_write(c);
-	else if (conns[fd] == c && c->state == CONN_CLOSING)
+	else if (c->state == CONN_CLOSING)
 		progress |= conn_linger(c);
-	if (progress && conns[fd] == c)
-		c->active = net_now();
-	if (conns[fd] == c)
+	if (progress)
+		c->active = server_now();
+	if (c->state != CONN_DONE)
 		conn_watch(c);
 	return progress;
 }
@@ -389,15 +393,21 @@ static void
 sweep_timeouts(void)
 {
 	static time_t last;
-	time_t now = net_now();
+	time_t now = server_now();
 	int fd;
 
 	if (now == last)
 		return;
 	last = now;
-	for (fd = 0; fd <= maxfd; fd++)
-		if (conns[fd] != NULL)
-			conn_expire(conns[fd], now);
+	for (fd = 0; fd <= maxfd; fd++) {
+		struct conn *c = conns[fd];
+
+		if (c == NULL)
+			continue;
+		conn_expire(c, now);
+		if (c->state == CONN_DONE)
+			conn_close(c);   /* handlers only mark it done: the loop frees */
+	}
 	if (accept_paused)
 		accept_resume();   /* a descriptor may have been freed elsewhere */
 }
@@ -407,72 +417,53 @@ sweep_timeouts(void)
  * just those. The 1 s timeout wakes us for the timeout sweep.
  */
 static void
-serve_forever(const struct setup *s)
+serve_forever(void)
 {
 	struct epoll_event events[EPOLL_BATCH];
 	int i, n;
 
-	while (!net_stop) {
+	while (!server_stop) {
 		n = epoll_wait(epfd, events, EPOLL_BATCH, 1000);
 		if (n == -1 && errno != EINTR)
 			err(1, "epoll_wait");
 		for (i = 0; i < n; i++) {
 			int fd = events[i].data.fd;
+			struct conn *c = conns[fd];
 
-			if (fd == s->listen_fd)
+			if (fd == srv->listen_fd) {
 				accept_clients(fd);
-			else if (conns[fd] != NULL)
-				conn_step(conns[fd]);
+				continue;
+			}
+			if (c == NULL)
+				continue;
+			conn_step(c);
+			if (c->state == CONN_DONE)
+				conn_close(c);   /* handlers only mark it done: the loop frees */
 		}
 		sweep_timeouts();
 	}
 }
 
-/*
- * One slot per possible descriptor. Each connection needs one, so first
- * raise the soft RLIMIT_NOFILE to the hard limit: that is how many
- * connections we can hold.
- */
-static void
-conns_init(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		err(1, "getrlimit");
-	rl.rlim_cur = rl.rlim_max;
-	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1048576)
-		rl.rlim_cur = 1048576;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-		err(1, "setrlimit");
-	conns_size = (int)rl.rlim_cur;
-	printf("descriptor limit %d\n", conns_size);
-	if ((conns = calloc((size_t)conns_size, sizeof(*conns))) == NULL)
-		err(1, "calloc");
-	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
-		err(1, "epoll_create1");
-}
-
 int
 main(int argc, char **argv)
 {
-	struct setup s;
+	struct server s;
 	int fd;
 
 	setup_server(argc, argv, "06-epoll: 05-keepalive on an epoll event loop, "
 	             "with sendfile.", &s);
-	cfg = &s;
-	if (net_nonblock(s.listen_fd) == -1)
+	srv = &s;
+	if (net_nonblock(srv->listen_fd) == -1)
 		err(1, "fcntl");
-	conns_init();
+	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		err(1, "epoll_create1");
 	accept_resume();
-	serve_forever(&s);
+	serve_forever();
 	for (fd = 0; fd <= maxfd; fd++)
 		if (conns[fd] != NULL)
 			conn_close(conns[fd]);
-	free(conns);
 	close(epfd);
-	close(s.listen_fd);
+	close(srv->listen_fd);
 	fprintf(stderr, "stopped\n");
 	return 0;
 }

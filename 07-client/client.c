@@ -28,8 +28,6 @@
 #include "net.h"
 #include "param.h"
 
-#define LINE_MAX_CLIENT 8192   /* longer typed lines are sent in pieces */
-
 enum { RELAY_GOING, RELAY_EXIT };
 
 static int interactive;        /* stdin is a terminal: show a prompt */
@@ -39,13 +37,14 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: client [-h] [HOST [PORT]]\n"
-	    "Connect to HOST (default 127.0.0.1; a name, IPv4 or IPv6 address) on\n"
+	    "Connect to HOST (default %s; a name, IPv4 or IPv6 address) on\n"
 	    "PORT (default %s). Each line you type is sent with CRLF; an empty line\n"
 	    "ends a request head. Replies are printed as they arrive. \"exit\" leaves;\n"
 	    "Ctrl-D half-closes and waits for the server to close.\n\n"
 	    "try:\n"
-	    "  client 127.0.0.1 %s      then type: GET / HTTP/1.1, Host: x, an empty line\n"
-	    "  printf 'GET / HTTP/1.0\\n\\n' | client\n", DEFAULT_PORT, DEFAULT_PORT);
+	    "  client %s %s      then type: GET / HTTP/1.1, Host: x, an empty line\n"
+	    "  printf 'GET / HTTP/1.0\\n\\n' | client\n",
+	    DEFAULT_ADDR, DEFAULT_PORT, DEFAULT_ADDR, DEFAULT_PORT);
 }
 
 /* Try every address HOST has, in getaddrinfo's order, until one connects. */
@@ -112,7 +111,7 @@ send_lines(int sock, char *buf, size_t *len)
 		memmove(buf, lf + 1, *len - n - 1);
 		*len -= n + 1;
 	}
-	if (*len == LINE_MAX_CLIENT) {   /* no newline in sight: send what we have */
+	if (*len == CLIENT_LINE_MAX) {   /* no newline in sight: send what we have */
 		if (net_write_all(sock, buf, *len) == -1)
 			err(1, "send");
 		*len = 0;
@@ -124,7 +123,7 @@ send_lines(int sock, char *buf, size_t *len)
 static int
 from_stdin(int sock, char *buf, size_t *len, int *open)
 {
-	ssize_t n = read(STDIN_FILENO, buf + *len, LINE_MAX_CLIENT - *len);
+	ssize_t n = read(STDIN_FILENO, buf + *len, CLIENT_LINE_MAX - *len);
 
 	if (n == -1 && errno == EINTR)
 		return RELAY_GOING;
@@ -145,7 +144,7 @@ from_stdin(int sock, char *buf, size_t *len, int *open)
 static int
 relay(int sock)
 {
-	char in[LINE_MAX_CLIENT], out[IO_CHUNK];
+	char in[CLIENT_LINE_MAX], out[IO_CHUNK];
 	struct pollfd p[2] = { { STDIN_FILENO, POLLIN, 0 }, { sock, POLLIN, 0 } };
 	long long received = 0;
 	size_t in_len = 0;
@@ -179,7 +178,7 @@ relay(int sock)
 int
 main(int argc, char **argv)
 {
-	const char *host = "127.0.0.1", *port = DEFAULT_PORT;
+	const char *host = DEFAULT_ADDR, *port = DEFAULT_PORT;
 	int c, sock, rc;
 
 	while ((c = getopt(argc, argv, "h")) != -1) {

@@ -29,8 +29,8 @@ fd_path(int fd, char *buf, size_t size)
 	char proc[64];
 	ssize_t n;
 
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	if ((n = readlink(proc, buf, size - 1)) <= 0)
+	if (snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd) >= (int)sizeof(proc) ||
+	    (n = readlink(proc, buf, size - 1)) <= 0)
 		return -1;
 	buf[n] = '\0';
 	return 0;
@@ -113,14 +113,14 @@ docroot_decode(const char *src, size_t len, char *dst, size_t size)
 
 		if (c == '%') {
 			if (i + 2 >= len || hex(src[i + 1]) < 0 || hex(src[i + 2]) < 0)
-				return -1;
+				return DOCROOT_BAD_ESCAPE;
 			c = hex(src[i + 1]) * 16 + hex(src[i + 2]);
 			i += 2;
 			if (c == '/')
-				return -2;   /* would hide a segment from the ".." check */
+				return DOCROOT_ENCODED_SLASH;
 		}
 		if (c == '\0' || n + 1 >= size)
-			return -1;
+			return DOCROOT_BAD_ESCAPE;
 		dst[n++] = (char)c;
 	}
 	dst[n] = '\0';
@@ -141,20 +141,20 @@ has_dotdot(const char *path)
 	return 0;
 }
 
-static int
+static enum http_status
 errno_status(int e)
 {
 	if (e == EMFILE || e == ENFILE || e == ENOMEM)
-		return 503;   /* our trouble, not a missing file: try again later */
+		return HTTP_UNAVAILABLE;   /* our trouble, not a missing file: try again later */
 	if (e == EXDEV || e == EACCES || e == ELOOP)
-		return 403;   /* EXDEV: the path would leave the docroot */
+		return HTTP_FORBIDDEN;   /* EXDEV: the path would leave the docroot */
 	if (e == ENAMETOOLONG)
-		return 414;
-	return 404;
+		return HTTP_URI_TOO_LONG;
+	return HTTP_NOT_FOUND;
 }
 
 /* Open path beneath root and fstat it: 200, or the status of the failure. */
-static int
+static enum http_status
 open_stat(int root, const char *path, struct docroot_file *f, struct stat *st)
 {
 	if ((f->fd = open_beneath(root, path)) == -1)
@@ -163,38 +163,38 @@ open_stat(int root, const char *path, struct docroot_file *f, struct stat *st)
 		close(f->fd);
 		return errno_status(errno);
 	}
-	return 200;
+	return HTTP_OK;
 }
 
 /* Open path beneath root; a directory serves its index.html. */
-static int
+static enum http_status
 open_file(int root, char *path, size_t size, struct docroot_file *f)
 {
 	struct stat st;
-	int status;
+	enum http_status status;
 
-	if ((status = open_stat(root, path, f, &st)) != 200)
+	if ((status = open_stat(root, path, f, &st)) != HTTP_OK)
 		return status;
 	if (S_ISDIR(st.st_mode)) {
 		close(f->fd);
 		if (path[strlen(path) - 1] != '/')
-			return 301;
+			return HTTP_MOVED_PERMANENTLY;
 		if (strlen(path) + sizeof("index.html") > size)
-			return 414;
+			return HTTP_URI_TOO_LONG;
 		strcat(path, "index.html");
-		if ((status = open_stat(root, path, f, &st)) != 200)
+		if ((status = open_stat(root, path, f, &st)) != HTTP_OK)
 			return status;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(f->fd);
-		return 403;   /* a directory named index.html, a FIFO, a device */
+		return HTTP_FORBIDDEN;   /* a directory named index.html, a FIFO, a device */
 	}
 	f->size = st.st_size;
-	snprintf(f->path, sizeof(f->path), "%s", path);
-	return 200;
+	f->type = docroot_mime(path);
+	return HTTP_OK;
 }
 
-int
+enum http_status
 docroot_open(int root, const char *target, struct docroot_file *f)
 {
 	char path[PATH_MAX_NETLAB];
@@ -202,14 +202,14 @@ docroot_open(int root, const char *target, struct docroot_file *f)
 	int n;
 
 	if (target[0] != '/')
-		return 400;
+		return HTTP_BAD_REQUEST;
 	n = docroot_decode(target, len, path, sizeof(path) - sizeof("index.html"));
-	if (n == -2)
-		return 403;
+	if (n == DOCROOT_ENCODED_SLASH)
+		return HTTP_FORBIDDEN;
 	if (n < 0)
-		return 400;
+		return HTTP_BAD_REQUEST;
 	if (has_dotdot(path))
-		return 403;
+		return HTTP_FORBIDDEN;
 	return open_file(root, path, sizeof(path), f);
 }
 

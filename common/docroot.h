@@ -7,12 +7,13 @@
 
 #include <sys/types.h>
 
+#include "http.h"
 #include "param.h"
 
 struct docroot_file {
 	int fd;                         /* open for reading */
 	off_t size;
-	char path[PATH_MAX_NETLAB];     /* decoded path, for the MIME type */
+	const char *type;               /* MIME type, from the file name's extension */
 };
 
 /*
@@ -22,13 +23,17 @@ struct docroot_file {
 int docroot_init(const char *dir);
 
 /*
- * Open the file target names under root. Returns 200 with f filled in, or
- * the status to answer: 301 (directory without a slash), 400, 403, 404, 414,
- * or 503 when we are out of descriptors or memory.
+ * Open the file target names under root. Returns HTTP_OK with f filled in,
+ * or the status to answer: 301 (directory without a slash), 400, 403, 404,
+ * 414, or 503 when we are out of descriptors or memory.
  */
-int docroot_open(int root, const char *target, struct docroot_file *f);
+enum http_status docroot_open(int root, const char *target, struct docroot_file *f);
 
-/* Percent-decode src (RFC 3986 2.1) into dst; -1 on a bad escape or NUL. */
+/* What docroot_decode returns when it refuses its input. */
+#define DOCROOT_BAD_ESCAPE    (-1)  /* "%" without two hex digits, a NUL, or too long */
+#define DOCROOT_ENCODED_SLASH (-2)  /* "%2F": it would hide a segment from the ".." check */
+
+/* Percent-decode src (RFC 3986 2.1) into dst; its length, or one of the above. */
 int docroot_decode(const char *src, size_t len, char *dst, size_t size);
 
 const char *docroot_mime(const char *path);

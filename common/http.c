@@ -4,12 +4,16 @@
  *
  * The parser is strict where leniency has let attackers in before: one
  * space between request-line parts, no whitespace before a header's colon,
- * no folded header lines, one Host, one Content-Length value, no
- * Transfer-Encoding. It is lenient where the RFC allows it: a bare LF ends a
- * line, empty lines before a request are skipped.
+ * no folded header lines, one valid Host, one Content-Length value, and a
+ * Transfer-Encoding only where its framing is clear. It is lenient where
+ * the RFC allows it: a bare LF ends a line, empty lines before a request are
+ * skipped, and a field value may hold any byte from 0x80 up (obs-text, such
+ * as UTF-8). Every byte is read as unsigned char: with plain char, which is
+ * signed on x86-64 and unsigned on arm64, "café" would be refused on one
+ * machine and served on the other.
  */
+#include <assert.h>
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -18,28 +22,46 @@
 
 #include "docroot.h"
 #include "http.h"
+#include "net.h"
+
+/*
+ * A head is a fixed part (status line, Date, Server, Content-Type,
+ * Content-Length, Connection: under HEAD_FIXED_MAX bytes), one extra header
+ * (at longest a Location built from the whole target), and for an error an
+ * HTML page. The buffer must hold all three, so format_head cannot truncate.
+ */
+#define HEAD_FIXED_MAX  512
+#define EXTRA_MAX       (sizeof("Location: /\r\n") + REQUEST_LINE_MAX)
+#define ERROR_PAGE_MAX  512
+_Static_assert(HEAD_FIXED_MAX + EXTRA_MAX + ERROR_PAGE_MAX <= RESPONSE_HEAD_MAX,
+               "RESPONSE_HEAD_MAX must hold a head with a Location and an error page");
+/* peer "method target HTTP/1.x" status bytes: the fixed part is under 48. */
+_Static_assert(LOG_LINE_MAX >= NET_PEER_MAX + METHOD_MAX + REQUEST_LINE_MAX + 48,
+               "LOG_LINE_MAX must hold a peer, the request line and the status");
+
+#define ALLOW_HEADER    "Allow: GET, HEAD\r\n"
 
 struct status {
-	int code;
+	enum http_status code;
 	const char *reason;
 	const char *why;        /* one sentence for the error page */
 };
 
 static const struct status statuses[] = {
-	{ 200, "OK", "" },
-	{ 301, "Moved Permanently", "The resource lives at the address in the Location header." },
-	{ 400, "Bad Request", "The request is not valid HTTP/1.1." },
-	{ 403, "Forbidden", "This path is outside what the server may show." },
-	{ 404, "Not Found", "There is no file at this path." },
-	{ 405, "Method Not Allowed", "This server only answers GET and HEAD." },
-	{ 408, "Request Timeout", "The request did not arrive in time." },
-	{ 413, "Content Too Large", "The request body is larger than the server accepts." },
-	{ 414, "URI Too Long", "The request target is longer than the server accepts." },
-	{ 431, "Request Header Fields Too Large", "The request headers are larger than the server accepts." },
-	{ 500, "Internal Server Error", "The server failed while answering." },
-	{ 501, "Not Implemented", "The server does not implement this feature." },
-	{ 503, "Service Unavailable", "The server is out of resources; try again shortly." },
-	{ 505, "HTTP Version Not Supported", "This server speaks HTTP/1.0 and HTTP/1.1 only." },
+	{ HTTP_OK, "OK", "" },
+	{ HTTP_MOVED_PERMANENTLY, "Moved Permanently", "The resource lives at the address in the Location header." },
+	{ HTTP_BAD_REQUEST, "Bad Request", "The request is not valid HTTP/1.1." },
+	{ HTTP_FORBIDDEN, "Forbidden", "This path is outside what the server may show." },
+	{ HTTP_NOT_FOUND, "Not Found", "There is no file at this path." },
+	{ HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed", "This server only answers GET and HEAD." },
+	{ HTTP_REQUEST_TIMEOUT, "Request Timeout", "The request did not arrive in time." },
+	{ HTTP_CONTENT_TOO_LARGE, "Content Too Large", "The request body is larger than the server accepts." },
+	{ HTTP_URI_TOO_LONG, "URI Too Long", "The request target is longer than the server accepts." },
+	{ HTTP_HEADERS_TOO_LARGE, "Request Header Fields Too Large", "The request headers are larger than the server accepts." },
+	{ HTTP_INTERNAL_ERROR, "Internal Server Error", "The server failed while answering." },
+	{ HTTP_NOT_IMPLEMENTED, "Not Implemented", "The server does not implement this feature." },
+	{ HTTP_UNAVAILABLE, "Service Unavailable", "The server is out of resources; try again shortly." },
+	{ HTTP_VERSION_NOT_SUPPORTED, "HTTP Version Not Supported", "This server speaks HTTP/1.0 and HTTP/1.1 only." },
 };
 
 /* Methods RFC 9110 defines: known but refused with 405, the rest get 501. */
@@ -47,35 +69,55 @@ static const char *const known_methods[] = {
 	"POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
 };
 
+/* Whether a head carries a body in the response, or only its headers (HEAD). */
+enum http_body {
+	BODY_SEND,
+	BODY_OMIT,
+};
+
 static const struct status *
-status_find(int code)
+status_find(enum http_status code)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
 		if (statuses[i].code == code)
 			return &statuses[i];
-	return status_find(500);   /* a code we never meant to send */
+	return status_find(HTTP_INTERNAL_ERROR);   /* a code we never meant to send */
 }
 
 const char *
-http_reason(int status)
+http_reason(enum http_status status)
 {
 	return status_find(status)->reason;
 }
 
+/* Is c one of the characters in set? (strchr alone would also find NUL.) */
+static int
+in_set(unsigned char c, const char *set)
+{
+	return c != '\0' && strchr(set, c) != NULL;
+}
+
 /* RFC 9110 5.6.2: the characters a token (method, header name) may use. */
 static int
-is_tchar(int c)
+is_tchar(unsigned char c)
 {
-	return isalnum(c) || (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+	return isalnum(c) || in_set(c, "!#$%&'*+-.^_`|~");
+}
+
+/* Does the n bytes at p spell word, in any case? */
+static int
+word_is(const unsigned char *p, size_t n, const char *word)
+{
+	return n == strlen(word) && strncasecmp((const char *)p, word, n) == 0;
 }
 
 /* Return the end of the line starting at p (before CRLF or LF), or NULL. */
-static const char *
-line_end(const char *p, const char *end, const char **next)
+static const unsigned char *
+line_end(const unsigned char *p, const unsigned char *end, const unsigned char **next)
 {
-	const char *lf = memchr(p, '\n', (size_t)(end - p));
+	const unsigned char *lf = memchr(p, '\n', (size_t)(end - p));
 
 	if (lf == NULL)
 		return NULL;
@@ -83,179 +125,296 @@ line_end(const char *p, const char *end, const char **next)
 	return (lf > p && lf[-1] == '\r') ? lf - 1 : lf;
 }
 
-/* method SP request-target SP HTTP-version, each part checked. */
-static int
-parse_request_line(const char *p, const char *eol, struct http_request *req)
+/* The method: a token of at most METHOD_MAX characters. */
+static enum http_status
+parse_method(const unsigned char *p, const unsigned char *sp, struct http_request *req)
 {
-	const char *sp1, *sp2;
+	if (sp == p || sp - p > METHOD_MAX)
+		return HTTP_BAD_REQUEST;
+	for (const unsigned char *c = p; c < sp; c++)
+		if (!is_tchar(*c))
+			return HTTP_BAD_REQUEST;
+	memcpy(req->method, p, (size_t)(sp - p));
+	req->method[sp - p] = '\0';
+	return HTTP_OK;
+}
+
+/* method SP request-target SP HTTP-version, each part checked. */
+static enum http_status
+parse_request_line(const unsigned char *p, const unsigned char *eol, struct http_request *req)
+{
+	const unsigned char *sp1, *sp2;
+	enum http_status st;
 	size_t n;
 
 	sp1 = memchr(p, ' ', (size_t)(eol - p));
-	if (sp1 == NULL || sp1 == p || sp1 - p > METHOD_MAX)
-		return 400;
-	for (const char *c = p; c < sp1; c++)
-		if (!is_tchar((unsigned char)*c))
-			return 400;
-	memcpy(req->method, p, (size_t)(sp1 - p));
-	req->method[sp1 - p] = '\0';
-
+	if (sp1 == NULL)
+		return HTTP_BAD_REQUEST;
+	if ((st = parse_method(p, sp1, req)) != HTTP_OK)
+		return st;
 	sp2 = memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1));
 	if (sp2 == NULL || sp2 == sp1 + 1)
-		return 400;
+		return HTTP_BAD_REQUEST;
 	n = (size_t)(sp2 - sp1 - 1);
 	if (n > REQUEST_LINE_MAX)
-		return 414;
-	for (const char *c = sp1 + 1; c < sp2; c++)
-		if (*c <= ' ' || *c == 0x7f)
-			return 400;
+		return HTTP_URI_TOO_LONG;
+	for (const unsigned char *c = sp1 + 1; c < sp2; c++)
+		if (*c <= ' ' || *c >= 0x7f)
+			return HTTP_BAD_REQUEST;   /* RFC 3986: a target is printable ASCII */
 	memcpy(req->target, sp1 + 1, n);
 	req->target[n] = '\0';
 
 	if (eol - sp2 - 1 != 8 || memcmp(sp2 + 1, "HTTP/", 5) != 0 ||
-	    !isdigit((unsigned char)sp2[6]) || sp2[7] != '.' ||
-	    !isdigit((unsigned char)sp2[8]))
-		return 400;
+	    !isdigit(sp2[6]) || sp2[7] != '.' || !isdigit(sp2[8]))
+		return HTTP_BAD_REQUEST;
 	if (sp2[6] != '1')
-		return 505;
+		return HTTP_VERSION_NOT_SUPPORTED;
 	req->minor = sp2[8] - '0';
 	req->keep_alive = req->minor >= 1;
-	return 0;
+	return HTTP_OK;
 }
 
-/* Absolute-form (http://host/path) must be accepted; keep only the path. */
+/* Whether an authority may leave out its ":port" (Host) or not (CONNECT). */
+enum port_rule {
+	PORT_OPTIONAL,
+	PORT_REQUIRED,
+};
+
+/* uri-host: "[" IPv6 "]", or a reg-name (RFC 3986 3.2.2); its length, or 0. */
+static size_t
+host_len(const unsigned char *v, size_t len)
+{
+	size_t i;
+
+	if (len > 0 && v[0] == '[') {
+		for (i = 1; i < len && v[i] != ']'; i++)
+			if (!isxdigit(v[i]) && v[i] != ':' && v[i] != '.')
+				return 0;
+		return i < len && i > 1 ? i + 1 : 0;
+	}
+	for (i = 0; i < len && v[i] != ':'; i++) {
+		if (v[i] == '%' && i + 2 < len && isxdigit(v[i + 1]) && isxdigit(v[i + 2]))
+			i += 2;
+		else if (!isalnum(v[i]) && !in_set(v[i], "-._~!$&'()*+,;="))
+			return 0;   /* a space, "/", "@", a control character... */
+	}
+	return i;
+}
+
+/* host [":" port], the port 0-65535 (RFC 9110 7.2, RFC 9112 3.2.3). */
 static int
-target_to_origin_form(struct http_request *req)
+authority_valid(const unsigned char *v, size_t len, enum port_rule rule)
+{
+	size_t i = host_len(v, len), digits = 0;
+	unsigned long port = 0;
+
+	if (i == 0)
+		return 0;
+	if (i == len)
+		return rule == PORT_OPTIONAL;
+	if (v[i] != ':')
+		return 0;
+	for (i++; i < len; i++, digits++) {
+		if (!isdigit(v[i]) || digits == 5)
+			return 0;
+		port = port * 10 + (unsigned long)(v[i] - '0');
+	}
+	return port <= 65535 && (digits > 0 || rule == PORT_OPTIONAL);
+}
+
+/*
+ * The four forms of RFC 9112 3.2: origin-form (/path) for every method,
+ * absolute-form (http://host/path) served from its path, authority-form
+ * (host:port) for CONNECT only, asterisk-form (*) for OPTIONS only.
+ */
+static enum http_status
+check_target(struct http_request *req)
 {
 	char *t = req->target, *slash;
+	const unsigned char *u = (const unsigned char *)t;
 
+	if (strcmp(req->method, "CONNECT") == 0)
+		return authority_valid(u, strlen(t), PORT_REQUIRED) ? HTTP_OK : HTTP_BAD_REQUEST;
+	if (strcmp(t, "*") == 0)
+		return strcmp(req->method, "OPTIONS") == 0 ? HTTP_OK : HTTP_BAD_REQUEST;
 	if (strncasecmp(t, "http://", 7) == 0) {
 		slash = strchr(t + 7, '/');
 		if (slash == NULL)
 			slash = "/";
 		memmove(t, slash, strlen(slash) + 1);
 	}
-	return t[0] == '/' ? 0 : 400;
+	return t[0] == '/' ? HTTP_OK : HTTP_BAD_REQUEST;
 }
 
-/* Does the comma-separated list in value contain token (any case)? */
-static int
-list_has(const char *value, size_t len, const char *token)
+/*
+ * Walk the comma-separated list in value: each call sets *item and *n to
+ * the next element (surrounding spaces trimmed) and returns the position
+ * after it, or NULL when the list is done.
+ */
+static const unsigned char *
+list_next(const unsigned char *v, const unsigned char *end,
+          const unsigned char **item, size_t *n)
 {
-	size_t tl = strlen(token), i = 0;
+	const unsigned char *stop;
 
-	while (i < len) {
-		size_t start, stop;
+	while (v < end && (*v == ' ' || *v == '\t' || *v == ','))
+		v++;
+	if (v == end)
+		return NULL;
+	for (stop = v; stop < end && *stop != ','; stop++)
+		;
+	*item = v;
+	v = stop;
+	while (stop > *item && (stop[-1] == ' ' || stop[-1] == '\t'))
+		stop--;
+	*n = (size_t)(stop - *item);
+	return v;
+}
 
-		while (i < len && (value[i] == ' ' || value[i] == '\t' || value[i] == ','))
-			i++;
-		start = i;
-		while (i < len && value[i] != ',')
-			i++;
-		stop = i;
-		while (stop > start && (value[stop - 1] == ' ' || value[stop - 1] == '\t'))
-			stop--;
-		if (stop - start == tl && strncasecmp(value + start, token, tl) == 0)
+/* Does the comma-separated list from v to end contain token (any case)? */
+static int
+list_has(const unsigned char *v, const unsigned char *end, const char *token)
+{
+	const unsigned char *item;
+	size_t n;
+
+	while ((v = list_next(v, end, &item, &n)) != NULL)
+		if (word_is(item, n, token))
 			return 1;
-	}
 	return 0;
 }
 
-/* Content-Length is 1*DIGIT; a repeat must carry the same value. */
+/* Is the last coding in the list "chunked"? RFC 9112 6.3 asks exactly that. */
 static int
-parse_content_length(const char *v, size_t len, struct http_request *req, int seen)
+list_ends_chunked(const unsigned char *v, const unsigned char *end)
+{
+	const unsigned char *item = NULL, *last = NULL;
+	size_t n, last_n = 0;
+
+	while ((v = list_next(v, end, &item, &n)) != NULL) {
+		last = item;
+		last_n = n;
+	}
+	return last != NULL && word_is(last, last_n, "chunked");
+}
+
+/* Content-Length is 1*DIGIT; a repeat must carry the same value. */
+static enum http_status
+parse_content_length(const unsigned char *v, size_t len, struct http_request *req, int seen)
 {
 	long long n = 0;
 	size_t i;
 
 	if (len == 0 || len > 18)
-		return 400;
+		return HTTP_BAD_REQUEST;
 	for (i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)v[i]))
-			return 400;
+		if (!isdigit(v[i]))
+			return HTTP_BAD_REQUEST;
 		n = n * 10 + (v[i] - '0');
 	}
 	if (seen && n != req->content_length)
-		return 400;
+		return HTTP_BAD_REQUEST;
 	if (n > BODY_MAX)
-		return 413;
+		return HTTP_CONTENT_TOO_LARGE;
 	req->content_length = n;
-	return 0;
+	return HTTP_OK;
 }
 
 struct header_seen {
 	int host, length, encoding;
+	int chunked_last;      /* the last Transfer-Encoding ends with chunked */
 };
 
-/* name ":" OWS value OWS, then act on the few headers the suite needs. */
-static int
-parse_header(const char *p, const char *eol, struct http_request *req,
-             struct header_seen *seen)
+/* Act on the few headers the suite needs; the value runs from v to ve. */
+static enum http_status
+header_apply(const unsigned char *name, size_t nl, const unsigned char *v,
+             const unsigned char *ve, struct http_request *req, struct header_seen *seen)
 {
-	const char *colon = memchr(p, ':', (size_t)(eol - p));
-	const char *v, *ve;
-	size_t nl;
-	int rc;
+	if (word_is(name, nl, "Host")) {
+		/* RFC 9112 3.2: an empty Host is allowed, an invalid one is not. */
+		if (seen->host++ || (ve > v && !authority_valid(v, (size_t)(ve - v), PORT_OPTIONAL)))
+			return HTTP_BAD_REQUEST;
+	} else if (word_is(name, nl, "Connection")) {
+		if (list_has(v, ve, "close"))
+			req->keep_alive = 0;
+		else if (list_has(v, ve, "keep-alive"))
+			req->keep_alive = 1;
+	} else if (word_is(name, nl, "Content-Length")) {
+		return parse_content_length(v, (size_t)(ve - v), req, seen->length++);
+	} else if (word_is(name, nl, "Transfer-Encoding")) {
+		seen->encoding = 1;
+		seen->chunked_last = list_ends_chunked(v, ve);
+	}
+	return HTTP_OK;
+}
+
+/* name ":" OWS value OWS: check the bytes, then act on the header. */
+static enum http_status
+parse_header(const unsigned char *p, const unsigned char *eol,
+             struct http_request *req, struct header_seen *seen)
+{
+	const unsigned char *colon = memchr(p, ':', (size_t)(eol - p));
+	const unsigned char *v, *ve;
 
 	if (colon == NULL || colon == p)
-		return 400;
-	for (const char *c = p; c < colon; c++)
-		if (!is_tchar((unsigned char)*c))
-			return 400;   /* also rejects a space before the colon */
+		return HTTP_BAD_REQUEST;
+	for (const unsigned char *c = p; c < colon; c++)
+		if (!is_tchar(*c))
+			return HTTP_BAD_REQUEST;   /* also rejects a space before the colon */
 	for (v = colon + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
 		;
 	for (ve = eol; ve > v && (ve[-1] == ' ' || ve[-1] == '\t'); ve--)
 		;
-	for (const char *c = v; c < ve; c++)
+	/* field-vchar is VCHAR or obs-text (0x80-0xff); controls but HTAB are not. */
+	for (const unsigned char *c = v; c < ve; c++)
 		if ((*c < ' ' && *c != '\t') || *c == 0x7f)
-			return 400;
-	nl = (size_t)(colon - p);
-
-	if (nl == 4 && strncasecmp(p, "Host", 4) == 0) {
-		if (seen->host++)
-			return 400;
-	} else if (nl == 10 && strncasecmp(p, "Connection", 10) == 0) {
-		if (list_has(v, (size_t)(ve - v), "close"))
-			req->keep_alive = 0;
-		else if (list_has(v, (size_t)(ve - v), "keep-alive"))
-			req->keep_alive = 1;
-	} else if (nl == 14 && strncasecmp(p, "Content-Length", 14) == 0) {
-		if ((rc = parse_content_length(v, (size_t)(ve - v), req, seen->length++)))
-			return rc;
-	} else if (nl == 17 && strncasecmp(p, "Transfer-Encoding", 17) == 0) {
-		seen->encoding = 1;
-	}
-	return 0;
+			return HTTP_BAD_REQUEST;
+	return header_apply(p, (size_t)(colon - p), v, ve, req, seen);
 }
 
-/* Check every line of a complete head; 0 when the request is valid. */
-static int
-parse_head(const char *p, const char *end, struct http_request *req)
+/*
+ * How the body is framed. Transfer-Encoding and Content-Length together is
+ * request smuggling; Transfer-Encoding in HTTP/1.0 (RFC 9112 6.1) or not
+ * ending in chunked (6.3) leaves the body's length unknown: all three are
+ * 400, and the connection closes. A chunked body is valid, but not read here.
+ */
+static enum http_status
+check_framing(const struct http_request *req, const struct header_seen *seen)
 {
-	struct header_seen seen = { 0, 0, 0 };
-	const char *eol, *next = NULL;
-	int rc;
+	if (!seen->encoding)
+		return HTTP_OK;
+	if (seen->length || req->minor == 0 || !seen->chunked_last)
+		return HTTP_BAD_REQUEST;
+	return HTTP_NOT_IMPLEMENTED;
+}
+
+/* Check every line of a complete head. */
+static enum http_status
+parse_head(const unsigned char *p, const unsigned char *end, struct http_request *req)
+{
+	struct header_seen seen = { 0, 0, 0, 0 };
+	const unsigned char *eol, *next = NULL;
+	enum http_status st;
 
 	eol = line_end(p, end, &next);
-	if ((rc = parse_request_line(p, eol, req)) || (rc = target_to_origin_form(req)))
-		return rc;
+	if ((st = parse_request_line(p, eol, req)) != HTTP_OK || (st = check_target(req)) != HTTP_OK)
+		return st;
 	for (p = next; (eol = line_end(p, end, &next)) != NULL && eol > p; p = next) {
 		if (*p == ' ' || *p == '\t')
-			return 400;   /* obsolete line folding, RFC 9112 5.2 */
-		if ((rc = parse_header(p, eol, req, &seen)))
-			return rc;
+			return HTTP_BAD_REQUEST;   /* obsolete line folding, RFC 9112 5.2 */
+		if ((st = parse_header(p, eol, req, &seen)) != HTTP_OK)
+			return st;
 	}
 	if (req->minor >= 1 && seen.host != 1)
-		return 400;   /* RFC 9112 3.2: Host is required in HTTP/1.1 */
-	if (seen.encoding)
-		return seen.length ? 400 : 501; /* both at once is request smuggling */
-	return 0;
+		return HTTP_BAD_REQUEST;   /* RFC 9112 3.2: Host is required in HTTP/1.1 */
+	return check_framing(req, &seen);
 }
 
 /* Find the blank line that ends the head; return the byte after it. */
-static const char *
-head_end(const char *p, const char *end)
+static const unsigned char *
+head_end(const unsigned char *p, const unsigned char *end)
 {
-	const char *next;
+	const unsigned char *next;
 
 	while (line_end(p, end, &next) != NULL) {
 		if (next - p <= 2 && (*p == '\n' || (p[0] == '\r' && p[1] == '\n')))
@@ -265,29 +424,44 @@ head_end(const char *p, const char *end)
 	return NULL;
 }
 
-long
+static enum http_parse_result
+parse_error(struct http_request *req, enum http_status status)
+{
+	req->error = status;
+	return HTTP_PARSE_ERROR;
+}
+
+enum http_parse_result
 http_parse(const char *buf, size_t len, struct http_request *req)
 {
-	const char *p = buf, *end = buf + len, *eol, *body, *next;
-	int rc;
+	const unsigned char *start = (const unsigned char *)buf, *end = start + len;
+	const unsigned char *p = start, *eol, *body, *next;
+	enum http_status st;
 
-	/* RFC 9112 2.2: ignore empty lines before a request-line. */
+	/*
+	 * RFC 9112 2.2: skip empty lines before a request-line (a client may
+	 * send a CRLF after a body). They count toward REQUEST_LINE_MAX, so
+	 * a stream of nothing but empty lines is refused rather than buffered.
+	 */
 	while (p < end && (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n')))
 		p += *p == '\r' ? 2 : 1;
 	eol = line_end(p, end, &next);
-	if (eol == NULL)
-		return (size_t)(end - p) > REQUEST_LINE_MAX ? -414 : 0;
-	if (eol - p > REQUEST_LINE_MAX)
-		return -414;
+	if (eol == NULL && len <= REQUEST_LINE_MAX)
+		return HTTP_PARSE_MORE;
+	if (eol == NULL && (p == end || (end - p == 1 && *p == '\r')))
+		return parse_error(req, HTTP_BAD_REQUEST);   /* only empty lines */
+	if (eol == NULL || eol - start > REQUEST_LINE_MAX)
+		return parse_error(req, HTTP_URI_TOO_LONG);
 	body = head_end(next, end);
-	if (body == NULL)
-		return (size_t)(end - next) > HEADER_MAX ? -431 : 0;
-	if (body - next > HEADER_MAX)
-		return -431;
+	if (body == NULL && end - next <= HEADER_MAX)
+		return HTTP_PARSE_MORE;
+	if (body == NULL || body - next > HEADER_MAX)
+		return parse_error(req, HTTP_HEADERS_TOO_LARGE);
 	memset(req, 0, sizeof(*req));
-	if ((rc = parse_head(p, body, req)))
-		return -rc;
-	return (long)(body - buf);
+	if ((st = parse_head(p, body, req)) != HTTP_OK)
+		return parse_error(req, st);
+	req->head_len = (size_t)(body - start);
+	return HTTP_PARSE_DONE;
 }
 
 static void
@@ -312,25 +486,20 @@ format_head(struct http_response *res, const char *type, const char *extra)
 	             "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: %s\r\n"
 	             "Content-Type: %s\r\nContent-Length: %lld\r\n%s"
 	             "Connection: %s\r\n\r\n",
-	             res->status, http_reason(res->status), date, SERVER_NAME,
+	             (int)res->status, http_reason(res->status), date, SERVER_NAME,
 	             type, (long long)res->body_len, extra,
 	             res->keep_alive ? "keep-alive" : "close");
-	/* Only a Location near RESPONSE_HEAD_MAX could truncate: refuse it. */
-	if (n < 0 || (size_t)n >= sizeof(res->head)) {
-		res->status = 500;
-		res->keep_alive = 0;
-		res->body_len = 0;
-		format_head(res, "text/plain", "");
-		return;
-	}
+	/* The static assertions above make truncation impossible. */
+	assert(n > 0 && (size_t)n < sizeof(res->head) - ERROR_PAGE_MAX);
 	res->head_len = (size_t)n;
 }
 
-/* An HTML page explaining status, appended after the head unless head_only. */
+/* An HTML page explaining status, appended after the head unless omitted. */
 static void
-error_page(struct http_response *res, int status, const char *extra, int head_only)
+error_page(struct http_response *res, enum http_status status, const char *extra,
+           enum http_body body)
 {
-	char page[512];
+	char page[ERROR_PAGE_MAX];
 	const struct status *s = status_find(status);
 	int n;
 
@@ -338,22 +507,23 @@ error_page(struct http_response *res, int status, const char *extra, int head_on
 	             "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 	             "<title>%d %s</title></head>\n<body><h1>%d %s</h1>\n"
 	             "<p>%s</p>\n<hr><address>%s</address></body></html>\n",
-	             s->code, s->reason, s->code, s->reason, s->why, SERVER_NAME);
+	             (int)s->code, s->reason, (int)s->code, s->reason, s->why, SERVER_NAME);
+	assert(n > 0 && (size_t)n < sizeof(page));   /* the texts are ours, and short */
 	res->status = s->code;
 	res->fd = -1;
 	res->body_len = n;
 	format_head(res, "text/html; charset=utf-8", extra);
-	if (!head_only && res->head_len + (size_t)n < sizeof(res->head)) {
+	if (body == BODY_SEND) {
 		memcpy(res->head + res->head_len, page, (size_t)n);
 		res->head_len += (size_t)n;
 	}
 }
 
 void
-http_error(struct http_response *res, int status)
+http_error(struct http_response *res, enum http_status status)
 {
 	res->keep_alive = 0;
-	error_page(res, status, "", 0);
+	error_page(res, status, "", BODY_SEND);
 }
 
 static int
@@ -367,52 +537,73 @@ method_known(const char *m)
 	return 0;
 }
 
+/* A method other than GET and HEAD: 405 with Allow if RFC 9110 knows it, else 501. */
+static void
+refuse_method(const struct http_request *req, struct http_response *res)
+{
+	if (method_known(req->method))
+		error_page(res, HTTP_METHOD_NOT_ALLOWED, ALLOW_HEADER, BODY_SEND);
+	else
+		error_page(res, HTTP_NOT_IMPLEMENTED, "", BODY_SEND);
+}
+
+/* "OPTIONS *" asks about the server as a whole (RFC 9110 9.3.7). */
+static void
+answer_options(struct http_response *res)
+{
+	res->status = HTTP_OK;
+	res->fd = -1;
+	res->body_len = 0;
+	format_head(res, "text/plain; charset=utf-8", ALLOW_HEADER);
+}
+
 void
-http_respond(int root, const struct http_request *req, int keep_alive,
+http_respond(int root, const struct http_request *req, enum http_conn conn,
              struct http_response *res)
 {
-	char extra[REQUEST_LINE_MAX + 64];
-	int head_only = strcmp(req->method, "HEAD") == 0;
+	char extra[EXTRA_MAX];
+	enum http_body body = strcmp(req->method, "HEAD") == 0 ? BODY_OMIT : BODY_SEND;
 	struct docroot_file f;
-	int status;
+	enum http_status status;
+	int n;
 
-	res->keep_alive = keep_alive && req->keep_alive;
-	extra[0] = '\0';
-	if (!head_only && strcmp(req->method, "GET") != 0) {
-		status = method_known(req->method) ? 405 : 501;
-		if (status == 405)
-			snprintf(extra, sizeof(extra), "Allow: GET, HEAD\r\n");
-		error_page(res, status, extra, 0);
+	res->keep_alive = conn == HTTP_CONN_KEEP && req->keep_alive;
+	if (strcmp(req->target, "*") == 0) {
+		answer_options(res);
+		return;
+	}
+	if (body == BODY_SEND && strcmp(req->method, "GET") != 0) {
+		refuse_method(req, res);
 		return;
 	}
 	status = docroot_open(root, req->target, &f);
-	if (status == 301) {
+	if (status == HTTP_MOVED_PERMANENTLY) {
 		size_t q = strcspn(req->target, "?");
 
-		snprintf(extra, sizeof(extra), "Location: %.*s/%s\r\n",
-		         (int)q, req->target, req->target + q);
+		n = snprintf(extra, sizeof(extra), "Location: %.*s/%s\r\n",
+		             (int)q, req->target, req->target + q);
+		assert(n > 0 && (size_t)n < sizeof(extra));   /* EXTRA_MAX fits any target */
 	}
-	if (status != 200) {
-		error_page(res, status, extra, head_only);
+	if (status != HTTP_OK) {
+		error_page(res, status, status == HTTP_MOVED_PERMANENTLY ? extra : "", body);
 		return;
 	}
-	res->status = 200;
+	res->status = HTTP_OK;
 	res->body_len = f.size;
-	res->fd = -1;
-	format_head(res, docroot_mime(f.path), "");
-	if (head_only || res->status != 200)
+	res->fd = body == BODY_SEND ? f.fd : -1;
+	format_head(res, f.type, "");
+	if (body == BODY_OMIT)
 		close(f.fd);
-	else
-		res->fd = f.fd;
 }
 
 void
 http_log_line(char *line, size_t size, const char *peer,
-              const struct http_request *req, int status, long long bytes)
+              const struct http_request *req, enum http_status status, long long bytes)
 {
+	/* LOG_LINE_MAX holds any line (asserted above); a smaller size truncates. */
 	if (req != NULL && req->method[0] != '\0')
 		snprintf(line, size, "%s \"%s %s HTTP/1.%d\" %d %lld", peer,
-		         req->method, req->target, req->minor, status, bytes);
+		         req->method, req->target, req->minor, (int)status, bytes);
 	else
-		snprintf(line, size, "%s \"-\" %d %lld", peer, status, bytes);
+		snprintf(line, size, "%s \"-\" %d %lld", peer, (int)status, bytes);
 }

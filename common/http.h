@@ -14,16 +14,49 @@
 
 #include "param.h"
 
+/* The statuses the suite sends (RFC 9110 15), named as quark names them. */
+enum http_status {
+	HTTP_OK = 200,
+	HTTP_MOVED_PERMANENTLY = 301,
+	HTTP_BAD_REQUEST = 400,
+	HTTP_FORBIDDEN = 403,
+	HTTP_NOT_FOUND = 404,
+	HTTP_METHOD_NOT_ALLOWED = 405,
+	HTTP_REQUEST_TIMEOUT = 408,
+	HTTP_CONTENT_TOO_LARGE = 413,
+	HTTP_URI_TOO_LONG = 414,
+	HTTP_HEADERS_TOO_LARGE = 431,
+	HTTP_INTERNAL_ERROR = 500,
+	HTTP_NOT_IMPLEMENTED = 501,
+	HTTP_UNAVAILABLE = 503,
+	HTTP_VERSION_NOT_SUPPORTED = 505,
+};
+
+/* What http_parse found in the buffer. */
+enum http_parse_result {
+	HTTP_PARSE_MORE,           /* no whole head yet: read more and call again */
+	HTTP_PARSE_DONE,           /* req is filled in; req->head_len bytes used */
+	HTTP_PARSE_ERROR,          /* not a valid request: answer req->error, close */
+};
+
+/* Whether the stage can keep a connection open after a response. */
+enum http_conn {
+	HTTP_CONN_CLOSE,
+	HTTP_CONN_KEEP,
+};
+
 struct http_request {
 	char method[METHOD_MAX + 1];
-	char target[REQUEST_LINE_MAX + 1]; /* origin-form: /path?query */
+	char target[REQUEST_LINE_MAX + 1]; /* /path?query, "*" (OPTIONS) or host:port (CONNECT) */
 	int minor;                 /* HTTP/1.minor */
 	int keep_alive;            /* what the client wants, after the version default */
 	long long content_length;  /* body bytes after the head; 0 when none */
+	size_t head_len;           /* bytes the head took, empty lines before it included */
+	enum http_status error;    /* after HTTP_PARSE_ERROR: the status to answer */
 };
 
 struct http_response {
-	int status;
+	enum http_status status;
 	int keep_alive;            /* the connection stays open after this one */
 	int fd;                    /* file whose bytes follow the head, or -1 */
 	off_t body_len;            /* Content-Length */
@@ -32,28 +65,30 @@ struct http_response {
 };
 
 /*
- * Returns 0 when buf holds no complete request head yet, the number of bytes
- * the head used when it does, or minus an HTTP status (-400, -414, -431,
- * -501, -505, ...) when the bytes cannot be a valid request. After an error
- * the stream cannot be trusted and the connection must close.
+ * Is there a whole request head at the start of buf? Empty lines before the
+ * request line are skipped (RFC 9112 2.2) and counted in head_len, but they
+ * count toward REQUEST_LINE_MAX too, so a buffer of REQUEST_MAX bytes always
+ * gets an answer: DONE or ERROR, never MORE. After an error the stream
+ * cannot be trusted and the connection must close.
  */
-long http_parse(const char *buf, size_t len, struct http_request *req);
+enum http_parse_result http_parse(const char *buf, size_t len, struct http_request *req);
 
-const char *http_reason(int status);
+const char *http_reason(enum http_status status);
 
 /*
- * Fill res for req, served from the docroot opened as root. keep_alive says
- * whether the stage can keep a connection open at all. A file to send is left
- * open in res->fd; the caller closes it.
+ * Fill res for req, served from the docroot opened as root. conn says
+ * whether the stage can keep a connection open at all. A file to send is
+ * left open in res->fd; the caller closes it.
  */
-void http_respond(int root, const struct http_request *req,
-                  int keep_alive, struct http_response *res);
+void http_respond(int root, const struct http_request *req, enum http_conn conn,
+                  struct http_response *res);
 
 /* Fill res with an error page for status and Connection: close. */
-void http_error(struct http_response *res, int status);
+void http_error(struct http_response *res, enum http_status status);
 
 /* One access-log line (no newline): peer, request line, status, bytes sent. */
 void http_log_line(char *line, size_t size, const char *peer,
-                   const struct http_request *req, int status, long long bytes);
+                   const struct http_request *req, enum http_status status,
+                   long long bytes);
 
 #endif

@@ -9,35 +9,11 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "net.h"
 #include "param.h"
-
-volatile sig_atomic_t net_stop;
-
-static void
-on_stop(int sig)
-{
-	(void)sig;
-	net_stop = 1;
-}
-
-void
-net_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
-		err(1, "sigaction");
-	/* A write to a closed connection must return EPIPE, not kill us. */
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGPIPE, &sa, NULL) == -1)
-		err(1, "sigaction");
-}
 
 void
 net_peer_name(const struct sockaddr_storage *ss, char *buf, size_t size)
@@ -88,7 +64,7 @@ net_listen(const char *addr, const char *port, char *url, size_t size)
 	struct addrinfo hints, *res;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	char name[INET6_ADDRSTRLEN + 16];
+	char name[NET_PEER_MAX];
 	int fd, rc;
 
 	memset(&hints, 0, sizeof(hints));
@@ -104,7 +80,8 @@ net_listen(const char *addr, const char *port, char *url, size_t size)
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1)
 		err(1, "getsockname");
 	net_peer_name(&ss, name, sizeof(name));
-	snprintf(url, size, "http://%s/", name);
+	if (snprintf(url, size, "http://%s/", name) >= (int)size)
+		errx(1, "the URL of %s does not fit in %zu bytes", name, size);
 	return fd;
 }
 
@@ -153,15 +130,6 @@ net_accept_backoff(void)
 
 	if (errno != EINTR && errno != ECONNABORTED)
 		nanosleep(&pause, NULL);
-}
-
-time_t
-net_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
 }
 
 int

@@ -1,21 +1,17 @@
 /*
  * net.h: sockets and descriptors: the listening socket, peer names,
- * complete writes, and the signal flag every loop checks.
+ * complete writes, non-blocking mode.
  */
 #ifndef NET_H
 #define NET_H
 
-#include <signal.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <time.h>
 
-/* Set by SIGINT and SIGTERM; each stage's loop stops when it is. */
-extern volatile sig_atomic_t net_stop;
-
-/* Catch SIGINT/SIGTERM without SA_RESTART, so a blocked accept returns EINTR. */
-void net_signals(void);
+/* Room for a peer name: "[" IPv6 "]:" port and a NUL. */
+#define NET_PEER_MAX (INET6_ADDRSTRLEN + 8)
 
 /*
  * Bind and listen on addr:port (port "0" picks a free one), with
@@ -24,7 +20,7 @@ void net_signals(void);
  */
 int net_listen(const char *addr, const char *port, char *url, size_t size);
 
-/* "127.0.0.1:5555" or "[::1]:5555". */
+/* "127.0.0.1:5555" or "[::1]:5555"; NET_PEER_MAX bytes always hold it. */
 void net_peer_name(const struct sockaddr_storage *ss, char *buf, size_t size);
 
 /* Write all len bytes, over partial writes and EINTR; 0, or -1 with errno. */
@@ -40,9 +36,6 @@ int net_send_file(int fd, int file, off_t len);
  * once: wait ACCEPT_BACKOFF_MS so a retry loop does not spin on a core.
  */
 void net_accept_backoff(void);
-
-/* Seconds on a clock that never jumps, for timeouts. */
-time_t net_now(void);
 
 /* Set O_NONBLOCK; 0, or -1 with errno. */
 int net_nonblock(int fd);

@@ -17,33 +17,36 @@
 #include "net.h"
 #include "serve.h"
 
-/* http_parse's result for what arrived: consumed, -status, or 0 for none. */
-static long
+/* Read until http_parse decides; HTTP_PARSE_MORE here means nothing came. */
+static enum http_parse_result
 read_request(int fd, int timeout, char *buf, struct http_request *req)
 {
-	time_t deadline = net_now() + timeout;
+	time_t deadline = server_now() + timeout;
+	enum http_parse_result parsed;
 	size_t len = 0;
-	long rc;
 
-	for (;;) {
-		if ((rc = http_parse(buf, len, req)) != 0)
-			return rc;
-		if (len == REQUEST_MAX)
-			return -400;   /* only blank lines: nothing a parser can use */
+	/* A full buffer always gets DONE or ERROR (http.h), so len stays in it. */
+	while ((parsed = http_parse(buf, len, req)) == HTTP_PARSE_MORE) {
 		ssize_t n = recv(fd, buf + len, REQUEST_MAX - len, 0);
+
 		if (n > 0) {
 			len += (size_t)n;
 			/* A byte every few seconds must not extend the wait for ever. */
-			if (net_now() > deadline)
-				return -408;
-		} else if (n == -1 && errno == EINTR && !net_stop) {
+			if (server_now() > deadline)
+				break;
+		} else if (n == -1 && errno == EINTR && !server_stop) {
 			continue;
 		} else if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			return len > 0 ? -408 : 0;
+			break;
 		} else {
-			return 0;   /* closed, reset, or told to stop */
+			return HTTP_PARSE_MORE;   /* closed, reset, or told to stop */
 		}
 	}
+	if (parsed == HTTP_PARSE_MORE && len > 0) {
+		req->error = HTTP_REQUEST_TIMEOUT;   /* a partial request: say why we give up */
+		return HTTP_PARSE_ERROR;
+	}
+	return parsed;
 }
 
 static void
@@ -66,39 +69,42 @@ static void
 finish(int fd)
 {
 	char junk[4096];
-	time_t deadline = net_now() + LINGER_SECONDS;
+	time_t deadline = server_now() + LINGER_SECONDS;
 
 	set_timeouts(fd, LINGER_SECONDS);
 	if (shutdown(fd, SHUT_WR) == -1)
 		return;
-	while (recv(fd, junk, sizeof(junk), 0) > 0 && net_now() <= deadline)
+	while (recv(fd, junk, sizeof(junk), 0) > 0 && server_now() <= deadline)
 		;
 }
 
-int
-serve_blocking(int fd, const struct setup *s, const char *peer,
+enum serve_result
+serve_blocking(int fd, const struct server *srv, const char *peer,
                char *log, size_t size)
 {
 	char buf[REQUEST_MAX];
 	struct http_request req;
 	struct http_response res;
+	enum serve_result result = SERVE_WRITE_FAILED;
+	enum http_parse_result parsed;
 	long long bytes = 0;
-	long rc;
 
-	set_timeouts(fd, s->timeout);
-	rc = read_request(fd, s->timeout, buf, &req);
-	if (rc == 0)
-		return 0;
-	if (rc < 0)
-		http_error(&res, (int)-rc);
+	set_timeouts(fd, srv->timeout);
+	parsed = read_request(fd, srv->timeout, buf, &req);
+	if (parsed == HTTP_PARSE_MORE)
+		return SERVE_NOTHING;
+	if (parsed == HTTP_PARSE_ERROR)
+		http_error(&res, req.error);
 	else
-		http_respond(s->root, &req, 0, &res);
+		http_respond(srv->root, &req, HTTP_CONN_CLOSE, &res);
 	if (net_write_all(fd, res.head, res.head_len) == 0 &&
-	    (res.fd == -1 || net_send_file(fd, res.fd, res.body_len) == 0))
+	    (res.fd == -1 || net_send_file(fd, res.fd, res.body_len) == 0)) {
 		bytes = (long long)res.head_len + (res.fd == -1 ? 0 : res.body_len);
+		result = SERVE_SENT;
+	}
 	if (res.fd != -1)
 		close(res.fd);
 	finish(fd);
-	http_log_line(log, size, peer, rc > 0 ? &req : NULL, res.status, bytes);
-	return 1;
+	http_log_line(log, size, peer, parsed == HTTP_PARSE_DONE ? &req : NULL, res.status, bytes);
+	return result;
 }

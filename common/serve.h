@@ -10,13 +10,20 @@
 
 #include "setup.h"
 
+/* What serve_blocking did with a connection. */
+enum serve_result {
+	SERVE_NOTHING,             /* the client left or stayed silent: no request, no log */
+	SERVE_SENT,                /* a response went out whole */
+	SERVE_WRITE_FAILED,        /* a response was cut short: the client left mid-way */
+};
+
 /*
  * Read one request from fd (until the blank line, across as many recv calls
- * as it takes, within s->timeout), answer it with Connection: close, and fill
- * log with the access-log line. Returns 1 when a response was sent, 0 when
- * the client left or stayed silent before a request began. Never closes fd.
+ * as it takes, within srv->timeout), answer it with Connection: close, and
+ * unless it returns SERVE_NOTHING fill log with the access-log line (which
+ * records how many bytes went out). Never closes fd.
  */
-int serve_blocking(int fd, const struct setup *s, const char *peer,
-                   char *log, size_t size);
+enum serve_result serve_blocking(int fd, const struct server *srv, const char *peer,
+                                 char *log, size_t size);
 
 #endif

@@ -3,9 +3,12 @@
  * Errors here happen before any client exists, so they end the program.
  */
 #include <err.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "docroot.h"
@@ -47,7 +50,7 @@ number(const char *s, long min, long max, const char *what)
 }
 
 static void
-parse(int argc, char **argv, const char *about, struct setup *s)
+parse(int argc, char **argv, const char *about, struct server *s)
 {
 	int c;
 
@@ -73,8 +76,53 @@ parse(int argc, char **argv, const char *about, struct setup *s)
 	}
 }
 
+volatile sig_atomic_t server_stop;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	server_stop = 1;
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
+		err(1, "sigaction");
+	/* A write to a closed connection must return EPIPE, not kill us. */
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) == -1)
+		err(1, "sigaction");
+}
+
+/*
+ * Every connection costs a descriptor, so the soft RLIMIT_NOFILE (often
+ * 1024) is how many clients a server can hold at once. Raise it to the hard
+ * limit, which needs no privilege, capped at FD_LIMIT_MAX.
+ */
+static int
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		err(1, "getrlimit");
+	rl.rlim_cur = rl.rlim_max;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > FD_LIMIT_MAX)
+		rl.rlim_cur = FD_LIMIT_MAX;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		err(1, "setrlimit");
+	return (int)rl.rlim_cur;
+}
+
 void
-setup_server(int argc, char **argv, const char *about, struct setup *s)
+setup_server(int argc, char **argv, const char *about, struct server *s)
 {
 	char url[128];
 
@@ -83,7 +131,19 @@ setup_server(int argc, char **argv, const char *about, struct setup *s)
 		err(1, "docroot %s", s->docroot);
 	/* Log lines must reach a pipe or file as they happen, not at exit. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	net_signals();
+	install_signals();
+	s->fd_limit = raise_fd_limit();
 	s->listen_fd = net_listen(s->addr, s->port, url, sizeof(url));
-	printf("listening on %s (docroot %s)\n", url, s->docroot);
+	printf("listening on %s (docroot %s, up to %d descriptors)\n", url, s->docroot, s->fd_limit);
+}
+
+time_t
+server_now(void)
+{
+	struct timespec ts;
+
+	/* CLOCK_MONOTONIC cannot fail on Linux; the check keeps ts defined. */
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return 0;
+	return ts.tv_sec;
 }

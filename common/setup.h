@@ -1,25 +1,40 @@
 /*
- * setup.h: what every server stage does before its loop: read the command
- * line, find the docroot, install signal handlers, listen, say where.
+ * setup.h: the server every stage runs, and what each does before its loop:
+ * read the command line, open the docroot, raise the descriptor limit,
+ * install signal handlers, listen, say where.
  */
 #ifndef SETUP_H
 #define SETUP_H
 
-struct setup {
+#include <signal.h>
+#include <time.h>
+
+/* The options a stage was started with, and what they opened. */
+struct server {
 	const char *addr;          /* -b */
 	const char *port;          /* -p */
 	const char *docroot;       /* -d, as given */
-	int root;                  /* -d, opened: every file is opened beneath it */
 	int timeout;               /* -t: seconds a client may stay silent */
 	int quiet;                 /* -q: no access log */
-	int listen_fd;
+	int root;                  /* the docroot, opened: every file is opened beneath it */
+	int listen_fd;             /* the listening socket */
+	int fd_limit;              /* descriptors we may hold: RLIMIT_NOFILE, raised */
 };
+
+/* Set by SIGINT and SIGTERM; each stage's loop stops when it is. */
+extern volatile sig_atomic_t server_stop;
 
 /*
  * Parse "server [-b ADDR] [-p PORT] [-d DOCROOT] [-t SECONDS] [-q] [-h]",
- * then listen and print "listening on URL (docroot DIR)". about is the
+ * then listen and print "listening on URL (docroot DIR, up to N
+ * descriptors)". about is the
  * stage's one-line description for -h. Dies with usage on a bad option.
+ * SIGINT and SIGTERM set server_stop, without SA_RESTART, so a blocked
+ * accept returns EINTR; SIGPIPE is ignored.
  */
-void setup_server(int argc, char **argv, const char *about, struct setup *s);
+void setup_server(int argc, char **argv, const char *about, struct server *srv);
+
+/* Seconds on a clock that never jumps, for the server's timeouts. */
+time_t server_now(void);
 
 #endif
