@@ -63,3 +63,11 @@ check_transfer_encoding_closes() {
 	head -n 1 "$BATS_TEST_TMPDIR/r" | grep -q ' 501 '
 	grep -q '^Connection: close' "$BATS_TEST_TMPDIR/r"
 }
+
+# A client may send CRLF after a body (RFC 9112 2.2): the next pipelined
+# request is still parsed, not answered 400.
+check_crlf_after_body() {
+	raw 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc\r\nGET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
+		>"$BATS_TEST_TMPDIR/r"
+	[ "$(grep -a '^HTTP/1.1' "$BATS_TEST_TMPDIR/r" | cut -d' ' -f2 | tr '\n' ' ')" = "405 200 " ]
+}
