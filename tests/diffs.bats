@@ -1,0 +1,59 @@
+#!/usr/bin/env bats
+# diffs.bats: each stage's server.c is the one before it plus its lesson.
+# The copies are kept by hand, so pin which functions differ between
+# neighbours: a change made to one copy and not the others (or a lesson
+# that leaks into functions it has no business in) fails here. When a
+# lesson really changes, update its list below, and say why in the commit.
+
+ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+
+# functions FILE: one line per function definition: its name, a tab, then
+# its text (the return type line above it included), its newlines as \001
+# and its tabs as \002 so that it is one field.
+# In the suite's style a definition starts with its name at column 0, its
+# return type on the line above, and ends with "}" at column 0.
+functions() {
+	awk '
+		/^[a-z_][a-z0-9_]*\(/ { name = $0; sub(/\(.*/, "", name); text = prev }
+		name != "" { text = text "\001" $0 }
+		name != "" && /^}/ { gsub(/\t/, "\002", text); print name "\t" text; name = "" }
+		{ prev = $0 }
+	' "$1" | sort -t "$(printf '\t')" -k 1,1
+}
+
+# changed A B: the functions that differ between stage A and stage B (in
+# one only, or in both with different text), sorted, on one line.
+changed() {
+	join -t "$(printf '\t')" -a 1 -a 2 -e - -o 0,1.2,2.2 \
+		<(functions "$ROOT/$1/server.c") <(functions "$ROOT/$2/server.c") |
+		awk -F '\t' '$2 != $3 { print $1 }' | tr '\n' ' ' | sed 's/ $//'
+}
+
+# expect A B LIST: the functions that differ from A to B are exactly LIST.
+expect() {
+	local got
+	got=$(changed "$1" "$2")
+	echo "$1 -> $2 changes: $got"
+	echo "expected:         $3"
+	[ "$got" = "$3" ]
+}
+
+@test "the extraction finds every function of a stage" {
+	[ "$(functions "$ROOT/01-static/server.c" | cut -f1 | tr '\n' ' ')" = "handle_client main serve_forever " ]
+}
+
+@test "01-static -> 02-fork adds the fork and the reaper, and nothing else" {
+	expect 01-static 02-fork "handle_client install_reaper main reap_children"
+}
+
+@test "02-fork -> 03-threads changes only how a connection is handed off" {
+	expect 02-fork 03-threads "client_thread handle_client install_reaper main reap_children"
+}
+
+@test "04-nonblock -> 05-keepalive changes only what keep-alive needs" {
+	expect 04-nonblock 05-keepalive "conn_done conn_open conn_read conn_respond drop_input main"
+}
+
+@test "05-keepalive -> 06-epoll changes only what epoll and sendfile need" {
+	expect 05-keepalive 06-epoll "accept_clients accept_pause accept_resume conn_close conn_open conn_step conn_watch conn_write main serve_forever sweep_timeouts"
+}
