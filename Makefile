@@ -3,6 +3,7 @@
 #   make              build NN-name/server for every stage, and 07-client/client
 #   make test         build, then run the bats suite (tests/*.bats)
 #   make check        the same suite on AddressSanitizer + UBSan builds
+#   make analyze      gcc's static analyzer (-fanalyzer) over every program and common/
 #   make run          start the most advanced stage on port 8080 (STAGE=01-static picks one)
 #   make fuzz         fuzz the parser and the docroot (clang, libFuzzer); FUZZ_TIME=600 for longer
 #   make bench        every stage beside nginx and lighttpd under wrk (QUICK=1: a smoke run)
@@ -61,6 +62,18 @@ check:
 	$(MAKE) all
 	NETLAB_VALGRIND=1 $(BATS) tests/valgrind.bats
 
+# gcc -fanalyzer follows paths through each file: use after free, double
+# free, leaks of memory and descriptors, NULL dereferences. Any report
+# fails (-Werror). It needs gcc, whatever CC is.
+ANALYZE_CC  ?= gcc
+ANALYZE_SRC := $(sort $(wildcard [0-9][0-9]-*/*.c)) $(COMMON)
+
+analyze:
+	@for f in $(ANALYZE_SRC); do \
+		echo "analyze $$f"; \
+		$(ANALYZE_CC) $(CPPFLAGS) $(WARN) -O1 -fanalyzer -Werror -c -o /dev/null $$f || exit 1; \
+	done
+
 # libFuzzer needs clang. Each target runs FUZZ_RUNS inputs or FUZZ_TIME
 # seconds, whichever comes first; new inputs it finds go to build/fuzz/.
 FUZZ_CC   ?= clang
@@ -103,4 +116,4 @@ clean:
 	rm -f $(STAGES:%=%/server) 07-client/client bench/hold
 	rm -rf build
 
-.PHONY: all test check fuzz bench bench-c10k trace diffs run clean
+.PHONY: all test check analyze fuzz bench bench-c10k trace diffs run clean
