@@ -5,7 +5,8 @@
 #   make check        the same suite on AddressSanitizer + UBSan builds
 #   make analyze      gcc's static analyzer (-fanalyzer) over every program and common/
 #   make run          start the most advanced stage on port 8080 (STAGE=01-static picks one)
-#   make fuzz         fuzz the parser and the docroot (clang, libFuzzer); FUZZ_TIME=600 for longer
+#   make fuzz         fuzz the parser, the docroot and the frame decoder (clang, libFuzzer); FUZZ_TIME=600 for longer
+#   make capture      09-capture's lab: a request across namespaces, sniffed and annotated (root)
 #   make bench        every stage beside nginx and lighttpd under wrk (QUICK=1: a smoke run)
 #   make bench-c10k   10,000 keep-alive connections against 06-epoll and nginx
 #   make trace STAGE=06-epoll   system calls per request (strace -c)
@@ -26,6 +27,9 @@ O        ?= .
 STAGES   := $(patsubst %/server.c,%,$(sort $(wildcard 0[1-6]-*/server.c)))
 SERVERS  := $(STAGES:%=$(O)/%/server)
 CLIENT   := $(if $(wildcard 07-client/client.c),$(O)/07-client/client)
+SNIFF    := $(if $(wildcard 09-capture/sniff.c),$(O)/09-capture/sniff)
+SNIFF_SRC = 09-capture/sniff.c 09-capture/decode.c 09-capture/pcap.c
+SNIFF_HDR = 09-capture/decode.h 09-capture/pcap.h
 COMMON   := $(wildcard common/*.c)
 HEADERS  := $(wildcard common/*.h)
 STAGE    ?= $(lastword $(STAGES))
@@ -35,7 +39,7 @@ SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
             -fno-sanitize-recover=all -Werror
 TSAN_FLAGS = -O1 -g -fsanitize=thread -Werror
 
-all: $(SERVERS) $(CLIENT)
+all: $(SERVERS) $(CLIENT) $(SNIFF)
 
 $(O)/%/server: %/server.c $(COMMON) $(HEADERS)
 	@mkdir -p $(@D)
@@ -44,6 +48,11 @@ $(O)/%/server: %/server.c $(COMMON) $(HEADERS)
 $(O)/07-client/client: 07-client/client.c $(COMMON) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(COMMON) $(LDLIBS)
+
+# The sniffer is libc only and shares nothing with the servers.
+$(O)/09-capture/sniff: $(SNIFF_SRC) $(SNIFF_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $(SNIFF_SRC)
 
 test: all
 	$(BATS) tests
@@ -85,12 +94,23 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON) $(HEADERS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) $(WARN) $(FUZZ_FLAGS) -o $@ $< $(COMMON) $(LDLIBS)
 
-fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_path
-	@mkdir -p build/fuzz/parse build/fuzz/path
+build/fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c 09-capture/decode.c 09-capture/decode.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -I09-capture $(WARN) $(FUZZ_FLAGS) -o $@ $< 09-capture/decode.c
+
+fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_path build/fuzz/fuzz_decode
+	@mkdir -p build/fuzz/parse build/fuzz/path build/fuzz/decode
 	build/fuzz/fuzz_parse -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) \
 		-max_len=16384 build/fuzz/parse tests/fuzz/corpus/parse
 	build/fuzz/fuzz_path -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) \
 		-max_len=4096 build/fuzz/path tests/fuzz/corpus/path
+	build/fuzz/fuzz_decode -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) \
+		-max_len=2048 build/fuzz/decode tests/fuzz/corpus/decode
+
+# Needs root: namespaces and raw sockets. Without it the lab says so and
+# exits 77, which is not a failure here.
+capture: all
+	09-capture/lab.sh || [ $$? -eq 77 ]
 
 run: $(O)/$(STAGE)/server
 	$(O)/$(STAGE)/server
@@ -113,7 +133,7 @@ diffs:
 	for s in "$$@"; do diff -u $$prev/server.c $$s/server.c; prev=$$s; done; true
 
 clean:
-	rm -f $(STAGES:%=%/server) 07-client/client bench/hold
+	rm -f $(STAGES:%=%/server) 07-client/client 09-capture/sniff bench/hold
 	rm -rf build
 
-.PHONY: all test check analyze fuzz bench bench-c10k trace diffs run clean
+.PHONY: all test check analyze fuzz capture bench bench-c10k trace diffs run clean

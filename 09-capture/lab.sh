@@ -1,0 +1,324 @@
+#!/usr/bin/env bash
+# lab.sh: a small network on one machine, a request across it, and what
+# the sniffer saw on each LAN, annotated (notes 三, 3.1-3.5).
+#
+#   09-capture/lab.sh [-o DIR]     build the lab, curl http://www.netlab.test/
+#                                  from host A, print the annotated capture,
+#                                  tear it all down; -o keeps the pcaps in DIR
+#   09-capture/lab.sh mask ADDR/PREFIX [ADDR...]
+#                                  the AND of notes 3.3, no root needed
+#
+# The network, built from Linux network namespaces (each one a separate
+# network stack: its own interfaces, addresses, routes and ARP cache):
+#
+#   LAN 1, 192.0.2.0/24                          LAN 2, 198.51.100.0/24
+#   A 192.0.2.10  (curl) ---+
+#                           switch ---- 192.0.2.1 R 198.51.100.1 ---- C 198.51.100.80
+#   B 192.0.2.53 (dnsmasq) -+  (bridge)   (router, A's gateway)       (06-epoll, port 80)
+#
+# Every address is from the documentation ranges (RFC 5737) and every
+# interface, the bridge included, is created inside a namespace made here,
+# so nothing touches the machine's own network and no frame can leave it.
+# Names carry this run's PID, and the trap below removes exactly what was
+# made, on success, on failure and on Ctrl-C. Needs root and Linux; without
+# them it says so and exits 77 (the usual "skipped" status).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${NETLAB_BIN:-$ROOT}
+case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
+SNIFF=$BIN/09-capture/sniff
+SERVER=$BIN/06-epoll/server
+P=nl$$                      # this run's prefix: namespaces $P-a, $P-b, ...
+NAME=www.netlab.test        # .test is reserved for testing (RFC 6761)
+SKIP=77
+
+# name address/prefix MAC role, per host; the MAC ends in the host's number
+# in hex, and 02: marks it "locally administered" (made up, not a vendor's).
+A_IP=192.0.2.10    A_MAC=02:00:00:00:00:0a
+B_IP=192.0.2.53    B_MAC=02:00:00:00:00:35
+R1_IP=192.0.2.1    R1_MAC=02:00:00:00:00:01
+R2_IP=198.51.100.1 R2_MAC=02:00:00:00:01:01
+C_IP=198.51.100.80 C_MAC=02:00:00:00:01:50
+
+made_ns=()                  # namespaces created, for teardown
+pids=()                     # processes started, for teardown
+sniffers=()                 # the three sniffers among them
+dir=""                      # scratch: pcaps, logs
+keep=""                     # -o DIR: keep the pcaps and transcripts there
+
+skip() {
+	echo "lab.sh: $*: skipped" >&2
+	exit $SKIP
+}
+
+# ---- notes 3.3: the mask is a bitwise AND ----
+
+ip_to_int() {
+	local IFS=. a b c d
+	read -r a b c d <<<"$1"
+	echo $(((a << 24) | (b << 16) | (c << 8) | d))
+}
+
+int_to_ip() {
+	echo "$(($1 >> 24 & 255)).$(($1 >> 16 & 255)).$(($1 >> 8 & 255)).$(($1 & 255))"
+}
+
+# mask ADDR/PREFIX [OTHER...]: the network and broadcast addresses the mask
+# reserves, and for each OTHER whether it is on the same network.
+mask() {
+	local addr=${1%/*} prefix=${1#*/} m a net bcast o
+	m=$(((0xffffffff << (32 - prefix)) & 0xffffffff))
+	a=$(ip_to_int "$addr")
+	net=$((a & m))
+	bcast=$((net | (~m & 0xffffffff)))
+	echo "$addr AND $(int_to_ip $m) = $(int_to_ip $net)  (network $(int_to_ip $net)/$prefix)"
+	if [ "$prefix" -le 30 ]; then
+		echo "reserved: $(int_to_ip $net) (the network itself) and $(int_to_ip $bcast) (broadcast);" \
+			"hosts $(int_to_ip $((net + 1))) to $(int_to_ip $((bcast - 1)))"
+	else
+		echo "reserved: none (a /$prefix has no room for a network and a broadcast address, RFC 3021)"
+	fi
+	shift
+	for o in "$@"; do
+		if [ $(($(ip_to_int "$o") & m)) -eq $net ]; then
+			echo "$o AND $(int_to_ip $m) = $(int_to_ip $(($(ip_to_int "$o") & m))): same network, ARP for $o itself"
+		else
+			echo "$o AND $(int_to_ip $m) = $(int_to_ip $(($(ip_to_int "$o") & m))): another network, send to the gateway"
+		fi
+	done
+}
+
+# ---- building and tearing down ----
+
+teardown() {
+	local pid ns
+	trap '' INT TERM
+	for pid in "${pids[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	for ns in "${made_ns[@]}"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	[ -z "$dir" ] || [ -n "$keep" ] || rm -rf "$dir"
+}
+
+check_can_run() {
+	[ "$(uname -s)" = Linux ] || skip "network namespaces need Linux"
+	[ "$(id -u)" = 0 ] || skip "needs root for network namespaces and raw sockets (try: sudo make capture)"
+	local tool
+	for tool in ip dnsmasq curl ss sysctl; do
+		command -v $tool >/dev/null || skip "needs $tool (apt-get install iproute2 dnsmasq-base curl procps)"
+	done
+	[ -x "$SNIFF" ] && [ -x "$SERVER" ] || skip "build first: make"
+}
+
+# A namespace with IPv6 off (so its interfaces do not chatter neighbour
+# discovery into the capture) and lo up.
+make_ns() {
+	ip netns add "$P-$1" || skip "cannot create a network namespace here"
+	made_ns+=("$P-$1")
+	ip netns exec "$P-$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+	ip -n "$P-$1" link set lo up
+}
+
+# host NS IFACE MAC ADDR/PREFIX: configure one end of a cable.
+host() {
+	ip -n "$P-$1" link set "$2" address "$3"
+	ip -n "$P-$1" addr add "$4" dev "$2"
+	ip -n "$P-$1" link set "$2" up
+}
+
+build() {
+	local ns
+	for ns in a b sw r c; do
+		make_ns $ns
+	done
+	# The switch: a bridge with three ports, cabled (veth pairs) to A, B, R.
+	ip -n "$P-sw" link add br0 type bridge
+	for ns in a b r; do
+		ip -n "$P-sw" link add "port-$ns" type veth peer name "lan1" netns "$P-$ns"
+		ip -n "$P-sw" link set "port-$ns" master br0 up
+	done
+	ip -n "$P-sw" link set br0 up
+	host a lan1 $A_MAC $A_IP/24
+	host b lan1 $B_MAC $B_IP/24
+	host r lan1 $R1_MAC $R1_IP/24
+	# LAN 2 is one cable from the router to C.
+	ip -n "$P-r" link add lan2 type veth peer name lan2 netns "$P-c"
+	host r lan2 $R2_MAC $R2_IP/24
+	host c lan2 $C_MAC $C_IP/24
+	ip netns exec "$P-r" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$P-a" route add default via $R1_IP
+	ip -n "$P-b" route add default via $R1_IP
+	ip -n "$P-c" route add default via $R2_IP quickack 1
+}
+
+# wait_for FILE TEXT: up to 5 s for TEXT to appear in FILE.
+wait_for() {
+	local i
+	for i in $(seq 100); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "lab.sh: timed out waiting for '$2' in $1:" >&2
+	cat "$1" >&2
+	return 1
+}
+
+# start NAME NS COMMAND...: run COMMAND in namespace NS, log in $dir/NAME.log.
+start() {
+	local name=$1 ns=$2
+	shift 2
+	ip netns exec "$P-$ns" "$@" >"$dir/$name.log" 2>&1 </dev/null &
+	pids+=($!)
+	last_pid=$!
+}
+
+start_services() {
+	start dnsmasq b dnsmasq --keep-in-foreground --conf-file=/dev/null --pid-file \
+		--no-resolv --no-hosts --no-poll --bind-interfaces --listen-address=$B_IP \
+		--host-record=$NAME,$C_IP --local-ttl=60 --log-queries --log-facility=-
+	start server c "$SERVER" -b $C_IP -p 80 -d "$ROOT/www"
+	wait_for "$dir/server.log" '^listening on '
+	wait_for "$dir/dnsmasq.log" 'started'
+	start sniff-a a "$SNIFF" -i lan1 -w "$dir/lan1-a.pcap"
+	sniffers+=("$last_pid")
+	start sniff-b b "$SNIFF" -i lan1 -w "$dir/lan1-b.pcap"
+	sniffers+=("$last_pid")
+	start sniff-c c "$SNIFF" -i lan2 -w "$dir/lan2-c.pcap"
+	sniffers+=("$last_pid")
+	wait_for "$dir/sniff-a.log" '^listening on'
+	wait_for "$dir/sniff-b.log" '^listening on'
+	wait_for "$dir/sniff-c.log" '^listening on'
+}
+
+# curl by name from A. Inside "ip netns exec" we are in a private copy of
+# the mount table, so binding our resolv.conf over /etc/resolv.conf points
+# this curl alone at B, and changes nothing for the rest of the machine.
+request() {
+	printf 'nameserver %s\n' $B_IP >"$dir/resolv.conf"
+	printf 'hosts: dns\n' >"$dir/nsswitch.conf"
+	ip netns exec "$P-a" sh -c 'mount --bind "$1" /etc/resolv.conf &&
+		mount --bind "$2" /etc/nsswitch.conf &&
+		exec curl -4 -sS --max-time 5 -o /dev/null -w "$3" "$4"' sh \
+		"$dir/resolv.conf" "$dir/nsswitch.conf" \
+		'%{http_code} %{size_download} bytes from %{remote_ip} port %{remote_port}\n' \
+		"http://$NAME/"
+}
+
+# After curl exits, wait until the close is over: A's side of the
+# connection in TIME_WAIT (it got C's FIN and sent the last ACK) and C's
+# side gone. Then the sniffers drain what they have queued and stop.
+finish_capture() {
+	local i
+	for i in $(seq 100); do
+		if [ -n "$(ip netns exec "$P-a" ss -Htn state time-wait)" ] &&
+			[ -z "$(ip netns exec "$P-c" ss -Htn state all '( sport = :80 )' | grep -v LISTEN)" ]; then
+			break
+		fi
+		sleep 0.05
+	done
+	ip netns exec "$P-a" ss -Htn state time-wait >"$dir/time-wait.txt"
+	kill -TERM "${sniffers[@]}"
+	wait "${sniffers[@]}"
+}
+
+# ---- what was seen ----
+
+describe() {
+	cat <<-EOF
+	== The lab: namespaces $P-{a,b,sw,r,c}; documentation addresses only (RFC 5737)
+	   LAN 1, 192.0.2.0/24, a switch (a Linux bridge) joins:
+	     A  $A_IP/24      $A_MAC  the client (curl); gateway $R1_IP
+	     B  $B_IP/24      $B_MAC  the name server (dnsmasq): $NAME is $C_IP
+	     R  $R1_IP/24       $R1_MAC  the router (ip_forward=1)
+	   LAN 2, 198.51.100.0/24, one cable:
+	     R  $R2_IP/24    $R2_MAC  the router's second interface
+	     C  $C_IP/24   $C_MAC  the server, 06-epoll on port 80
+	EOF
+}
+
+# lan TITLE PCAP: the decoded capture with notes under the frames.
+lan() {
+	echo
+	echo "== $1 (sniff -r ${2##*/})"
+	"$SNIFF" -r "$2" 2>/dev/null >"${2%.pcap}.txt"
+	awk -f "$ROOT/09-capture/annotate.awk" -v gateways="$R1_IP $R2_IP" \
+		-v names="$A_IP=A $B_IP=B $R1_IP=R $R2_IP=R $C_IP=C $A_MAC=A $B_MAC=B $R1_MAC=R $R2_MAC=R $C_MAC=C" \
+		"${2%.pcap}.txt"
+}
+
+# syn_line TRANSCRIPT: the Ethernet and IP fields of the SYN in it.
+syn_line() {
+	awk '$1 == "eth" { eth = $2 " > " $4 } $1 == "ip" { ip = $2 " > " $4 "  ttl " $6 }
+		$1 == "tcp" && $5 == "[SYN]" { print "eth " eth "   ip " ip; exit }' "$1"
+}
+
+# What the three captures show together: each line is computed from them.
+summary() {
+	local arped frames_a frames_b tcp_b
+	arped=$(awk '$1 == "arp" && $2 == "request" && $6 == "'$A_IP'" { printf " %s", $4 }' "$dir/lan1-a.txt")
+	frames_a=$(grep -c '^#' "$dir/lan1-a.txt" || true)
+	frames_b=$(grep -c '^#' "$dir/lan1-b.txt" || true)
+	tcp_b=$(grep -c '^  tcp ' "$dir/lan1-b.txt" || true)
+	echo
+	echo "== What the packets show"
+	echo "3.3  the mask decides: A is $A_IP/24, and ANDs each destination with the mask"
+	mask $A_IP/24 $B_IP $C_IP | sed 's/^/       /'
+	echo "     A sent ARP requests for:$arped"
+	echo "3.4  the switch: A's sniffer saw $frames_a frames, B's $frames_b, $tcp_b of them TCP:"
+	echo "     B got the broadcasts and what was addressed to B, not A's traffic with R"
+	echo "3.5  the SYN on each LAN: the MACs change at the router, the IP addresses do not,"
+	echo "     and the router takes one off the TTL"
+	echo "       LAN 1  $(syn_line "$dir/lan1-a.txt")"
+	echo "       LAN 2  $(syn_line "$dir/lan2-c.txt")"
+	echo "二   closed first by: $(awk '$1 == "ip" { ip = $2 } $1 == "tcp" && $5 ~ /FIN/ { print ip; exit }' "$dir/lan2-c.txt");" \
+		"in TIME_WAIT on A afterwards (ss -tn state time-wait):"
+	sed 's/^/       /' "$dir/time-wait.txt"
+}
+
+main() {
+	local out
+	check_can_run
+	trap teardown EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	if [ -n "$keep" ]; then
+		mkdir -p "$keep"
+		dir=$(cd "$keep" && pwd)
+	else
+		dir=$(mktemp -d "${TMPDIR:-/tmp}/netlab-lab.XXXXXX")
+	fi
+	build
+	start_services
+	out=$(request)
+	finish_capture
+	describe
+	echo
+	echo "== On A: curl -4 http://$NAME/"
+	echo "   $out"
+	lan "LAN 1, seen from A" "$dir/lan1-a.pcap"
+	lan "LAN 1, seen from B, a bystander on the same switch" "$dir/lan1-b.pcap"
+	lan "LAN 2, seen from C" "$dir/lan2-c.pcap"
+	summary
+}
+
+if [ "${1:-}" = mask ]; then
+	shift
+	[ $# -ge 1 ] || { echo "usage: lab.sh mask ADDR/PREFIX [ADDR...]" >&2; exit 2; }
+	mask "$@"
+	exit 0
+fi
+while getopts o:h opt; do
+	case $opt in
+	o) keep=$OPTARG ;;
+	h) sed -n '2,11p' "$0"; exit 0 ;;
+	*) exit 2 ;;
+	esac
+done
+main
