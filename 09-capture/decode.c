@@ -32,7 +32,8 @@
 #define DNS_SHOWN       8     /* questions or answers shown per message */
 #define HTTP_LINE_SHOWN 160
 
-/* The text being written; once it is full, the rest is dropped. */
+/* The text being written; once it is full, the rest is dropped and
+ * decode_frame ends what fit with "...". */
 struct out {
 	char *buf;
 	size_t size, len;
@@ -69,7 +70,9 @@ out_add(struct out *o, const char *fmt, ...)
 	n = vsnprintf(o->buf + o->len, o->size - o->len, fmt, ap);
 	va_end(ap);
 	if (n < 0 || (size_t)n >= o->size - o->len) {
-		o->buf[o->len] = '\0';
+		/* vsnprintf kept what fit: the text so far is still a prefix. */
+		if (n < 0)
+			o->buf[o->len] = '\0';
 		o->full = 1;
 		return;
 	}
