@@ -43,7 +43,7 @@ C_IP=198.51.100.80 C_MAC=02:00:00:00:01:50
 
 made_ns=()                  # namespaces created, for teardown
 pids=()                     # processes started, for teardown
-sniffers=()                 # the three sniffers among them
+declare -A started          # name -> PID
 dir=""                      # scratch: pcaps, logs
 keep=""                     # -o DIR: keep the pcaps and transcripts there
 
@@ -121,6 +121,7 @@ check_can_run() {
 make_ns() {
 	ip netns add "$P-$1" || skip "cannot create a network namespace here"
 	made_ns+=("$P-$1")
+	echo "ns $P-$1" >>"$dir/made"
 	ip netns exec "$P-$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 		net.ipv6.conf.default.disable_ipv6=1
 	ip -n "$P-$1" link set lo up
@@ -139,7 +140,9 @@ build() {
 		make_ns $ns
 	done
 	# The switch: a bridge with three ports, cabled (veth pairs) to A, B, R.
-	ip -n "$P-sw" link add br0 type bridge
+	# Without multicast snooping: with it, the bridge itself joins a group
+	# and announces that (IGMP) into the LAN we want to watch.
+	ip -n "$P-sw" link add br0 type bridge mcast_snooping 0
 	for ns in a b r; do
 		ip -n "$P-sw" link add "port-$ns" type veth peer name "lan1" netns "$P-$ns"
 		ip -n "$P-sw" link set "port-$ns" master br0 up
@@ -158,15 +161,16 @@ build() {
 	ip -n "$P-c" route add default via $R2_IP quickack 1
 }
 
-# wait_for FILE TEXT: up to 5 s for TEXT to appear in FILE.
+# wait_for NAME TEXT: up to 5 s for TEXT in NAME's log, while it runs.
 wait_for() {
-	local i
+	local i log=$dir/$1.log
 	for i in $(seq 100); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
+		grep -q "$2" "$log" 2>/dev/null && return 0
+		kill -0 "${started[$1]}" 2>/dev/null || break
 		sleep 0.05
 	done
-	echo "lab.sh: timed out waiting for '$2' in $1:" >&2
-	cat "$1" >&2
+	echo "lab.sh: $1 did not say '$2'; its log:" >&2
+	cat "$log" >&2
 	return 1
 }
 
@@ -176,7 +180,8 @@ start() {
 	shift 2
 	ip netns exec "$P-$ns" "$@" >"$dir/$name.log" 2>&1 </dev/null &
 	pids+=($!)
-	last_pid=$!
+	started[$name]=$!
+	echo "pid $! $name" >>"$dir/made"
 }
 
 start_services() {
@@ -184,17 +189,26 @@ start_services() {
 		--no-resolv --no-hosts --no-poll --bind-interfaces --listen-address=$B_IP \
 		--host-record=$NAME,$C_IP --local-ttl=60 --log-queries --log-facility=-
 	start server c "$SERVER" -b $C_IP -p 80 -d "$ROOT/www"
-	wait_for "$dir/server.log" '^listening on '
-	wait_for "$dir/dnsmasq.log" 'started'
+	wait_for server '^listening on '
+	wait_for dnsmasq 'started'
 	start sniff-a a "$SNIFF" -i lan1 -w "$dir/lan1-a.pcap"
-	sniffers+=("$last_pid")
 	start sniff-b b "$SNIFF" -i lan1 -w "$dir/lan1-b.pcap"
-	sniffers+=("$last_pid")
 	start sniff-c c "$SNIFF" -i lan2 -w "$dir/lan2-c.pcap"
-	sniffers+=("$last_pid")
-	wait_for "$dir/sniff-a.log" '^listening on'
-	wait_for "$dir/sniff-b.log" '^listening on'
-	wait_for "$dir/sniff-c.log" '^listening on'
+	wait_for sniff-a '^listening on'
+	wait_for sniff-b '^listening on'
+	wait_for sniff-c '^listening on'
+}
+
+# LAB_HOLD=SECONDS: keep the lab up that long before the request, to look
+# around (ip netns list; ip netns exec NAME ip neigh). The sleep is waited
+# for in the background so that Ctrl-C ends it at once.
+hold() {
+	[ -n "${LAB_HOLD:-}" ] || return 0
+	echo "lab is up, holding for $LAB_HOLD s: ip netns list | grep $P"
+	sleep "$LAB_HOLD" &
+	pids+=($!)
+	echo "pid $! hold" >>"$dir/made"
+	wait $!
 }
 
 # curl by name from A. Inside "ip netns exec" we are in a private copy of
@@ -224,8 +238,11 @@ finish_capture() {
 		sleep 0.05
 	done
 	ip netns exec "$P-a" ss -Htn state time-wait >"$dir/time-wait.txt"
-	kill -TERM "${sniffers[@]}"
-	wait "${sniffers[@]}"
+	local name
+	for name in sniff-a sniff-b sniff-c; do
+		kill -TERM "${started[$name]}"
+		wait "${started[$name]}" || { cat "$dir/$name.log" >&2; return 1; }
+	done
 }
 
 # ---- what was seen ----
@@ -294,8 +311,10 @@ main() {
 	else
 		dir=$(mktemp -d "${TMPDIR:-/tmp}/netlab-lab.XXXXXX")
 	fi
+	: >"$dir/made"
 	build
 	start_services
+	hold
 	out=$(request)
 	finish_capture
 	describe

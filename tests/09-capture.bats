@@ -1,0 +1,537 @@
+#!/usr/bin/env bats
+# 09-capture.bats: the sniffer's decoder on frames built here byte by byte
+# (every layer, and truncated and malformed ones), the pcap files it reads
+# and writes, and the lab: every fact of notes 三 asserted from the packets
+# it really captured, checked against tcpdump, and nothing left behind,
+# also when it fails or is interrupted. The lab needs root and Linux; its
+# tests skip, saying why, without them.
+
+load helpers
+
+SNIFF=$BIN/09-capture/sniff
+LAB=$ROOT/09-capture/lab.sh
+
+# not CMD...: succeed when CMD fails. (A bare "! cmd" inside a test never
+# fails it: bash's -e ignores negated commands.)
+not() {
+	if "$@"; then return 1; fi
+}
+
+# ---- building frames: each function prints hex digits ----
+
+h8() { printf '%02x' "$1"; }
+h16() { printf '%04x' "$1"; }
+h32() { printf '%08x' "$1"; }
+mac() { echo "${1//:/}"; }
+ip4() { local IFS=.; set -- $1; printf '%02x%02x%02x%02x' "$1" "$2" "$3" "$4"; }
+text() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+
+# The Internet checksum of HEX: one's complement of the one's complement sum.
+csum() {
+	local hex=$1 sum=0 i
+	((${#hex} % 4 == 0)) || hex+=00
+	for ((i = 0; i < ${#hex}; i += 4)); do sum=$((sum + 16#${hex:i:4})); done
+	while ((sum >> 16)); do sum=$(((sum & 0xffff) + (sum >> 16))); done
+	printf '%04x' $((~sum & 0xffff))
+}
+
+eth() { echo "$(mac "$1")$(mac "$2")$3$4"; }           # DST SRC TYPE PAYLOAD
+arp() { echo "000108000604$(h16 "$1")$(mac "$2")$(ip4 "$3")$(mac "$4")$(ip4 "$5")"; } # OP SHA SPA THA TPA
+ipv4() {                                                  # SRC DST PROTO TTL PAYLOAD
+	local h
+	h="4500$(h16 $((20 + ${#5} / 2)))12344000$(h8 "$4")$(h8 "$3")0000$(ip4 "$1")$(ip4 "$2")"
+	echo "${h:0:20}$(csum "$h")${h:24}$5"
+}
+tcp() { echo "$(h16 "$1")$(h16 "$2")$(h32 "$3")$(h32 "$4")50$(h8 "$5")faf000000000$6"; } # SPORT DPORT SEQ ACK FLAGS PAYLOAD
+udp() { echo "$(h16 "$1")$(h16 "$2")$(h16 $((8 + ${#3} / 2)))0000$3"; }              # SPORT DPORT PAYLOAD
+dnsname() {
+	local label out="" IFS=.
+	for label in $1; do out+=$(h8 ${#label})$(text "$label"); done
+	echo "${out}00"
+}
+
+A=02:00:00:00:00:0a R=02:00:00:00:00:01 BCAST=ff:ff:ff:ff:ff:ff
+FIN=1 SYN=2 RST=4 PSH=8 ACK=16
+
+le16() { printf '%02x%02x' $(($1 & 255)) $(($1 >> 8 & 255)); }
+le32() { printf '%02x%02x%02x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+
+# bytes HEX: the bytes themselves.
+bytes() {
+	printf '%b' "$(sed 's/../\\x&/g' <<<"$1")"
+}
+
+# pcap FILE FRAME...: a little-endian pcap file, one record per frame.
+pcap() {
+	local file=$1 f n hex
+	shift
+	# magic, version 2.4, zone, accuracy, snaplen 262144, link type 1 (Ethernet)
+	hex=d4c3b2a1$(le16 2)$(le16 4)$(le32 0)$(le32 0)$(le32 262144)$(le32 1)
+	for f in "$@"; do
+		n=$((${#f} / 2))
+		hex+=$(le32 1700000000)$(le32 0)$(le32 $n)$(le32 $n)$f
+	done
+	bytes "$hex" >"$file"
+}
+
+# decode FRAME...: sniff's text for the frames, and its exit status.
+decode() {
+	pcap "$BATS_TEST_TMPDIR/in.pcap" "$@"
+	run "$SNIFF" -r "$BATS_TEST_TMPDIR/in.pcap"
+	echo "$output"
+	! grep -qE 'Sanitizer|runtime error' <<<"$output"
+}
+
+syn_frame() {
+	eth $R $A 0800 "$(ipv4 192.0.2.10 198.51.100.80 6 64 "$(tcp 40000 80 1000 0 $SYN)")"
+}
+
+# ---- the decoder, one layer at a time ----
+
+@test "sniff: -h shows usage with an example; bad options and filters are refused" {
+	run "$SNIFF" -h
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"usage: sniff"* && "$output" == *"-w FILE"* && "$output" == *"curl"* ]]
+	run "$SNIFF" -x
+	[ "$status" -eq 2 ]
+	run "$SNIFF" -r /dev/null port 80 or port 53
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"cannot use 'or'"* ]]
+	run "$SNIFF" -r /dev/null port 99999
+	[ "$status" -eq 2 ]
+	run "$SNIFF" -c 0 -r /dev/null
+	[ "$status" -eq 2 ]
+}
+
+@test "decode: Ethernet and ARP, a broadcast request and a unicast reply" {
+	decode "$(eth $BCAST $A 0806 "$(arp 1 $A 192.0.2.10 00:00:00:00:00:00 192.0.2.1)")" \
+	       "$(eth $A $R 0806 "$(arp 2 $R 192.0.2.1 $A 192.0.2.10)")"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "#1  42 bytes" ]
+	[ "${lines[1]}" = "  eth   02:00:00:00:00:0a > ff:ff:ff:ff:ff:ff  type 0x0806 ARP" ]
+	[ "${lines[2]}" = "  arp   request who-has 192.0.2.1 tell 192.0.2.10 (02:00:00:00:00:0a)" ]
+	[ "${lines[4]}" = "  eth   02:00:00:00:00:01 > 02:00:00:00:00:0a  type 0x0806 ARP" ]
+	[ "${lines[5]}" = "  arp   reply 192.0.2.1 is-at 02:00:00:00:00:01 (to 192.0.2.10 at 02:00:00:00:00:0a)" ]
+}
+
+@test "decode: IPv4 and TCP flags SYN, SYN-ACK, ACK, PSH, FIN, RST, with seq, ack and payload length" {
+	local c=192.0.2.10 s=198.51.100.80
+	decode "$(syn_frame)" \
+	       "$(eth $A $R 0800 "$(ipv4 $s $c 6 63 "$(tcp 80 40000 5000 1001 $((SYN | ACK)))")")" \
+	       "$(eth $R $A 0800 "$(ipv4 $c $s 6 64 "$(tcp 40000 80 1001 5001 $((PSH | ACK)) "$(text hello)")")")" \
+	       "$(eth $R $A 0800 "$(ipv4 $c $s 6 64 "$(tcp 40000 80 1006 5001 $((FIN | ACK)))")")" \
+	       "$(eth $A $R 0800 "$(ipv4 $s $c 6 63 "$(tcp 80 40000 5001 0 $RST)")")"
+	[ "$status" -eq 0 ]
+	[ "${lines[2]}" = "  ip    192.0.2.10 > 198.51.100.80  ttl 64  TCP  len 40" ]
+	[ "${lines[3]}" = "  tcp   40000 > 80  [SYN]  seq 1000  win 64240  len 0" ]
+	[ "${lines[7]}" = "  tcp   80 > 40000  [SYN,ACK]  seq 5000  ack 1001  win 64240  len 0" ]
+	[ "${lines[11]}" = "  tcp   40000 > 80  [PSH,ACK]  seq 1001  ack 5001  win 64240  len 5" ]
+	[ "${lines[15]}" = "  tcp   40000 > 80  [FIN,ACK]  seq 1006  ack 5001  win 64240  len 0" ]
+	[ "${lines[19]}" = "  tcp   80 > 40000  [RST]  seq 5001  win 64240  len 0" ]
+	[[ "$output" != *bad* && "$output" != *http* ]]
+}
+
+@test "decode: Ethernet padding after a short IP packet is not taken for TCP data" {
+	decode "$(syn_frame)000000000000"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "#1  60 bytes" ]
+	[ "${lines[3]}" = "  tcp   40000 > 80  [SYN]  seq 1000  win 64240  len 0" ]
+}
+
+@test "decode: UDP and DNS, a question and an answer that points back at it" {
+	local q a
+	q="1a2b01000001000000000000$(dnsname www.netlab.test)00010001"
+	# The answer's name is a pointer (c00c) to the question's name at offset 12.
+	a="1a2b81800001000100000000$(dnsname www.netlab.test)00010001c00c000100010000003c0004c6336450"
+	decode "$(eth $R $A 0800 "$(ipv4 192.0.2.10 192.0.2.53 17 64 "$(udp 5353 53 "$q")")")" \
+	       "$(eth $A $R 0800 "$(ipv4 192.0.2.53 192.0.2.10 17 64 "$(udp 53 5353 "$a")")")"
+	[ "$status" -eq 0 ]
+	[ "${lines[2]}" = "  ip    192.0.2.10 > 192.0.2.53  ttl 64  UDP  len 61" ]
+	[ "${lines[3]}" = "  udp   5353 > 53  len 33" ]
+	[ "${lines[4]}" = "  dns   query 0x1a2b  A? www.netlab.test" ]
+	[ "${lines[9]}" = "  dns   reply 0x1a2b NOERROR  A? www.netlab.test  ->  www.netlab.test A 198.51.100.80 ttl 60" ]
+}
+
+@test "decode: an HTTP request line and status line in a TCP payload are shown, other data is not" {
+	local c=192.0.2.10 s=198.51.100.80
+	decode "$(eth $R $A 0800 "$(ipv4 $c $s 6 64 "$(tcp 40000 80 1 1 $((PSH | ACK)) "$(text $'GET /a%20b HTTP/1.1\r\nHost: x\r\n\r\n')")")")" \
+	       "$(eth $A $R 0800 "$(ipv4 $s $c 6 63 "$(tcp 80 40000 1 1 $((PSH | ACK)) "$(text $'HTTP/1.1 404 Not Found\r\n')")")")" \
+	       "$(eth $A $R 0800 "$(ipv4 $s $c 6 63 "$(tcp 80 40000 1 1 $((PSH | ACK)) "$(text $'<html>GET ME\r\n')")")")"
+	[ "$status" -eq 0 ]
+	[ "${lines[4]}" = "  http  GET /a%20b HTTP/1.1" ]
+	[ "${lines[9]}" = "  http  HTTP/1.1 404 Not Found" ]
+	[ "$(grep -c '^  http' <<<"$output")" -eq 2 ]
+}
+
+@test "decode: truncated frames say where they end, at every layer" {
+	local syn dns
+	syn=$(syn_frame)
+	dns=$(eth $R $A 0800 "$(ipv4 192.0.2.10 192.0.2.53 17 64 "$(udp 5353 53 "1a2b01000001000000000000$(dnsname www.netlab.test)00010001")")")
+	decode "${syn:0:20}" "${syn:0:60}" "${syn:0:100}" "${syn:0:$((${#syn} - 2))}" "${dns:0:$((${#dns} - 10))}"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"bad   truncated: Ethernet header is 10 of 14 bytes"* ]]
+	[[ "$output" == *"bad   truncated: IPv4 header is 16 of 20 bytes"* ]]
+	[[ "$output" == *"bad   truncated: IPv4 says 40 bytes, 36 captured"* ]]
+	[[ "$output" == *"bad   truncated: TCP header is 16 of 20 bytes"* ]]
+	[[ "$output" == *"bad   truncated: TCP header is 19 of 20 bytes"* ]]
+	[[ "$output" == *"bad   truncated: UDP says 41 bytes, 36 captured"* ]]
+	[[ "$(tail -n 1 <<<"$output")" == "5 frames (5 truncated, 0 malformed)" ]]
+}
+
+@test "decode: malformed headers and a DNS pointer loop are reported, not followed" {
+	local ip bad_version bad_ihl bad_sum bad_doff bad_udp loop
+	ip=$(ipv4 192.0.2.10 198.51.100.80 6 64 "$(tcp 40000 80 1 0 $SYN)")
+	bad_version=6${ip:1}
+	bad_ihl=44${ip:2}
+	bad_sum=${ip:0:20}0000${ip:24}
+	bad_doff=${ip:0:64}30${ip:66}
+	bad_udp=$(ipv4 192.0.2.10 192.0.2.53 17 64 "$(h16 1)$(h16 53)00040000")
+	# A name that is only a pointer to itself: following it would never end.
+	loop=$(ipv4 192.0.2.53 192.0.2.10 17 64 "$(udp 53 5353 "1a2b81800001000000000000c00c00010001")")
+	decode "$(eth $R $A 0800 "$bad_version")" "$(eth $R $A 0800 "$bad_ihl")" \
+	       "$(eth $R $A 0800 "$bad_sum")" "$(eth $R $A 0800 "$bad_doff")" \
+	       "$(eth $R $A 0800 "$bad_udp")" "$(eth $A $R 0800 "$loop")"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"malformed: IPv4 version 6, header 20 bytes, total 40"* ]]
+	[[ "$output" == *"malformed: IPv4 version 4, header 16 bytes, total 40"* ]]
+	[[ "$output" == *"malformed: IPv4 header checksum"* ]]
+	[[ "$output" == *"malformed: TCP header length 12 is under 20"* ]]
+	[[ "$output" == *"malformed: UDP length 4 is under 8"* ]]
+	[[ "$output" == *"malformed: DNS record at offset 12 runs past the message or loops"* ]]
+	[[ "$(tail -n 1 <<<"$output")" == "6 frames (0 truncated, 6 malformed)" ]]
+}
+
+@test "decode: every prefix of a DNS reply frame decodes without reading past its end" {
+	local a frame i
+	a="1a2b81800001000100000000$(dnsname www.netlab.test)00010001c00c000100010000003c0004c6336450"
+	frame=$(eth $A $R 0800 "$(ipv4 192.0.2.53 192.0.2.10 17 64 "$(udp 53 5353 "$a")")")
+	set --
+	for ((i = 0; i <= ${#frame}; i += 2)); do set -- "$@" "${frame:0:i}"; done
+	decode "$@"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^#' <<<"$output")" -eq $((${#frame} / 2 + 1)) ]
+	[[ "$(tail -n 1 <<<"$output")" == "$((${#frame} / 2 + 1)) frames ($((${#frame} / 2)) truncated, 0 malformed)" ]]
+}
+
+# ---- filters, and pcap files ----
+
+@test "sniff: host, port, protocol filters and -c select frames, as tcpdump's do" {
+	local dnsq
+	dnsq=$(eth $R $A 0800 "$(ipv4 192.0.2.10 192.0.2.53 17 64 "$(udp 5353 53 "1a2b01000001000000000000$(dnsname a.test)00010001")")")
+	pcap "$BATS_TEST_TMPDIR/mix.pcap" "$(eth $BCAST $A 0806 "$(arp 1 $A 192.0.2.10 00:00:00:00:00:00 192.0.2.1)")" \
+		"$(syn_frame)" "$dnsq" "$(syn_frame)"
+	run "$SNIFF" -r "$BATS_TEST_TMPDIR/mix.pcap" port 80
+	[ "$(grep -c '^#' <<<"$output")" -eq 2 ]
+	run "$SNIFF" -r "$BATS_TEST_TMPDIR/mix.pcap" "udp and port 53"
+	[ "$(grep -c '^#' <<<"$output")" -eq 1 ]
+	[[ "$output" == *"dns   query 0x1a2b  A? a.test"* ]]
+	run "$SNIFF" -r "$BATS_TEST_TMPDIR/mix.pcap" host 192.0.2.1
+	[ "$(grep -c '^#' <<<"$output")" -eq 1 ]
+	[[ "$output" == *"who-has 192.0.2.1"* ]]
+	run "$SNIFF" -r "$BATS_TEST_TMPDIR/mix.pcap" arp
+	[ "$(grep -c '^#' <<<"$output")" -eq 1 ]
+	run "$SNIFF" -c 2 -r "$BATS_TEST_TMPDIR/mix.pcap" host 192.0.2.10
+	[ "$(grep -c '^#' <<<"$output")" -eq 2 ]
+}
+
+@test "pcap: files that are not pcap, or end inside a record, are refused with a reason" {
+	printf 'not a capture file at all\n' >"$BATS_TEST_TMPDIR/junk"
+	run "$SNIFF" -r "$BATS_TEST_TMPDIR/junk"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not a pcap file"* ]]
+	pcap "$BATS_TEST_TMPDIR/ok.pcap" "$(syn_frame)"
+	head -c -5 "$BATS_TEST_TMPDIR/ok.pcap" >"$BATS_TEST_TMPDIR/short.pcap"
+	run "$SNIFF" -r "$BATS_TEST_TMPDIR/short.pcap"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"file ends inside a frame"* ]]
+	# A record that claims 4 GiB is refused before anything is read into memory.
+	{ head -c 32 "$BATS_TEST_TMPDIR/ok.pcap"; printf '\xff\xff\xff\xff\xff\xff\xff\xff'; } >"$BATS_TEST_TMPDIR/huge.pcap"
+	run "$SNIFF" -r "$BATS_TEST_TMPDIR/huge.pcap"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"larger than any frame"* ]]
+}
+
+@test "pcap: a big-endian file is read the same as a little-endian one" {
+	local f
+	f=$(syn_frame)
+	bytes "a1b2c3d40002000400000000000000000004000000000001$(h32 1700000000)$(h32 0)$(h32 $((${#f} / 2)))$(h32 $((${#f} / 2)))$f" \
+		>"$BATS_TEST_TMPDIR/be.pcap"
+	pcap "$BATS_TEST_TMPDIR/le.pcap" "$f"
+	[ "$("$SNIFF" -r "$BATS_TEST_TMPDIR/be.pcap")" = "$("$SNIFF" -r "$BATS_TEST_TMPDIR/le.pcap")" ]
+}
+
+@test "pcap: what -w writes, tcpdump reads, and sniff -r reads back the same" {
+	command -v tcpdump >/dev/null || skip "tcpdump is not installed"
+	pcap "$BATS_TEST_TMPDIR/in.pcap" "$(syn_frame)" \
+		"$(eth $BCAST $A 0806 "$(arp 1 $A 192.0.2.10 00:00:00:00:00:00 192.0.2.1)")"
+	run "$SNIFF" -r "$BATS_TEST_TMPDIR/in.pcap" -w "$BATS_TEST_TMPDIR/out.pcap"
+	[ "$status" -eq 0 ]
+	[ "$("$SNIFF" -r "$BATS_TEST_TMPDIR/out.pcap")" = "$("$SNIFF" -r "$BATS_TEST_TMPDIR/in.pcap")" ]
+	run tcpdump -nn -e -r "$BATS_TEST_TMPDIR/out.pcap"
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" == *"02:00:00:00:00:0a > 02:00:00:00:00:01, ethertype IPv4 (0x0800), length 54: 192.0.2.10.40000 > 198.51.100.80.80: Flags [S]"* ]]
+	[[ "${lines[2]}" == *"Request who-has 192.0.2.1 tell 192.0.2.10"* ]]
+}
+
+@test "sniff: a live capture needs root, and says so" {
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	[ "$(id -u)" = 0 ] || skip "not root, so this is what every run shows"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$SNIFF" -i lo -c 1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"raw socket (are you root?)"* ]]
+}
+
+# ---- the lab: notes 三 on real packets ----
+
+lab_ready() {
+	[ "$(uname -s)" = Linux ] || skip "the lab needs Linux"
+	[ "$(id -u)" = 0 ] || skip "the lab needs root (network namespaces, raw sockets)"
+	command -v dnsmasq >/dev/null || skip "dnsmasq is not installed"
+	command -v ip >/dev/null || skip "iproute2 is not installed"
+}
+
+# The lab runs once for the file; the tests read what it printed and kept.
+run_lab_once() {
+	LABDIR=$BATS_FILE_TMPDIR/lab
+	if [ ! -e "$LABDIR.rc" ]; then
+		"$LAB" -o "$LABDIR" >"$LABDIR.out" 2>"$LABDIR.err"
+		echo $? >"$LABDIR.rc"
+	fi
+	[ "$(cat "$LABDIR.rc")" -eq 0 ] || { cat "$LABDIR.err" >&2; return 1; }
+	OUT=$(cat "$LABDIR.out")
+}
+
+# frame TRANSCRIPT N: the lines of frame #N.
+frame() {
+	awk -v n="#$2" '/^#/ { on = ($1 == n) } on' "$LABDIR/$1.txt"
+}
+
+# first TRANSCRIPT PATTERN: the number of the first frame with a line matching.
+first() {
+	awk -v re="$2" '/^#/ { f = substr($1, 2) } $0 ~ re { print f; exit }' "$LABDIR/$1.txt"
+}
+
+# no_leftovers DIR: no namespace, process or interface the lab made remains.
+no_leftovers() {
+	local kind name pid rest
+	while read -r kind name rest; do
+		case $kind in
+		ns) ! ip netns list | grep -qw "$name" || { echo "namespace $name left" >&2; return 1; } ;;
+		pid) pid=$name
+			! kill -0 "$pid" 2>/dev/null || { echo "process $pid ($rest) left" >&2; return 1; } ;;
+		esac
+	done <"$1/made"
+	[ "$(grep -c '^ns ' "$1/made")" -eq 5 ]
+	! ip -o link show | grep -E ': (lan1|lan2|port-[abr]|br0)[@:]'
+}
+
+@test "lab: without root it says so and exits 77, touching nothing" {
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups "$LAB"
+	[ "$status" -eq 77 ]
+	[[ "$output" == *"needs root"*"skipped"* ]]
+}
+
+@test "lab: the mask AND decides same network or gateway (notes 3.3), and names the reserved addresses" {
+	run "$LAB" mask 192.0.2.10/24 192.0.2.53 198.51.100.80
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "192.0.2.10 AND 255.255.255.0 = 192.0.2.0  (network 192.0.2.0/24)" ]
+	[ "${lines[1]}" = "reserved: 192.0.2.0 (the network itself) and 192.0.2.255 (broadcast); hosts 192.0.2.1 to 192.0.2.254" ]
+	[ "${lines[2]}" = "192.0.2.53 AND 255.255.255.0 = 192.0.2.0: same network, ARP for 192.0.2.53 itself" ]
+	[ "${lines[3]}" = "198.51.100.80 AND 255.255.255.0 = 198.51.100.0: another network, send to the gateway" ]
+	run "$LAB" mask 203.0.113.70/26
+	[ "${lines[1]}" = "reserved: 203.0.113.64 (the network itself) and 203.0.113.127 (broadcast); hosts 203.0.113.65 to 203.0.113.126" ]
+}
+
+@test "lab: curl asks for the name and gets the page across the router" {
+	lab_ready
+	run_lab_once
+	[[ "$OUT" == *"== On A: curl -4 http://www.netlab.test/"*"   200 "*" bytes from 198.51.100.80 port 80"* ]]
+	grep -q '192.0.2.10.*"GET / HTTP/1.1" 200' "$LABDIR/server.log"
+	not grep -qE 'Sanitizer|runtime error' "$LABDIR"/*.log
+}
+
+@test "lab 3.5: the DNS question and its answer are on LAN 1" {
+	lab_ready
+	run_lab_once
+	local q a
+	q=$(first lan1-a 'dns   query .*A\? www\.netlab\.test$')
+	a=$(first lan1-a 'dns   reply .* NOERROR  A\? www\.netlab\.test  ->  www\.netlab\.test A 198\.51\.100\.80')
+	[ -n "$q" ]
+	[ -n "$a" ]
+	[ "$a" -gt "$q" ]
+	frame lan1-a "$q" | grep -q '^  ip    192.0.2.10 > 192.0.2.53 '
+	frame lan1-a "$q" | grep -q '^  udp   [0-9]* > 53 '
+	[[ "$OUT" == *"<- 3.5 DNS question from A to the name server B"* ]]
+}
+
+@test "lab 3.4: an ARP request goes to ff:ff:ff:ff:ff:ff, the reply to the asker alone" {
+	lab_ready
+	run_lab_once
+	frame lan1-a 1 | grep -q '^  eth   02:00:00:00:00:0a > ff:ff:ff:ff:ff:ff  type 0x0806 ARP$'
+	frame lan1-a 1 | grep -q '^  arp   request who-has 192.0.2.53 tell 192.0.2.10'
+	frame lan1-a 2 | grep -q '^  eth   02:00:00:00:00:35 > 02:00:00:00:00:0a  type 0x0806 ARP$'
+	frame lan1-a 2 | grep -q '^  arp   reply 192.0.2.53 is-at 02:00:00:00:00:35'
+	# The switch: B, a bystander, got A's broadcasts but none of A's TCP.
+	grep -q 'who-has 192.0.2.1 tell 192.0.2.10' "$LABDIR/lan1-b.txt"
+	not grep -q '^  tcp' "$LABDIR/lan1-b.txt"
+	grep -q '^  tcp' "$LABDIR/lan1-a.txt"
+}
+
+@test "lab 3.3: for a host on another network A ARPs for its gateway, never for the host" {
+	lab_ready
+	run_lab_once
+	local gw syn
+	gw=$(first lan1-a 'request who-has 192.0.2.1 tell 192.0.2.10')
+	syn=$(first lan1-a '\[SYN\]')
+	[ -n "$gw" ]
+	[ "$gw" -lt "$syn" ]
+	not grep -q 'who-has 198.51.100.80 tell 192.0.2.10' "$LABDIR/lan1-a.txt"
+	frame lan1-a "$syn" | grep -q '^  eth   02:00:00:00:00:0a > 02:00:00:00:00:01 '
+	[[ "$OUT" == *"198.51.100.80 AND 255.255.255.0 = 198.51.100.0: another network, send to the gateway"* ]]
+	[[ "$OUT" == *"A sent ARP requests for: 192.0.2.53 192.0.2.1"* ]]
+}
+
+@test "lab 3.5: across the router the MACs change, the IP addresses stay, the TTL drops by one" {
+	lab_ready
+	run_lab_once
+	local s1 s2
+	s1=$(frame lan1-a "$(first lan1-a '\[SYN\]')")
+	s2=$(frame lan2-c "$(first lan2-c '\[SYN\]')")
+	grep -q '^  eth   02:00:00:00:00:0a > 02:00:00:00:00:01 ' <<<"$s1"
+	grep -q '^  eth   02:00:00:00:01:01 > 02:00:00:00:01:50 ' <<<"$s2"
+	grep -q '^  ip    192.0.2.10 > 198.51.100.80  ttl 64 ' <<<"$s1"
+	grep -q '^  ip    192.0.2.10 > 198.51.100.80  ttl 63 ' <<<"$s2"
+	# The same segment: same ports and sequence number on both LANs.
+	[ "$(grep '^  tcp' <<<"$s1")" = "$(grep '^  tcp' <<<"$s2")" ]
+}
+
+@test "lab: the three-way handshake, the HTTP request and response, on the wire" {
+	lab_ready
+	run_lab_once
+	local syn synack ack seq
+	syn=$(frame lan2-c "$(first lan2-c '\[SYN\]')" | grep '^  tcp')
+	synack=$(frame lan2-c "$(first lan2-c '\[SYN,ACK\]')" | grep '^  tcp')
+	seq=$(awk '{ print $7 }' <<<"$syn")
+	[[ "$synack" == "  tcp   80 > "*"ack $(((seq + 1) % 4294967296))  "* ]]
+	ack=$(frame lan2-c $(($(first lan2-c '\[SYN,ACK\]') + 1)) | grep '^  tcp')
+	[[ "$ack" == *"[ACK]  seq $(((seq + 1) % 4294967296))  "*"len 0" ]]
+	grep -q '^  http  GET / HTTP/1.1$' "$LABDIR/lan2-c.txt"
+	grep -q '^  http  HTTP/1.1 200 OK$' "$LABDIR/lan2-c.txt"
+	[[ "$OUT" == *"handshake 3/3: A acknowledges; the connection is open"* ]]
+}
+
+@test "lab 二: the close is four segments, A sends the first FIN and keeps TIME_WAIT" {
+	lab_ready
+	run_lab_once
+	run awk '$1 == "ip" { who = ($2 == "192.0.2.10") ? "A" : "C" }
+		$1 == "tcp" && ($5 ~ /FIN/ || fin) { fin = 1; print who, $5 }' "$LABDIR/lan2-c.txt"
+	[ "${lines[0]}" = "A [FIN,ACK]" ]
+	[ "${lines[1]}" = "C [ACK]" ]
+	[ "${lines[2]}" = "C [FIN,ACK]" ]
+	[ "${lines[3]}" = "A [ACK]" ]
+	[ "${#lines[@]}" -eq 4 ]
+	grep -q '192.0.2.10:[0-9]* *198.51.100.80:80' "$LABDIR/time-wait.txt"
+	[[ "$OUT" == *"close 4/4: A acknowledges it; A's side of the connection is now in TIME_WAIT"* ]]
+}
+
+# norm_ours / norm_tcpdump TRANSCRIPT: one line per frame with its MACs,
+# and its ARP question or answer, or its IP addresses, ports, TCP flags,
+# sequence and acknowledgement numbers. tcpdump shows seq only for a
+# segment that carries data, SYN, FIN or RST, so we do the same here.
+norm_ours() {
+	awk 'function flush() { if (f != "") print f; f = "" }
+		/^#/ { flush(); next }
+		$1 == "eth" { f = $2 " > " $4 }
+		$1 == "arp" && $2 == "request" { f = f " who-has " $4 " tell " $6 }
+		$1 == "arp" && $2 == "reply" { f = f " " $3 " is-at " $5 }
+		$1 == "ip" { f = f " " $2 " > " $4 }
+		$1 == "udp" { sub(/ [^ ]* > [^ ]*$/, "", f); f = f " " src "." $2 " > " dst "." $4 }
+		$1 == "ip" { src = $2; dst = $4 }
+		$1 == "tcp" { fl = ""
+			if ($5 ~ /FIN/) fl = fl "F"; if ($5 ~ /SYN/) fl = fl "S"
+			if ($5 ~ /RST/) fl = fl "R"; if ($5 ~ /PSH/) fl = fl "P"; if ($5 ~ /ACK/) fl = fl "."
+			sub(/ [^ ]* > [^ ]*$/, "", f)
+			f = f " " src "." $2 " > " dst "." $4 " [" fl "]"
+			if ($NF > 0 || fl ~ /[FSR]/) f = f " seq " $7
+			if ($5 ~ /ACK/) f = f " ack " $9 }
+		END { flush() }' "$1"
+}
+
+norm_tcpdump() {
+	tcpdump -nn -e -S -t -r "$1" 2>/dev/null | awk '{
+		f = $1 " > " $3; sub(/,$/, "", f)
+		for (i = 1; i <= NF; i++) if ($i ~ /^length$/ && $(i + 1) ~ /:$/) break
+		i += 2
+		if ($i == "Request") f = f " who-has " $(i + 2) " tell " $(i + 4)
+		else if ($i == "Reply") f = f " " $(i + 1) " is-at " $(i + 3)
+		else { dst = $(i + 2); sub(/:$/, "", dst); f = f " " $i " > " dst }
+		if ($(i + 3) == "Flags") { fl = $(i + 4); gsub(/[][,]/, "", fl); f = f " [" fl "]"
+			for (j = i + 5; j < NF; j++)
+				if ($j == "seq" || $j == "ack") { n = $(j + 1); sub(/[:,].*/, "", n); f = f " " $j " " n } }
+		sub(/,$/, "", f); print f }'
+}
+
+@test "lab: our decoding agrees with tcpdump -nn -e on addresses, ports and flags" {
+	lab_ready
+	command -v tcpdump >/dev/null || skip "tcpdump is not installed"
+	run_lab_once
+	local lan
+	for lan in lan1-a lan1-b lan2-c; do
+		norm_ours "$LABDIR/$lan.txt" >"$BATS_TEST_TMPDIR/ours"
+		norm_tcpdump "$LABDIR/$lan.pcap" >"$BATS_TEST_TMPDIR/theirs"
+		[ -s "$BATS_TEST_TMPDIR/ours" ]
+		diff "$BATS_TEST_TMPDIR/ours" "$BATS_TEST_TMPDIR/theirs"
+	done
+}
+
+@test "lab: the pcap files the sniffer wrote are read by tcpdump, frame for frame" {
+	lab_ready
+	command -v tcpdump >/dev/null || skip "tcpdump is not installed"
+	run_lab_once
+	local lan
+	for lan in lan1-a lan1-b lan2-c; do
+		run tcpdump -nn -r "$LABDIR/$lan.pcap"
+		[ "$status" -eq 0 ]
+		[ "$(grep -c '^[0-9]' <<<"$output")" -eq "$(grep -c '^#' "$LABDIR/$lan.txt")" ]
+	done
+}
+
+@test "lab: nothing it made is left: namespaces, interfaces, processes" {
+	lab_ready
+	run_lab_once
+	no_leftovers "$LABDIR"
+}
+
+@test "lab: interrupted with SIGINT while it is up, it still removes everything" {
+	lab_ready
+	local dir=$BATS_TEST_TMPDIR/int pid rc=0 i
+	# A background job starts with SIGINT ignored; give it back its default.
+	LAB_HOLD=30 env --default-signal=INT "$LAB" -o "$dir" >"$BATS_TEST_TMPDIR/int.out" 2>&1 3>&- &
+	pid=$!
+	for i in $(seq 200); do
+		grep -q '^lab is up' "$BATS_TEST_TMPDIR/int.out" && break
+		sleep 0.05
+	done
+	grep -q '^lab is up' "$BATS_TEST_TMPDIR/int.out"
+	ip netns list | grep -q "nl$pid-c"
+	kill -INT "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 130 ]
+	no_leftovers "$dir"
+}
+
+@test "lab: when a part fails to start it says which, and still removes everything" {
+	lab_ready
+	local bin=$BATS_TEST_TMPDIR/bin rc=0
+	mkdir -p "$bin/09-capture" "$bin/06-epoll"
+	ln -s "$SNIFF" "$bin/09-capture/sniff"
+	printf '#!/bin/sh\necho "cannot bind" >&2\nexit 1\n' >"$bin/06-epoll/server"
+	chmod +x "$bin/06-epoll/server"
+	NETLAB_BIN=$bin "$LAB" -o "$BATS_TEST_TMPDIR/fail" >"$BATS_TEST_TMPDIR/fail.out" 2>&1 3>&- || rc=$?
+	[ "$rc" -ne 0 ]
+	[ "$rc" -ne 77 ]
+	grep -q "server did not say" "$BATS_TEST_TMPDIR/fail.out"
+	grep -q "cannot bind" "$BATS_TEST_TMPDIR/fail.out"
+	no_leftovers "$BATS_TEST_TMPDIR/fail"
+}
