@@ -5,6 +5,8 @@
 #   09-capture/lab.sh [-o DIR]     build the lab, curl http://www.netlab.test/
 #                                  from host A, print the annotated capture,
 #                                  tear it all down; -o keeps the pcaps in DIR
+#   09-capture/lab.sh show DIR     the same report for pcaps kept earlier
+#                                  (09-capture/samples has some), no root needed
 #   09-capture/lab.sh mask ADDR/PREFIX [ADDR...]
 #                                  the AND of notes 3.3, no root needed
 #
@@ -45,6 +47,7 @@ made_ns=()                  # namespaces created, for teardown
 pids=()                     # processes started, for teardown
 declare -A started          # name -> PID
 dir=""                      # scratch: pcaps, logs
+txt=""                      # where the decoded transcripts go
 keep=""                     # -o DIR: keep the pcaps and transcripts there
 
 skip() {
@@ -104,6 +107,11 @@ teardown() {
 		ip netns del "$ns" 2>/dev/null || true
 	done
 	[ -z "$dir" ] || [ -n "$keep" ] || rm -rf "$dir"
+}
+
+# After "show": only the scratch transcripts go.
+remove_txt() {
+	[ -z "$txt" ] || rm -rf "$txt"
 }
 
 check_can_run() {
@@ -249,7 +257,7 @@ finish_capture() {
 
 describe() {
 	cat <<-EOF
-	== The lab: namespaces $P-{a,b,sw,r,c}; documentation addresses only (RFC 5737)
+	== The lab: documentation addresses only (RFC 5737), in namespaces of its own
 	   LAN 1, 192.0.2.0/24, a switch (a Linux bridge) joins:
 	     A  $A_IP/24      $A_MAC  the client (curl); gateway $R1_IP
 	     B  $B_IP/24      $B_MAC  the name server (dnsmasq): $NAME is $C_IP
@@ -260,14 +268,16 @@ describe() {
 	EOF
 }
 
-# lan TITLE PCAP: the decoded capture with notes under the frames.
+# lan TITLE PCAP: the decoded capture with notes under the frames; the
+# transcript is kept in $txt for the summary.
 lan() {
+	local t=$txt/$(basename "$2" .pcap).txt
 	echo
 	echo "== $1 (sniff -r ${2##*/})"
-	"$SNIFF" -r "$2" 2>/dev/null >"${2%.pcap}.txt"
+	"$SNIFF" -r "$2" 2>/dev/null >"$t"
 	awk -f "$ROOT/09-capture/annotate.awk" -v gateways="$R1_IP $R2_IP" \
 		-v names="$A_IP=A $B_IP=B $R1_IP=R $R2_IP=R $C_IP=C $A_MAC=A $B_MAC=B $R1_MAC=R $R2_MAC=R $C_MAC=C" \
-		"${2%.pcap}.txt"
+		"$t"
 }
 
 # syn_line TRANSCRIPT: the Ethernet and IP fields of the SYN in it.
@@ -279,10 +289,10 @@ syn_line() {
 # What the three captures show together: each line is computed from them.
 summary() {
 	local arped frames_a frames_b tcp_b
-	arped=$(awk '$1 == "arp" && $2 == "request" && $6 == "'$A_IP'" { printf " %s", $4 }' "$dir/lan1-a.txt")
-	frames_a=$(grep -c '^#' "$dir/lan1-a.txt" || true)
-	frames_b=$(grep -c '^#' "$dir/lan1-b.txt" || true)
-	tcp_b=$(grep -c '^  tcp ' "$dir/lan1-b.txt" || true)
+	arped=$(awk '$1 == "arp" && $2 == "request" && $6 == "'$A_IP'" { printf " %s", $4 }' "$txt/lan1-a.txt")
+	frames_a=$(grep -c '^#' "$txt/lan1-a.txt" || true)
+	frames_b=$(grep -c '^#' "$txt/lan1-b.txt" || true)
+	tcp_b=$(grep -c '^  tcp ' "$txt/lan1-b.txt" || true)
 	echo
 	echo "== What the packets show"
 	echo "3.3  the mask decides: A is $A_IP/24, and ANDs each destination with the mask"
@@ -292,11 +302,29 @@ summary() {
 	echo "     B got the broadcasts and what was addressed to B, not A's traffic with R"
 	echo "3.5  the SYN on each LAN: the MACs change at the router, the IP addresses do not,"
 	echo "     and the router takes one off the TTL"
-	echo "       LAN 1  $(syn_line "$dir/lan1-a.txt")"
-	echo "       LAN 2  $(syn_line "$dir/lan2-c.txt")"
-	echo "二   closed first by: $(awk '$1 == "ip" { ip = $2 } $1 == "tcp" && $5 ~ /FIN/ { print ip; exit }' "$dir/lan2-c.txt");" \
-		"in TIME_WAIT on A afterwards (ss -tn state time-wait):"
-	sed 's/^/       /' "$dir/time-wait.txt"
+	echo "       LAN 1  $(syn_line "$txt/lan1-a.txt")"
+	echo "       LAN 2  $(syn_line "$txt/lan2-c.txt")"
+	echo "二   closed first by: $(awk '$1 == "ip" { ip = $2 } $1 == "tcp" && $5 ~ /FIN/ { print ip; exit }' "$txt/lan2-c.txt")"
+	if [ -e "$1/time-wait.txt" ]; then
+		echo "     in TIME_WAIT on A afterwards (ss -tn state time-wait):"
+		sed 's/^/       /' "$1/time-wait.txt"
+	fi
+}
+
+# report DIR: the three LANs' captures in DIR, decoded and annotated.
+report() {
+	lan "LAN 1, seen from A" "$1/lan1-a.pcap"
+	lan "LAN 1, seen from B, a bystander on the same switch" "$1/lan1-b.pcap"
+	lan "LAN 2, seen from C" "$1/lan2-c.pcap"
+	summary "$1"
+}
+
+show() {
+	[ -x "$SNIFF" ] || { echo "lab.sh: build first: make" >&2; exit 1; }
+	trap remove_txt EXIT
+	txt=$(mktemp -d "${TMPDIR:-/tmp}/netlab-show.XXXXXX")
+	describe
+	report "$1"
 }
 
 main() {
@@ -312,6 +340,7 @@ main() {
 		dir=$(mktemp -d "${TMPDIR:-/tmp}/netlab-lab.XXXXXX")
 	fi
 	: >"$dir/made"
+	txt=$dir
 	build
 	start_services
 	hold
@@ -321,22 +350,24 @@ main() {
 	echo
 	echo "== On A: curl -4 http://$NAME/"
 	echo "   $out"
-	lan "LAN 1, seen from A" "$dir/lan1-a.pcap"
-	lan "LAN 1, seen from B, a bystander on the same switch" "$dir/lan1-b.pcap"
-	lan "LAN 2, seen from C" "$dir/lan2-c.pcap"
-	summary
+	report "$dir"
 }
 
-if [ "${1:-}" = mask ]; then
+case ${1:-} in
+mask)
+	[ $# -ge 2 ] || { echo "usage: lab.sh mask ADDR/PREFIX [ADDR...]" >&2; exit 2; }
 	shift
-	[ $# -ge 1 ] || { echo "usage: lab.sh mask ADDR/PREFIX [ADDR...]" >&2; exit 2; }
 	mask "$@"
-	exit 0
-fi
+	exit 0 ;;
+show)
+	[ $# -eq 2 ] || { echo "usage: lab.sh show DIR" >&2; exit 2; }
+	show "$2"
+	exit 0 ;;
+esac
 while getopts o:h opt; do
 	case $opt in
 	o) keep=$OPTARG ;;
-	h) sed -n '2,11p' "$0"; exit 0 ;;
+	h) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) exit 2 ;;
 	esac
 done

@@ -87,7 +87,12 @@ check_file() {
 	[ -s "$BATS_TEST_TMPDIR/blocks" ]
 	while IFS=$'\t' read -r stage n; do
 		echo "# $1 block $n ($stage)"
-		DOCROOT=$ROOT/www start_server "$stage" -q
+		# A stage without a server (09-capture's sniffer) runs its block alone.
+		if [ -e "$ROOT/$stage/server.c" ]; then
+			DOCROOT=$ROOT/www start_server "$stage" -q
+		else
+			[ -d "$ROOT/$stage" ] || { echo "no stage $stage" >&2; return 1; }
+		fi
 		run_block "$1" "$n" </dev/null
 		stop_server
 	done <"$BATS_TEST_TMPDIR/blocks"
