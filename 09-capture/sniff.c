@@ -379,8 +379,8 @@ main(int argc, char **argv)
 		warn("%s", o.write_file);
 	if (out && out != stdout && fclose(out) != 0)
 		rc = -1;
-	fprintf(stderr, "%lu frames (%lu truncated, %lu malformed)\n", t.frames, t.truncated,
-	        t.malformed);
+	fprintf(stderr, "%lu frame%s (%lu truncated, %lu malformed)\n", t.frames,
+	        t.frames == 1 ? "" : "s", t.truncated, t.malformed);
 	if (fd >= 0)
 		close(fd);
 	return rc < 0 ? 1 : 0;
