@@ -273,12 +273,23 @@ syn_frame() {
 	[[ "${lines[2]}" == *"Request who-has 192.0.2.1 tell 192.0.2.10"* ]]
 }
 
-@test "sniff: a live capture needs root, and says so" {
-	command -v setpriv >/dev/null || skip "setpriv is not installed"
-	[ "$(id -u)" = 0 ] || skip "not root, so this is what every run shows"
-	run setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$SNIFF" -i lo -c 1
+# unprivileged CMD...: run CMD as nobody (as it is, if we are not root).
+unprivileged() {
+	if [ "$(id -u)" = 0 ]; then
+		command -v setpriv >/dev/null || skip "setpriv is not installed"
+		setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all "$@"
+	else
+		"$@"
+	fi
+}
+
+@test "sniff: a live capture needs root, and says so; an unknown interface is named" {
+	run unprivileged "$SNIFF" -i lo -c 1
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"raw socket (are you root?)"* ]]
+	run "$SNIFF" -i no-such-if0
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"interface no-such-if0"* ]]
 }
 
 # ---- the lab: notes 三 on real packets ----
@@ -326,8 +337,7 @@ no_leftovers() {
 }
 
 @test "lab: without root it says so and exits 77, touching nothing" {
-	command -v setpriv >/dev/null || skip "setpriv is not installed"
-	run setpriv --reuid=nobody --regid=nogroup --clear-groups "$LAB"
+	run unprivileged "$LAB"
 	[ "$status" -eq 77 ]
 	[[ "$output" == *"needs root"*"skipped"* ]]
 }
