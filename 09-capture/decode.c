@@ -384,7 +384,7 @@ tcp_flag_names(unsigned flags, char *buf, size_t size)
 	size_t i, n = 0;
 
 	snprintf(buf, size, "none");
-	for (i = 0; i < sizeof names / sizeof names[0]; i++)
+	for (i = 0; i < sizeof names / sizeof names[0] && n < size; i++)
 		if (flags & names[i].bit)
 			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? "," : "", names[i].name);
 }
