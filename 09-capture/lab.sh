@@ -35,8 +35,8 @@ P=nl$$                      # this run's prefix: namespaces $P-a, $P-b, ...
 NAME=www.netlab.test        # .test is reserved for testing (RFC 6761)
 SKIP=77
 
-# name address/prefix MAC role, per host; the MAC ends in the host's number
-# in hex, and 02: marks it "locally administered" (made up, not a vendor's).
+# Each host's address and MAC. A MAC ends in the host's number in hex, and
+# its leading 02 marks it "locally administered": made up, not a vendor's.
 A_IP=192.0.2.10    A_MAC=02:00:00:00:00:0a
 B_IP=192.0.2.53    B_MAC=02:00:00:00:00:35
 R1_IP=192.0.2.1    R1_MAC=02:00:00:00:00:01
@@ -166,6 +166,10 @@ build() {
 	ip netns exec "$P-r" sysctl -qw net.ipv4.ip_forward=1
 	ip -n "$P-a" route add default via $R1_IP
 	ip -n "$P-b" route add default via $R1_IP
+	# quickack: C acknowledges at once instead of delaying the ACK in the
+	# hope of sending it with data. Without it, C's ACK of curl's FIN
+	# usually rides on C's own FIN, and the four steps of the close show
+	# as three segments.
 	ip -n "$P-c" route add default via $R2_IP quickack 1
 }
 
