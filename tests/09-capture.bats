@@ -163,6 +163,24 @@ syn_frame() {
 	[ "$(grep -c '^  http' <<<"$output")" -eq 2 ]
 }
 
+@test "decode: ICMP echo, a later IPv4 fragment, and what is named but not decoded" {
+	local frag
+	frag=$(ipv4 192.0.2.10 198.51.100.80 17 64 "0102030405060708")
+	frag=${frag:0:12}2001${frag:16:4}0000${frag:24}     # more fragments, offset 8
+	frag=${frag:0:20}$(csum "${frag:0:40}")${frag:24}
+	decode "$(eth $R $A 0800 "$(ipv4 192.0.2.10 198.51.100.80 1 64 "0800f7ff00010001")")" \
+	       "$(eth $R $A 0800 "$frag")" \
+	       "$(eth $R $A 86dd "6000000000000000")" \
+	       "$(eth $R $A 0010 "aaaa03000000")"
+	[ "$status" -eq 0 ]
+	[ "${lines[3]}" = "  icmp  echo request  id 1  seq 1" ]
+	[ "${lines[6]}" = "  ip    192.0.2.10 > 198.51.100.80  ttl 64  UDP  len 28  fragment offset 8 more" ]
+	[ "${lines[7]}" = "#3  22 bytes" ]
+	[ "${lines[8]}" = "  eth   02:00:00:00:00:0a > 02:00:00:00:00:01  type 0x86dd IPv6 (not decoded)" ]
+	[ "${lines[10]}" = "  eth   02:00:00:00:00:0a > 02:00:00:00:00:01  802.3 length 16 (not decoded)" ]
+	[[ "$output" != *bad* ]]
+}
+
 @test "decode: truncated frames say where they end, at every layer" {
 	local syn dns
 	syn=$(syn_frame)
