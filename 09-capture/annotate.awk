@@ -40,7 +40,7 @@ function annotate(   w) {
 	if (dns == "query")
 		note("3.5 DNS question from " name(ip_src) " to the name server " name(ip_dst))
 	else if (dns == "reply")
-		note("3.5 DNS answer: " answer)
+		note("3.5 DNS answer from " name(ip_src) ": " answer)
 	if (ttl != "" && !(ttl in ttl_seen) && ttl < 64) {
 		ttl_seen[ttl] = 1
 		note("3.5 ttl " ttl ", not 64 (Linux's start): " (64 - ttl) " router(s) on the way took one off each;")

@@ -259,9 +259,10 @@ finish_capture() {
 
 # ---- what was seen ----
 
+# describe WHERE: the hosts, and where they live.
 describe() {
 	cat <<-EOF
-	== The lab: documentation addresses only (RFC 5737), in namespaces of its own
+	== The lab: documentation addresses only (RFC 5737), in $1
 	   LAN 1, 192.0.2.0/24, a switch (a Linux bridge) joins:
 	     A  $A_IP/24      $A_MAC  the client (curl); gateway $R1_IP
 	     B  $B_IP/24      $B_MAC  the name server (dnsmasq): $NAME is $C_IP
@@ -327,7 +328,7 @@ show() {
 	[ -x "$SNIFF" ] || { echo "lab.sh: build first: make" >&2; exit 1; }
 	trap remove_txt EXIT
 	txt=$(mktemp -d "${TMPDIR:-/tmp}/netlab-show.XXXXXX")
-	describe
+	describe "namespaces of its own"
 	report "$1"
 }
 
@@ -350,7 +351,7 @@ main() {
 	hold
 	out=$(request)
 	finish_capture
-	describe
+	describe "namespaces $P-a, -b, -sw (the switch), -r and -c"
 	echo
 	echo "== On A: curl -4 http://$NAME/"
 	echo "   $out"
