@@ -14,6 +14,7 @@
  * DNS name, whose compression pointers could otherwise loop for ever or
  * point outside the message.
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -238,16 +239,14 @@ static enum decode_status
 dns_rdata(struct dec *d, const unsigned char *msg, size_t off,
           unsigned type, unsigned rdlen)
 {
-	char name[DNS_NAME_TEXT], ip[16];
+	char name[DNS_NAME_TEXT], ip[INET6_ADDRSTRLEN];
 	size_t end = off + rdlen, noff = off;
 	enum decode_status st;
-	unsigned i;
 
 	if (type == 1 && rdlen == 4) {
 		out_add(&d->out, " %s", fmt_ip(msg + off, ip));
 	} else if (type == 28 && rdlen == 16) {
-		for (i = 0; i < 16; i += 2)
-			out_add(&d->out, "%s%x", i ? ":" : " ", get16(msg + off + i));
+		out_add(&d->out, " %s", inet_ntop(AF_INET6, msg + off, ip, sizeof ip));
 	} else if (type == 1 || type == 28) {
 		return DECODE_MALFORMED;
 	} else if (type == 2 || type == 5 || type == 12) {

@@ -152,6 +152,17 @@ syn_frame() {
 	[ "${lines[9]}" = "  dns   reply 0x1a2b NOERROR  A? www.netlab.test  ->  www.netlab.test A 198.51.100.80 ttl 60" ]
 }
 
+@test "decode: DNS answers with a name inside (CNAME, pointing into the question) and an IPv6 address" {
+	local a
+	# CNAME web + pointer to "netlab.test" at offset 16; then AAAA 2001:db8::1.
+	a="1a2c81800001000200000000$(dnsname www.netlab.test)001c0001"
+	a+="c00c000500010000003c0006$(h8 3)$(text web)c010"
+	a+="c00c001c00010000003c001020010db8000000000000000000000001"
+	decode "$(eth $A $R 0800 "$(ipv4 192.0.2.53 192.0.2.10 17 64 "$(udp 53 5353 "$a")")")"
+	[ "$status" -eq 0 ]
+	[ "${lines[4]}" = "  dns   reply 0x1a2c NOERROR  AAAA? www.netlab.test  ->  www.netlab.test CNAME web.netlab.test ttl 60  www.netlab.test AAAA 2001:db8::1 ttl 60" ]
+}
+
 @test "decode: an HTTP request line and status line in a TCP payload are shown, other data is not" {
 	local c=192.0.2.10 s=198.51.100.80
 	decode "$(eth $R $A 0800 "$(ipv4 $c $s 6 64 "$(tcp 40000 80 1 1 $((PSH | ACK)) "$(text $'GET /a%20b HTTP/1.1\r\nHost: x\r\n\r\n')")")")" \
