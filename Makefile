@@ -1,6 +1,6 @@
 # Makefile: build every stage, run the tests, run them again under sanitizers.
 #
-#   make              build NN-name/server for every stage, and 07-client/client
+#   make              build NN-name/server for every stage, 07-client/client and 09-capture/sniff
 #   make test         build, then run the bats suite (tests/*.bats)
 #   make check        the same suite on AddressSanitizer + UBSan builds
 #   make analyze      gcc's static analyzer (-fanalyzer) over every program and common/
