@@ -22,10 +22,10 @@
 #include <arpa/inet.h>
 #include <err.h>
 #include <errno.h>
+#include <linux/if_packet.h>   /* sockaddr_ll, and tpacket_stats that glibc lacks */
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <netinet/if_ether.h>
-#include <netpacket/packet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +40,7 @@
 
 #define FILTER_TOKENS 32
 #define DRAIN_MAX     4096   /* frames taken per wakeup, and after a stop */
+#define CAPTURE_RCVBUF (4 << 20) /* bytes queued for us before the kernel drops */
 
 /* A tcpdump-style filter: primitives joined by "and", all must hold. */
 struct filter {
@@ -217,6 +218,11 @@ capture_open(const char *iface)
 		err(1, "raw socket (are you root?)");
 	if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0)
 		err(1, "bind to %s", iface ? iface : "every interface");
+	/* Every frame is queued for us, filter or not (tcpdump has the kernel
+	 * filter with BPF; we filter after decoding), so a busy interface can
+	 * fill the default buffer: ask for more, and report what was dropped. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){ CAPTURE_RCVBUF }, sizeof(int)) < 0)
+		warn("SO_RCVBUF");
 	if (fd >= FD_SETSIZE)
 		errx(1, "descriptor %d too large for select", fd);
 	fprintf(stderr, "listening on %s\n", iface ? iface : "any");
@@ -301,6 +307,18 @@ capture_loop(int fd, const struct options *o, struct tally *t, FILE *out)
 	return rc < 0 ? -1 : 0;
 }
 
+/* Frames the kernel dropped because our queue was full. */
+static unsigned long
+capture_drops(int fd)
+{
+	struct tpacket_stats st;
+	socklen_t len = sizeof st;
+
+	if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) < 0)
+		return 0;
+	return st.tp_drops;
+}
+
 static int
 read_loop(const char *path, const struct options *o, struct tally *t, FILE *out)
 {
@@ -379,9 +397,12 @@ main(int argc, char **argv)
 		warn("%s", o.write_file);
 	if (out && out != stdout && fclose(out) != 0)
 		rc = -1;
-	fprintf(stderr, "%lu frame%s (%lu truncated, %lu malformed)\n", t.frames,
+	fprintf(stderr, "%lu frame%s (%lu truncated, %lu malformed)", t.frames,
 	        t.frames == 1 ? "" : "s", t.truncated, t.malformed);
-	if (fd >= 0)
+	if (fd >= 0) {
+		fprintf(stderr, ", %lu dropped by the kernel", capture_drops(fd));
 		close(fd);
+	}
+	fprintf(stderr, "\n");
 	return rc < 0 ? 1 : 0;
 }
