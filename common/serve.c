@@ -1,13 +1,21 @@
 /*
- * serve.c: read a request until its blank line, answer it, close.
+ * serve.c: read a request until its blank line, answer it, and either close
+ * or wait for the next one.
  *
  * This is the lecture notes' deal_socket() with its bugs fixed: the request
  * is read until the head is complete rather than taken from one recv(1024),
  * every write is checked and continued, errors get their real status, and
- * a client that sends nothing cannot hold the caller for ever (SO_RCVTIMEO
- * bounds each wait, a deadline bounds the whole request).
+ * a client that sends nothing cannot hold the caller for ever (each wait is
+ * bounded by the timeout, and a deadline bounds the whole request). Where
+ * the stage keeps connections alive, bytes after a request are kept: they
+ * are the next one (pipelining), and a body announced by Content-Length is
+ * skipped rather than parsed as a request.
+ *
+ * The code never calls recv or send itself: it calls through c->io, so the
+ * same lines run on a blocking socket (01-03) and on a coroutine (08).
  */
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -17,20 +25,70 @@
 #include "net.h"
 #include "serve.h"
 
+static ssize_t
+blocking_recv(int fd, void *buf, size_t len)
+{
+	return recv(fd, buf, len, 0);
+}
+
+static void
+blocking_timeout(int fd, int seconds)
+{
+	struct timeval tv = { seconds, 0 };
+
+	/* Failing leaves the socket without a timeout, which is still correct. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+const struct serve_io serve_blocking_io = {
+	.recv = blocking_recv,
+	.write_all = net_write_all,
+	.send_file = net_send_file,
+	.set_timeout = blocking_timeout,
+};
+
+void
+serve_open(struct serve_conn *c, const struct serve_io *io, int fd,
+           const struct server *srv, const char *peer, enum http_conn conn)
+{
+	c->io = io;
+	c->fd = fd;
+	c->srv = srv;
+	c->peer = peer;
+	c->conn = conn;
+	c->open = 1;
+	c->in_len = 0;
+	c->drop = 0;
+}
+
+/* Discard what the last request used: its head, then its body as it arrives. */
+static void
+drop_input(struct serve_conn *c)
+{
+	size_t n = c->drop < (long long)c->in_len ? (size_t)c->drop : c->in_len;
+
+	memmove(c->in, c->in + n, c->in_len - n);
+	c->in_len -= n;
+	c->drop -= (long long)n;
+}
+
 /* Read until http_parse decides; HTTP_PARSE_MORE here means nothing came. */
 static enum http_parse_result
-read_request(int fd, int timeout, char *buf, struct http_request *req)
+read_request(struct serve_conn *c, struct http_request *req)
 {
-	time_t deadline = server_now() + timeout;
+	time_t deadline = server_now() + c->srv->timeout;
 	enum http_parse_result parsed;
-	size_t len = 0;
 
-	/* A full buffer always gets DONE or ERROR (http.h), so len stays in it. */
-	while ((parsed = http_parse(buf, len, req)) == HTTP_PARSE_MORE) {
-		ssize_t n = recv(fd, buf + len, REQUEST_MAX - len, 0);
-
+	for (;;) {
+		drop_input(c);
+		/* A full buffer always gets DONE or ERROR (http.h), so in_len stays in it. */
+		if (c->drop == 0 &&
+		    (parsed = http_parse(c->in, c->in_len, req)) != HTTP_PARSE_MORE)
+			return parsed;
+		ssize_t n = c->io->recv(c->fd, c->in + c->in_len, REQUEST_MAX - c->in_len);
 		if (n > 0) {
-			len += (size_t)n;
+			c->in_len += (size_t)n;
 			/* A byte every few seconds must not extend the wait for ever. */
 			if (server_now() > deadline)
 				break;
@@ -42,21 +100,11 @@ read_request(int fd, int timeout, char *buf, struct http_request *req)
 			return HTTP_PARSE_MORE;   /* closed, reset, or told to stop */
 		}
 	}
-	if (parsed == HTTP_PARSE_MORE && len > 0) {
+	if (c->drop == 0 && c->in_len > 0) {
 		req->error = HTTP_REQUEST_TIMEOUT;   /* a partial request: say why we give up */
 		return HTTP_PARSE_ERROR;
 	}
-	return parsed;
-}
-
-static void
-set_timeouts(int fd, int seconds)
-{
-	struct timeval tv = { seconds, 0 };
-
-	/* Failing leaves the socket without a timeout, which is still correct. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return HTTP_PARSE_MORE;
 }
 
 /*
@@ -66,45 +114,58 @@ set_timeouts(int fd, int seconds)
  * LINGER_SECONDS (a "lingering close").
  */
 static void
-finish(int fd)
+finish(struct serve_conn *c)
 {
 	char junk[4096];
 	time_t deadline = server_now() + LINGER_SECONDS;
 
-	set_timeouts(fd, LINGER_SECONDS);
-	if (shutdown(fd, SHUT_WR) == -1)
+	c->open = 0;
+	c->io->set_timeout(c->fd, LINGER_SECONDS);
+	if (shutdown(c->fd, SHUT_WR) == -1)
 		return;
-	while (recv(fd, junk, sizeof(junk), 0) > 0 && server_now() <= deadline)
+	while (c->io->recv(c->fd, junk, sizeof(junk)) > 0 && server_now() <= deadline)
 		;
 }
 
 enum serve_result
-serve_blocking(int fd, const struct server *srv, const char *peer,
-               char *log, size_t size)
+serve_request(struct serve_conn *c, char *log, size_t size)
 {
-	char buf[REQUEST_MAX];
 	struct http_request req;
 	struct http_response res;
 	enum serve_result result = SERVE_WRITE_FAILED;
 	enum http_parse_result parsed;
 	long long bytes = 0;
 
-	set_timeouts(fd, srv->timeout);
-	parsed = read_request(fd, srv->timeout, buf, &req);
-	if (parsed == HTTP_PARSE_MORE)
+	c->io->set_timeout(c->fd, c->srv->timeout);
+	if ((parsed = read_request(c, &req)) == HTTP_PARSE_MORE) {
+		c->open = 0;
 		return SERVE_NOTHING;
+	}
 	if (parsed == HTTP_PARSE_ERROR)
 		http_error(&res, req.error);
 	else
-		http_respond(srv->root, &req, HTTP_CONN_CLOSE, &res);
-	if (net_write_all(fd, res.head, res.head_len) == 0 &&
-	    (res.fd == -1 || net_send_file(fd, res.fd, res.body_len) == 0)) {
+		http_respond(c->srv->root, &req, c->conn, &res);
+	if (c->io->write_all(c->fd, res.head, res.head_len) == 0 &&
+	    (res.fd == -1 || c->io->send_file(c->fd, res.fd, res.body_len) == 0)) {
 		bytes = (long long)res.head_len + (res.fd == -1 ? 0 : res.body_len);
 		result = SERVE_SENT;
 	}
 	if (res.fd != -1)
 		close(res.fd);
-	finish(fd);
-	http_log_line(log, size, peer, parsed == HTTP_PARSE_DONE ? &req : NULL, res.status, bytes);
+	http_log_line(log, size, c->peer, parsed == HTTP_PARSE_DONE ? &req : NULL, res.status, bytes);
+	if (result == SERVE_SENT && res.keep_alive)
+		c->drop = (long long)req.head_len + req.content_length;
+	else
+		finish(c);
 	return result;
+}
+
+enum serve_result
+serve_blocking(int fd, const struct server *srv, const char *peer,
+               char *log, size_t size)
+{
+	struct serve_conn c;
+
+	serve_open(&c, &serve_blocking_io, fd, srv, peer, HTTP_CONN_CLOSE);
+	return serve_request(&c, log, size);
 }
