@@ -19,7 +19,7 @@ QUICK=${QUICK:-}
 DURATION=${DURATION:-$([ -n "$QUICK" ] && echo 1 || echo 3)}
 REPEAT=${REPEAT:-$([ -n "$QUICK" ] && echo 1 || echo 3)}
 OUT=${OUT:-$ROOT/bench/results}
-STAGES=${STAGES:-$(cd "$ROOT" && ls -d 0[1-6]-*/ | tr -d /)}
+STAGES=${STAGES:-$(cd "$ROOT" && ls -d [0-9][0-9]-*/server.c | cut -d/ -f1)}
 if [ -n "$QUICK" ]; then
 	WORKLOADS=${WORKLOADS:-"1k-ka-c1 1k-ka-c50"}
 	REFS=${REFS:-}

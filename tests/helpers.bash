@@ -117,7 +117,7 @@ stages() {
 		printf '%s\n' $STAGES
 		return
 	fi
-	for d in "$ROOT"/0[1-6]-*/server.c; do
+	for d in "$ROOT"/[0-9][0-9]-*/server.c; do
 		d=${d%/server.c}
 		echo "${d##*/}"
 	done

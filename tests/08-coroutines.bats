@@ -1,0 +1,152 @@
+#!/usr/bin/env bats
+# 08-coroutines.bats: 03's blocking handler on one thread, a coroutine per
+# connection over an epoll loop. A silent client holds up only its own
+# coroutine; the process never has a second thread; connections are kept
+# alive as in 05/06; every coroutine's stack goes when its client does.
+
+load helpers
+load keepalive
+
+STAGE=08-coroutines
+
+setup_file() {
+	make_docroot
+}
+
+# guards PID: how many one-page inaccessible anonymous mappings PID has:
+# one below each coroutine's stack.
+guards() {
+	local range perms offset dev inode rest n=0 page
+	page=$(getconf PAGESIZE)
+	while read -r range perms offset dev inode rest; do
+		[ "$perms" = ---p ] && [ "$inode" = 0 ] &&
+			((16#${range#*-} - 16#${range%-*} == page)) && n=$((n + 1))
+	done <"/proc/$1/maps"
+	echo "$n"
+}
+
+@test "while one client stays silent, others are answered at once, on one thread" {
+	start_server "$STAGE" -t 5
+	hold_silent
+	hold_connections 20
+	[ "$(code /about.html -m 1)" = 200 ]
+	[ "$(parallel 50 /about.html)" = 50 ]
+	[ "$(proc_field "$SERVER_PID" Threads)" = 1 ]
+	release_connections
+	exec {HOLD_FD}>&-
+}
+
+@test "two requests on one connection (curl re-uses it)" {
+	start_server "$STAGE"
+	check_two_requests_one_connection
+}
+
+@test "three pipelined requests in one write are answered in order" {
+	start_server "$STAGE"
+	check_pipelining
+}
+
+@test "a request body is skipped by Content-Length, then the next request parses" {
+	start_server "$STAGE"
+	check_body_skipped
+}
+
+@test "Connection: close and HTTP/1.0 close at once; keep-alive stays open" {
+	start_server "$STAGE" -t 2
+	check_close_rules
+}
+
+@test "an idle keep-alive connection is closed after the timeout" {
+	start_server "$STAGE" -t 2
+	check_idle_close
+}
+
+@test "Transfer-Encoding is refused and the connection closed" {
+	start_server "$STAGE"
+	check_transfer_encoding_closes
+}
+
+@test "a slow reader gets all of a 10 MiB file while others are served" {
+	start_server "$STAGE" -q
+	check_slow_reader
+}
+
+@test "the log follows the order requests complete, not the order clients came" {
+	start_server "$STAGE"
+	local fd
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET /index.html HTTP/1.1\r\nHost: x\r\n' >&"$fd"
+	sleep 0.2
+	[ "$(code /about.html)" = 200 ]
+	printf 'Connection: close\r\n\r\n' >&"$fd"
+	timeout 5 cat <&"$fd" >/dev/null
+	exec {fd}>&-
+	sleep 0.2
+	# The notes' "the order of what the server prints is no longer fixed".
+	[ "$(grep -o '"GET [^ ]*' "$SERVER_LOG" | tr '\n' ' ')" = '"GET /about.html "GET /index.html ' ]
+}
+
+@test "1,000 concurrent keep-alive connections are all served and kept open" {
+	ulimit -n 4096 2>/dev/null || [ "$(ulimit -n)" -ge 2100 ] || skip "ulimit -n too low"
+	[ -x "$ROOT/bench/hold" ] || skip "bench/hold not built (make test builds it)"
+	start_server "$STAGE" -q
+	local fds pid
+	fds=$(fd_count "$SERVER_PID")
+	# 1,000 connections, one keep-alive request on each, all replies read.
+	"$ROOT/bench/hold" "$PORT" 1000 3 /about.html >"$BATS_TEST_TMPDIR/hold" 2>&1 &
+	pid=$!
+	answered() { grep -q '^1000 of 1000 connections answered' "$BATS_TEST_TMPDIR/hold"; }
+	eventually answered
+	# All still open on the server's side, on one thread, and it still answers.
+	[ "$(fd_count "$SERVER_PID")" -ge $((fds + 1000)) ]
+	[ "$(proc_field "$SERVER_PID" Threads)" = 1 ]
+	[ "$(code /about.html -m 1)" = 200 ]
+	wait "$pid"
+}
+
+@test "each coroutine's stack has a guard page, and goes when its client does" {
+	start_server "$STAGE" -q -t 5
+	local idle
+	idle=$(guards "$SERVER_PID")
+	hold_connections 50
+	[ "$(code /about.html)" = 200 ]
+	# one coroutine per connection, plus the one that accepts
+	[ "$(guards "$SERVER_PID")" -ge $((idle + 50)) ]
+	release_connections
+	reset_mid_response /big.bin
+	idle_again() { [ "$(guards "$SERVER_PID")" = "$idle" ]; }
+	eventually idle_again
+	[ "$(code /about.html)" = 200 ]
+}
+
+@test "idle with open connections, the server uses (nearly) no CPU" {
+	start_server "$STAGE" -q
+	hold_connections 20
+	# Waits have timers now, but an idle hub still sleeps in epoll_wait.
+	[ "$(idle_ticks "$SERVER_PID" 2)" -le 2 ]
+	release_connections
+}
+
+@test "SIGTERM stops it at once, with clients silent, mid-request and mid-file" {
+	make_big10
+	start_server "$STAGE" -t 30
+	hold_connections 20
+	printf 'GET / HTTP/1.1\r\nHost: x\r\n' >&"${HELD[0]}"
+	curl -s --limit-rate 100K -o /dev/null "http://127.0.0.1:$PORT/big10.bin" 3>&- &
+	local pid=$! start
+	sleep 0.5
+	start=$(date +%s%N)
+	stop_server
+	# every wait is cancelled, not left to its 30 s timeout
+	[ $((($(date +%s%N) - start) / 1000000)) -lt 2000 ]
+	grep -q '^stopped$' "$SERVER_LOG"
+	release_connections
+	# What the kernel had buffered would still trickle in at 100 KiB/s.
+	kill "$pid"
+	wait "$pid" || true
+}
+
+@test "out of descriptors (EMFILE), it neither spins nor dies, and recovers" {
+	start_server "$STAGE" -q
+	check_emfile_recovery
+}
