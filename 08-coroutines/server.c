@@ -73,14 +73,17 @@
 #endif
 #endif
 #ifdef NETLAB_ASAN
-#include <sanitizer/common_interface_defs.h>
+#include <sanitizer/asan_interface.h>
 #define fiber_start(save, bottom, size) \
 	__sanitizer_start_switch_fiber(save, bottom, size)
 #define fiber_finish(save, bottom, size) \
 	__sanitizer_finish_switch_fiber(save, bottom, size)
+/* A reused stack still carries the poisoned red zones of its last frames. */
+#define stack_unpoison(p, size) __asan_unpoison_memory_region(p, size)
 #else
 #define fiber_start(save, bottom, size) ((void)(save), (void)(bottom), (void)(size))
 #define fiber_finish(save, bottom, size) ((void)(save), (void)(bottom), (void)(size))
+#define stack_unpoison(p, size) ((void)(p), (void)(size))
 #endif
 
 enum coro_state {
@@ -119,6 +122,8 @@ static size_t hub_stack_size;
 static struct coro *current;    /* the running coroutine; NULL in the hub */
 static struct coro *ready_head, *ready_tail;
 static struct coro *all;        /* every live coroutine */
+static struct coro *spare;      /* finished ones, stacks kept for reuse */
+static int nspare;
 static int live;
 static struct coro *waiting[FD_LIMIT_MAX]; /* by descriptor: who waits for it */
 static struct coro **timers;    /* min-heap on deadline */
@@ -259,28 +264,78 @@ co_wake(struct coro *c, int timed_out)
 	co_ready(c);
 }
 
-/* Room in the timer heap for one more coroutine, then a stack for it. */
-static int
-co_alloc(struct coro *c)
+/*
+ * A coroutine with a stack: a finished one's if there is one (its pages are
+ * already there, so no mmap, no page faults), or a new mapping.
+ */
+static struct coro *
+co_alloc(void)
 {
-	if ((size_t)live + 1 > timers_cap) {
-		size_t cap = timers_cap ? 2 * timers_cap : 64;
-		struct coro **t = realloc(timers, cap * sizeof(*t));
+	struct coro *c = spare;
 
-		if (t == NULL)
-			return -1;
-		timers = t;
-		timers_cap = cap;
+	if (c != NULL) {
+		spare = c->next;
+		nspare--;
+		stack_unpoison(c->map + page_size, COROUTINE_STACK);
+		return c;
 	}
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return NULL;
 	c->map = mmap(NULL, page_size + COROUTINE_STACK, PROT_READ | PROT_WRITE,
 	              MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (c->map == MAP_FAILED)
-		return -1;
-	/* Stacks grow down: overflowing runs into this page, and faults. */
-	if (mprotect(c->map, page_size, PROT_NONE) == -1 || getcontext(&c->ctx) == -1) {
-		munmap(c->map, page_size + COROUTINE_STACK);
-		return -1;
+	if (c->map == MAP_FAILED) {
+		free(c);
+		return NULL;
 	}
+	/* Stacks grow down: overflowing runs into this page, and faults. */
+	if (mprotect(c->map, page_size, PROT_NONE) == -1) {
+		munmap(c->map, page_size + COROUTINE_STACK);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Keep up to COROUTINE_SPARE stacks for the next connections; free the rest. */
+static void
+co_release(struct coro *c)
+{
+	if (nspare < COROUTINE_SPARE) {
+		c->next = spare;
+		spare = c;
+		nspare++;
+		return;
+	}
+	munmap(c->map, page_size + COROUTINE_STACK);
+	free(c);
+}
+
+/* A timer slot for every coroutine, so that co_wait cannot fail. */
+static int
+timers_reserve(void)
+{
+	size_t cap = timers_cap ? 2 * timers_cap : 64;
+	struct coro **t;
+
+	if ((size_t)live + 1 <= timers_cap)
+		return 0;
+	if ((t = realloc(timers, cap * sizeof(*t))) == NULL)
+		return -1;
+	timers = t;
+	timers_cap = cap;
+	return 0;
+}
+
+/* Registers that start co_main on c's own stack when first switched to. */
+static int
+co_context(struct coro *c)
+{
+	if (getcontext(&c->ctx) == -1)
+		return -1;
+	c->ctx.uc_stack.ss_sp = c->map + page_size;
+	c->ctx.uc_stack.ss_size = COROUTINE_STACK;
+	c->ctx.uc_link = NULL;      /* co_main never returns; it yields */
+	makecontext(&c->ctx, co_main, 0);
 	return 0;
 }
 
@@ -288,16 +343,18 @@ co_alloc(struct coro *c)
 static struct coro *
 co_spawn(void (*fn)(void *), void *arg)
 {
-	struct coro *c = calloc(1, sizeof(*c));
+	struct coro *c;
+	char *map;
 
-	if (c == NULL || co_alloc(c) == -1) {
-		free(c);
+	if (timers_reserve() == -1 || (c = co_alloc()) == NULL)
+		return NULL;
+	map = c->map;
+	memset(c, 0, sizeof(*c));
+	c->map = map;
+	if (co_context(c) == -1) {
+		co_release(c);
 		return NULL;
 	}
-	c->ctx.uc_stack.ss_sp = c->map + page_size;
-	c->ctx.uc_stack.ss_size = COROUTINE_STACK;
-	c->ctx.uc_link = NULL;      /* co_main never returns; it yields */
-	makecontext(&c->ctx, co_main, 0);
 	c->fn = fn;
 	c->arg = arg;
 	c->wait_fd = -1;
@@ -312,6 +369,7 @@ co_spawn(void (*fn)(void *), void *arg)
 	return c;
 }
 
+/* Its function has returned: off the list of the living. */
 static void
 co_free(struct coro *c)
 {
@@ -322,8 +380,7 @@ co_free(struct coro *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	live--;
-	munmap(c->map, page_size + COROUTINE_STACK);
-	free(c);
+	co_release(c);
 }
 
 /*
@@ -606,6 +663,13 @@ main(int argc, char **argv)
 	if (co_spawn(serve_forever, &s) == NULL)
 		err(1, "co_spawn");
 	hub_run();
+	while (spare != NULL) {
+		struct coro *c = spare;
+
+		spare = c->next;
+		munmap(c->map, page_size + COROUTINE_STACK);
+		free(c);
+	}
 	free(timers);
 	close(epfd);
 	close(s.listen_fd);

@@ -28,6 +28,7 @@
 #define FD_LIMIT_MAX     1048576     /* cap on the raised RLIMIT_NOFILE: 04-06 and 08 keep a slot per descriptor */
 #define CLIENT_LINE_MAX  8192        /* 07: a typed line longer than this is sent in pieces */
 #define COROUTINE_STACK  (128 * 1024) /* 08: a coroutine's stack; ASan builds use half */
+#define COROUTINE_SPARE  64          /* 08: finished coroutines' stacks kept for reuse */
 #define LOG_LINE_MAX     (REQUEST_LINE_MAX + 128) /* one access-log line */
 
 #endif

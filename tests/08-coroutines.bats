@@ -104,19 +104,29 @@ guards() {
 	wait "$pid"
 }
 
-@test "each coroutine's stack has a guard page, and goes when its client does" {
+# The stacks a finished coroutine leaves for reuse (common/param.h).
+spare_max() {
+	awk '$2 == "COROUTINE_SPARE" { print $3 }' "$ROOT/common/param.h"
+}
+
+@test "each coroutine's stack has a guard page; stacks are reused, not leaked" {
 	start_server "$STAGE" -q -t 5
-	local idle
+	local idle after
 	idle=$(guards "$SERVER_PID")
-	hold_connections 50
+	hold_connections 150
 	[ "$(code /about.html)" = 200 ]
 	# one coroutine per connection, plus the one that accepts
-	[ "$(guards "$SERVER_PID")" -ge $((idle + 50)) ]
+	[ "$(guards "$SERVER_PID")" -ge $((idle + 150)) ]
 	release_connections
 	reset_mid_response /big.bin
-	idle_again() { [ "$(guards "$SERVER_PID")" = "$idle" ]; }
-	eventually idle_again
+	few_left() { [ "$(guards "$SERVER_PID")" -le $((idle + $(spare_max))) ]; }
+	eventually few_left
+	after=$(guards "$SERVER_PID")
+	hold_connections 150
 	[ "$(code /about.html)" = 200 ]
+	release_connections
+	same_again() { [ "$(guards "$SERVER_PID")" = "$after" ]; }
+	eventually same_again
 }
 
 @test "idle with open connections, the server uses (nearly) no CPU" {
