@@ -9,6 +9,7 @@
 #   make capture      09-capture's lab: a request across namespaces, sniffed and annotated (root)
 #   make bench        every stage beside nginx and lighttpd under wrk (QUICK=1: a smoke run)
 #   make bench-c10k   10,000 keep-alive connections against 06-epoll and nginx
+#   make bench-coro   a coroutine's switch and memory, beside a thread and 06's struct
 #   make trace STAGE=06-epoll   system calls per request (strace -c)
 #   make diffs        each stage's server.c as a diff against the stage before it
 #   make clean
@@ -119,22 +120,30 @@ run: $(O)/$(STAGE)/server
 bench/hold: bench/hold.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
+bench/switch: bench/switch.c
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
 bench: all
 	QUICK=$(QUICK) bench/bench.sh
 
 bench-c10k: all bench/hold
 	bench/c10k.sh
 
+bench-coro: all bench/hold bench/switch
+	bench/coro.sh
+
 trace: all
 	bench/trace.sh $(STAGE)
 
-# The lesson of each stage, as the change from the one before it.
+# The lesson of each stage, as the change from the one before it; 08 is
+# 03's code on a new engine, so its lesson is the change from 03.
 diffs:
 	@set -- $(STAGES); prev=$$1; shift; \
-	for s in "$$@"; do diff -u $$prev/server.c $$s/server.c; prev=$$s; done; true
+	for s in "$$@"; do base=$$prev; [ $$s != 08-coroutines ] || base=03-threads; \
+	diff -u $$base/server.c $$s/server.c; prev=$$s; done; true
 
 clean:
-	rm -f $(STAGES:%=%/server) 07-client/client 09-capture/sniff bench/hold
+	rm -f $(STAGES:%=%/server) 07-client/client 09-capture/sniff bench/hold bench/switch
 	rm -rf build
 
-.PHONY: all test check analyze fuzz capture bench bench-c10k trace diffs run clean
+.PHONY: all test check analyze fuzz capture bench bench-c10k bench-coro trace diffs run clean

@@ -1,7 +1,9 @@
 /*
  * hold.c: open N keep-alive connections to 127.0.0.1:PORT, send one request
  * on each, read every reply, then hold them all idle for SECONDS. Used by
- * c10k.sh to measure what an idle kept-alive connection costs a server.
+ * c10k.sh to measure what an idle kept-alive connection costs a server,
+ * and by idle.sh. With PATH "-" nothing is sent: the connections stay
+ * silent (what 03-threads holds a thread for).
  *
  *   bench/hold PORT N SECONDS PATH
  */
@@ -47,11 +49,12 @@ main(int argc, char **argv)
 {
 	struct sockaddr_in sa;
 	char req[256];
-	int i, n, *fds, ok = 0;
+	int i, n, *fds, ok = 0, silent;
 
 	if (argc != 5)
 		errx(2, "usage: hold PORT N SECONDS PATH");
 	n = atoi(argv[2]);
+	silent = strcmp(argv[4], "-") == 0;
 	if ((fds = calloc((size_t)n, sizeof(*fds))) == NULL)
 		err(1, "calloc");
 	memset(&sa, 0, sizeof(sa));
@@ -64,12 +67,12 @@ main(int argc, char **argv)
 			err(1, "socket %d", i);
 		if (connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)) == -1)
 			err(1, "connect %d", i);
-		if (send(fds[i], req, strlen(req), 0) == -1)
+		if (!silent && send(fds[i], req, strlen(req), 0) == -1)
 			err(1, "send %d", i);
 	}
 	for (i = 0; i < n; i++)
-		ok += read_reply(fds[i]) == 0;
-	printf("%d of %d connections answered, now idle\n", ok, n);
+		ok += silent || read_reply(fds[i]) == 0;
+	printf("%d of %d connections %s, now idle\n", ok, n, silent ? "open" : "answered");
 	fflush(stdout);
 	sleep((unsigned)atoi(argv[3]));
 	return ok == n ? 0 : 1;
