@@ -26,7 +26,9 @@
  * close are timers in the hub, one per waiting coroutine in a min-heap.
  * On SIGINT/SIGTERM the hub wakes every coroutine with ECANCELED; each
  * unwinds through its own code (closing its file and socket) and the hub
- * frees its stack.
+ * frees its stack. Finished coroutines' stacks are kept for the next
+ * connections (COROUTINE_SPARE), as glibc keeps thread stacks: a fresh
+ * mapping costs page faults on every new connection.
  *
  * Each socket is registered once, edge-triggered (06 explains why it
  * chose level-triggered): every patched call tries the operation until
