@@ -51,6 +51,11 @@ guards() {
 	check_body_skipped
 }
 
+@test "a CRLF after a body does not spoil the next pipelined request" {
+	start_server "$STAGE"
+	check_crlf_after_body
+}
+
 @test "Connection: close and HTTP/1.0 close at once; keep-alive stays open" {
 	start_server "$STAGE" -t 2
 	check_close_rules

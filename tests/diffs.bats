@@ -57,3 +57,10 @@ expect() {
 @test "05-keepalive -> 06-epoll changes only what epoll and sendfile need" {
 	expect 05-keepalive 06-epoll "accept_clients accept_pause accept_resume conn_close conn_open conn_step conn_watch conn_write main serve_forever sweep_timeouts"
 }
+
+# 08 is diffed against 03, whose code it keeps: the functions 03 has are
+# there with the same names (client_thread becomes client_main), and the
+# rest is the engine: coroutines (co_*), timers (heap_*, timer*), the hub.
+@test "03-threads -> 08-coroutines keeps 03's handler and loop, on a new engine" {
+	expect 03-threads 08-coroutines "client_main client_thread co_accept co_alloc co_context co_free co_main co_ready co_recv co_release co_resume co_send_file co_set_timeout co_sleep co_spawn co_wait co_wake co_write_all co_yield handle_client heap_fix heap_swap hub_init hub_poll hub_run main now_ms serve_forever timer_add timer_del timers_reserve"
+}
