@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
-# valgrind.bats: 01-static and 06-epoll serve a burst under valgrind's
-# memcheck; any invalid access or leak makes valgrind exit non-zero, which
-# fails the test in teardown. valgrind does not know openat2, so here the
+# valgrind.bats: 01-static, 06-epoll and 08-coroutines serve a burst under
+# valgrind's memcheck; any invalid access or leak makes valgrind exit
+# non-zero, which fails the test in teardown. valgrind does not know openat2, so here the
 # docroot is guarded by common/docroot.c:open_checked instead. Slow, so it runs from make check only
 # (NETLAB_VALGRIND=1).
 
@@ -44,6 +44,17 @@ serve_burst() {
 	serve_burst
 	raw 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | grep -c '^HTTP/1.1 200' | grep -qx 2
 	hold_connections 20
+	stop_server
+	release_connections
+}
+
+@test "08-coroutines under valgrind: stacks switched and freed cleanly" {
+	start_server 08-coroutines -q
+	serve_burst
+	raw 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' | grep -c '^HTTP/1.1 200' | grep -qx 2
+	# coroutines waiting for a request, and one half-way through one
+	hold_connections 20
+	printf 'GET / HTTP/1.1\r\n' >&"${HELD[0]}"
 	stop_server
 	release_connections
 }
