@@ -9,8 +9,9 @@
  * where a real recv would block the thread, ours registers interest with
  * the hub (an epoll loop, as in 06) and switches to it; the hub switches
  * back when epoll says the socket is ready. Nothing blocks but epoll_wait.
- * glibc has had this since the 1990s: makecontext gives a function its own
- * stack, swapcontext saves the registers of one and loads another's.
+ * C has the tools in libc (glibc, from System V): makecontext gives a
+ * function its own stack, swapcontext saves one's registers and loads
+ * another's.
  *
  * Changed from 03-threads (diff against 03, not 06: the handler and the
  * accept loop keep 03's shape, and what changed is the engine under them):
