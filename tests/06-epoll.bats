@@ -31,7 +31,12 @@ setup_file() {
 	check_crlf_after_body
 }
 
-@test "Connection: close and HTTP/1.0 close at once; keep-alive stays open" {
+@test "a body that arrives after its head, in pieces, is skipped; the next request is answered" {
+	start_server "$STAGE"
+	check_body_in_later_packets
+}
+
+@test "Connection: close (any case) and HTTP/1.0 close at once; keep-alive stays open" {
 	start_server "$STAGE" -t 2
 	check_close_rules
 }
@@ -39,6 +44,11 @@ setup_file() {
 @test "an idle keep-alive connection is closed after the timeout" {
 	start_server "$STAGE" -t 2
 	check_idle_close
+}
+
+@test "pipelined responses to a slow reader arrive byte-exact, heads included" {
+	start_server "$STAGE" -q
+	check_pipelined_slow_reader
 }
 
 @test "Transfer-Encoding is refused and the connection closed" {

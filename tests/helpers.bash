@@ -20,6 +20,10 @@ make_docroot() {
 	ln -s ../outside/secret.txt "$DOCROOT/link-out.txt"
 	ln -s ../outside "$DOCROOT/dir-out"
 	ln -s about.html "$DOCROOT/link-in.html"
+	# Several dots: the type comes from the last extension only.
+	printf 'h1{color:red}\n' >"$DOCROOT/app.min.css"
+	printf 'x\n' >"$DOCROOT/notes.html.txt"
+	printf '<p>loud</p>\n' >"$DOCROOT/LOUD.HTML"
 	head -c 5242880 /dev/urandom >"$DOCROOT/big.bin"
 	export DOCROOT
 }

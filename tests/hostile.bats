@@ -51,6 +51,11 @@ traversal() {
 	# path that resolves outside (the symlinks above).
 	[ "$(code /docs/../about.html)" = 403 ]
 	[ "$(code /docs%2Findex.html)" = 403 ]
+	# A ".." that ends the path is a segment too: /docs/.. is the docroot
+	# itself, inside it, yet refused like every other "..".
+	[ "$(code /docs/..)" = 403 ]
+	[ "$(code /docs/%2e%2e)" = 403 ]
+	[ "$(code '/docs/..?x=1')" = 403 ]
 }
 @test "path traversal in every spelling stays inside the docroot" {
 	for_each_stage traversal
@@ -98,6 +103,14 @@ limits() {
 	[ "$(status_of "GET / HTTP/1.1\r\nHost: x\r\nX-Big: $long$long\r\n\r\n")" = 431 ]
 	[ "$(status_of "GET / HTTP/1.1\r\nHost: x\r\nX-A: $long\r\nX-B: $long\r\n\r\n")" = 431 ]
 	[ "$(status_of "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Big: ${long:0:4000}\r\n\r\n")" = 200 ]
+	# Headers that pass 8 KiB without ever reaching the blank line are 431
+	# as soon as the limit is crossed, not 408 when the client stops.
+	local start took
+	start=$(date +%s%N)
+	[ "$(status_of "GET / HTTP/1.1\r\nHost: x\r\nX-A: $long\r\nX-B: $long\r\n")" = 431 ]
+	took=$((($(date +%s%N) - start) / 1000000))
+	echo "431 after $took ms"
+	[ "$took" -lt 2000 ]
 }
 @test "an over-long target is 414, over 8 KiB of headers 431" {
 	for_each_stage limits
@@ -106,6 +119,9 @@ limits() {
 framing() {
 	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n')" = 400 ]
 	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: \r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length:\r\n\r\n')" = 400 ]
+	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1 2\r\n\r\n')" = 400 ]
 	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1e3\r\n\r\n')" = 400 ]
 	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n')" = 400 ]
 	[ "$(status_of 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 9999999999\r\n\r\n')" = 413 ]
@@ -113,7 +129,7 @@ framing() {
 	[ "$(status_of 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')" = 400 ]
 	[ "$(status_of 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n')" = 400 ]
 }
-@test "conflicting, negative or huge Content-Length and Transfer-Encoding are refused" {
+@test "conflicting, empty, negative or huge Content-Length and Transfer-Encoding are refused" {
 	for_each_stage framing
 }
 

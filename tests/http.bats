@@ -45,13 +45,23 @@ head_root() {
 	for_each_stage head_root
 }
 
+# type_of PATH: the Content-Type the server sends for PATH.
+type_of() {
+	curl -s -o /dev/null -w '%{content_type}' "http://127.0.0.1:$PORT$1"
+}
+
 content_types() {
-	[ "$(curl -s -o /dev/null -w '%{content_type}' "http://127.0.0.1:$PORT/style.css")" = "text/css; charset=utf-8" ]
-	[ "$(curl -s -o /dev/null -w '%{content_type}' "http://127.0.0.1:$PORT/img/logo.png")" = "image/png" ]
-	[ "$(curl -s -o /dev/null -w '%{content_type}' "http://127.0.0.1:$PORT/big.bin")" = "application/octet-stream" ]
+	[ "$(type_of /style.css)" = "text/css; charset=utf-8" ]
+	[ "$(type_of /img/logo.png)" = "image/png" ]
+	[ "$(type_of /favicon.ico)" = "image/x-icon" ]
+	[ "$(type_of /big.bin)" = "application/octet-stream" ]
+	# the last extension decides, in any case
+	[ "$(type_of /app.min.css)" = "text/css; charset=utf-8" ]
+	[ "$(type_of /notes.html.txt)" = "text/plain; charset=utf-8" ]
+	[ "$(type_of /LOUD.HTML)" = "text/html; charset=utf-8" ]
 	curl -s "http://127.0.0.1:$PORT/img/logo.png" | cmp - "$DOCROOT/img/logo.png"
 }
-@test "Content-Type follows the extension; binary files arrive unchanged" {
+@test "Content-Type follows the last extension; binary files arrive unchanged" {
 	for_each_stage content_types
 }
 
@@ -144,14 +154,44 @@ big_file() {
 	for_each_stage big_file
 }
 
-access_log() {
-	local log
-	log=$(sed -n "s/^$STAGE $PORT [0-9]* //p" "$BATS_FILE_TMPDIR/servers")
-	curl -s -o /dev/null "http://127.0.0.1:$PORT/about.html?log=$STAGE"
-	sleep 0.2
-	grep -Eq "^127\.0\.0\.1:[0-9]+ \"GET /about.html\?log=$STAGE HTTP/1.1\" 200 [0-9]+$" "$log"
+# logged LOG PATTERN: the byte count of the access-log line matching
+# PATTERN (an ERE for peer, request line and status), once it is written.
+logged() {
+	local i
+	for i in $(seq 50); do
+		grep -Eq "^$2 [0-9]+$" "$1" && break
+		sleep 0.1
+	done
+	grep -E "^$2 [0-9]+$" "$1" | awk '{ print $NF }'
 }
-@test "each request writes one access-log line" {
+
+# received PATH [CURL ARGS...]: the bytes curl received for PATH, head included.
+received() {
+	local path=$1
+	shift
+	curl -s -o /dev/null -w '%{size_header} %{size_download}\n' "$@" "http://127.0.0.1:$PORT$path" |
+		awk '{ print $1 + $2 }'
+}
+
+access_log() {
+	local log peer='127\.0\.0\.1:[0-9]+' got sent
+	log=$(sed -n "s/^$STAGE $PORT [0-9]* //p" "$BATS_FILE_TMPDIR/servers")
+	# The byte count is what the client received, head included, for a
+	# file, for an error page, and for a head alone.
+	got=$(received "/about.html?log=$STAGE")
+	sent=$(logged "$log" "$peer \"GET /about.html\\?log=$STAGE HTTP/1.1\" 200")
+	echo "200: client got $got, log says $sent"
+	[ "$sent" = "$got" ]
+	got=$(received "/missing.html?log=$STAGE")
+	sent=$(logged "$log" "$peer \"GET /missing.html\\?log=$STAGE HTTP/1.1\" 404")
+	echo "404: client got $got, log says $sent"
+	[ "$sent" = "$got" ]
+	got=$(received "/about.html?log=head-$STAGE" -I)
+	sent=$(logged "$log" "$peer \"HEAD /about.html\\?log=head-$STAGE HTTP/1.1\" 200")
+	echo "HEAD: client got $got, log says $sent"
+	[ "$sent" = "$got" ]
+}
+@test "each request writes one access-log line, with the bytes the client received" {
 	for_each_stage access_log
 }
 
