@@ -105,3 +105,14 @@ check_file() {
 @test "NOTES.md: every runnable example gives the output shown" {
 	check_file NOTES.md
 }
+
+@test "www/: every page uses the shared stylesheet, and a favicon spares browsers a 404" {
+	local page n=0
+	while IFS= read -r -d '' page; do
+		echo "$page"
+		grep -q '<link rel="stylesheet" href="/style.css">' "$page"
+		n=$((n + 1))
+	done < <(find "$ROOT/www" -name '*.html' -print0)
+	[ "$n" -ge 4 ]
+	[ -s "$ROOT/www/favicon.ico" ]
+}
