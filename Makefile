@@ -1,10 +1,12 @@
 # Makefile: build every stage, run the tests, run them again under sanitizers.
 #
 #   make              build NN-name/server for every stage, 07-client/client and 09-capture/sniff
-#   make test         build, then run the bats suite (tests/*.bats)
+#   make test         build, then run the bats suite (tests/*.bats); with STAGE=01-static
+#                     only that stage's file and the shared files against that stage
 #   make check        the same suite on AddressSanitizer + UBSan builds
 #   make analyze      gcc's static analyzer (-fanalyzer) over every program and common/
-#   make run          start the most advanced stage on port 8080 (STAGE=01-static picks one)
+#   make run          start the most advanced stage on port 8080 (STAGE=01-static picks
+#                     one; ARGS="-p 8081 -t 30" passes options to it)
 #   make fuzz         fuzz the parser, the docroot and the frame decoder (clang, libFuzzer); FUZZ_TIME=600 for longer
 #   make capture      09-capture's lab: a request across namespaces, sniffed and annotated (root)
 #   make bench        every stage beside nginx and lighttpd under wrk (QUICK=1: a smoke run)
@@ -55,9 +57,19 @@ $(O)/09-capture/sniff: $(SNIFF_SRC) $(SNIFF_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $(SNIFF_SRC)
 
+# STAGE on the command line narrows make test to one stage: its own file,
+# and the files every stage shares, run against it alone.
+ifneq ($(filter command line,$(origin STAGE)),)
+TESTS    := tests/$(STAGE).bats $(if $(filter $(STAGE),$(STAGES)),tests/http.bats tests/hostile.bats)
+TEST_ENV := $(if $(filter $(STAGE),$(STAGES)),STAGES=$(STAGE))
+else
+TESTS    := tests
+TEST_ENV :=
+endif
+
 # bench/hold holds many keep-alive connections at once for 08's tests too.
 test: all bench/hold
-	$(BATS) tests
+	$(TEST_ENV) $(BATS) $(TESTS)
 
 # Sanitizer reports make the server exit non-zero; the tests' teardown checks
 # that. Then 03-threads again under ThreadSanitizer, and one valgrind run.
@@ -114,8 +126,12 @@ fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_path build/fuzz/fuzz_decode
 capture: all
 	09-capture/lab.sh || [ $$? -eq 77 ]
 
+# Ctrl-C reaches make and the server at once. The shell waits a moment after
+# the server has stopped, so that make finds its child still there to reap
+# (without it make sometimes reports "wait: No child processes").
 run: $(O)/$(STAGE)/server
-	$(O)/$(STAGE)/server
+	@echo '$(O)/$(STAGE)/server $(ARGS)'
+	@trap 'sleep 0.2' INT; $(O)/$(STAGE)/server $(ARGS)
 
 bench/hold: bench/hold.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<

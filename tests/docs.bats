@@ -116,3 +116,51 @@ check_file() {
 	[ "$n" -ge 4 ]
 	[ -s "$ROOT/www/favicon.ico" ]
 }
+
+# ctrl_c_make_run OUT: make run STAGE=01-static on a terminal, then Ctrl-C
+# as soon as it listens; everything it printed goes to OUT.
+ctrl_c_make_run() {
+	local i
+	rm -f "$1"
+	{
+		for i in $(seq 100); do
+			grep -q '^listening on' "$1" 2>/dev/null && break
+			sleep 0.05
+		done
+		printf '\003'
+		# Keep the terminal open until make has had time to say anything.
+		for i in $(seq 100); do
+			grep -q 'stopped' "$1" 2>/dev/null && break
+			sleep 0.05
+		done
+		sleep 1
+	} | timeout 20 script -qec "make -s -C '$ROOT' run STAGE=01-static ARGS='-p 0 -q'" /dev/null >"$1" || true
+	sed -i 's/\r$//' "$1"
+}
+
+@test "make run passes ARGS, shows the command it runs, and stops quietly on Ctrl-C" {
+	command -v script >/dev/null || skip "script(1) not installed"
+	local i
+	# Make used to report "wait: No child processes" about one time in four.
+	for i in 1 2 3 4 5; do
+		ctrl_c_make_run "$BATS_TEST_TMPDIR/out"
+		cat "$BATS_TEST_TMPDIR/out"
+		grep -q '^\./01-static/server -p 0 -q$' "$BATS_TEST_TMPDIR/out"
+		grep -q '^listening on http://127\.0\.0\.1:[0-9]*/' "$BATS_TEST_TMPDIR/out"
+		grep -q 'stopped$' "$BATS_TEST_TMPDIR/out"
+		! grep -q 'make' "$BATS_TEST_TMPDIR/out"
+	done
+}
+
+@test "bats on a missing or stale build says to run make first" {
+	local bin=$BATS_TEST_TMPDIR/bin
+	mkdir -p "$bin/01-static"
+	run env NETLAB_BIN="$bin" STAGES=01-static bats "$ROOT/tests/01-static.bats"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"01-static/server is missing"*"run make first"* ]]
+	cp "$BIN/01-static/server" "$bin/01-static/server"
+	touch -d '2000-01-01' "$bin/01-static/server"
+	run env NETLAB_BIN="$bin" STAGES=01-static bats "$ROOT/tests/01-static.bats"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"01-static/server is older than "*"run make first"* ]]
+}
