@@ -1,16 +1,48 @@
 #!/usr/bin/env bats
-# 01-static.bats: the command line every stage shares, and what 01 teaches:
-# one client at a time, bounded by the read timeout.
+# 01-static.bats: what 01 teaches, then the command line every stage shares.
+#
+# The lesson: one loop accepts a client, reads its request, answers, closes.
+# Everything blocks, so while one client is served (or stays silent until
+# its timeout) every other client waits in the listen queue; a timeout and
+# a deadline are what keep one client from holding the server for ever.
 
 load helpers
 
-STAGE=${STAGE:-01-static}
+STAGE=01-static
 
 setup_file() {
 	make_docroot
 }
 
-@test "-h prints usage with a curl and a telnet example" {
+@test "01-static: one client at a time: a silent client holds the server until its timeout" {
+	start_server "$STAGE" -t 2
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	sleep 0.2
+	# While the silent client is being served, a second one waits...
+	equal "status for a second client within 1 s" 000 "$(code / -m 1)"
+	# ...and is answered once the first is dropped at its timeout.
+	equal "status for the second client within 5 s" 200 "$(code / -m 5)"
+	exec {fd}>&-
+}
+
+@test "01-static: a client that sends half a request and goes silent gets 408" {
+	start_server "$STAGE" -t 1
+	equal "status after half a request" 408 "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\n')"
+}
+
+@test "01-static: a request trickled forever is cut off at the deadline" {
+	start_server "$STAGE" -t 1
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET / HTTP/1.1\r\n' >&"$fd"
+	for i in 1 2 3 4 5; do
+		printf 'X-%d: y\r\n' "$i" >&"$fd" 2>/dev/null || break
+		sleep 0.5
+	done
+	equal "status line" "HTTP/1.1 408 Request Timeout" "$(timeout 5 head -n 1 <&"$fd" | tr -d '\r')"
+	exec {fd}>&-
+}
+
+@test "01-static: -h prints usage with a curl and a telnet example" {
 	run "$BIN/$STAGE/server" -h
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"usage: "*"-p PORT"*"-d DOCROOT"* ]]
@@ -18,7 +50,7 @@ setup_file() {
 	[[ "$output" == *"telnet "* ]]
 }
 
-@test "a bad option or argument is an error with usage" {
+@test "01-static: a bad option or argument is an error with usage" {
 	run "$BIN/$STAGE/server" -x
 	[ "$status" -eq 2 ]
 	[[ "$output" == *usage:* ]]
@@ -29,72 +61,44 @@ setup_file() {
 	[[ "$output" == *"/nonexistent/dir"* ]]
 }
 
-@test "-p 0 picks a free port and the URL is printed" {
+@test "01-static: -p 0 picks a free port and the URL is printed" {
 	start_server "$STAGE"
 	[ "$PORT" -gt 0 ]
 	grep -Eq "^listening on http://127\.0\.0\.1:$PORT/ \(docroot $DOCROOT, up to [0-9]+ descriptors\)$" "$SERVER_LOG"
-	[ "$(code /)" = 200 ]
+	equal "status of /" 200 "$(code /)"
 }
 
-@test "-b ::1 listens on IPv6" {
+@test "01-static: -b ::1 listens on IPv6" {
 	grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null || skip "no IPv6 loopback here"
 	start_server "$STAGE" -b ::1
 	grep -q "^listening on http://\[::1\]:$PORT/" "$SERVER_LOG"
-	[ "$(curl -s -o /dev/null -w '%{http_code}' "http://[::1]:$PORT/")" = 200 ]
+	equal "status of / over IPv6" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://[::1]:$PORT/")"
 	grep -q '^\[::1\]:[0-9]* "GET / HTTP/1.1" 200' "$SERVER_LOG"
 }
 
-@test "-q turns the access log off" {
+@test "01-static: -q turns the access log off" {
 	start_server "$STAGE" -q
-	[ "$(code /)" = 200 ]
-	[ "$(code /missing)" = 404 ]
+	equal "status of /" 200 "$(code /)"
+	equal "status of /missing" 404 "$(code /missing)"
 	sleep 0.2
-	[ "$(wc -l <"$SERVER_LOG")" -eq 1 ]
+	equal "lines in the log (only 'listening on')" 1 "$(wc -l <"$SERVER_LOG")"
 }
 
-@test "SIGINT stops the server cleanly, exit status 0" {
+@test "01-static: SIGINT stops the server cleanly, exit status 0" {
 	start_server "$STAGE"
-	[ "$(code /)" = 200 ]
+	equal "status of /" 200 "$(code /)"
 	kill -INT "$SERVER_PID"
 	wait "$SERVER_PID"
 	SERVER_PID=
 }
 
-@test "SO_REUSEADDR: a restart on the same port works at once" {
+@test "01-static: SO_REUSEADDR: a restart on the same port works at once" {
 	start_server "$STAGE"
 	local port=$PORT
 	# The server closes first, so its side of this connection is in TIME_WAIT.
-	[ "$(code /)" = 200 ]
+	equal "status of /" 200 "$(code /)"
 	stop_server
 	start_server "$STAGE" -p "$port"
-	[ "$PORT" = "$port" ]
-	[ "$(code /)" = 200 ]
-}
-
-@test "a client that sends half a request and goes silent gets 408" {
-	start_server "$STAGE" -t 1
-	[ "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\n')" = 408 ]
-}
-
-@test "a request trickled forever is cut off at the deadline" {
-	start_server "$STAGE" -t 1
-	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
-	printf 'GET / HTTP/1.1\r\n' >&"$fd"
-	for i in 1 2 3 4 5; do
-		printf 'X-%d: y\r\n' "$i" >&"$fd" 2>/dev/null || break
-		sleep 0.5
-	done
-	timeout 5 head -n 1 <&"$fd" | grep -q ' 408 '
-	exec {fd}>&-
-}
-
-@test "one client at a time: a silent client holds the server until its timeout" {
-	start_server "$STAGE" -t 2
-	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
-	sleep 0.2
-	# While the silent client is being served, a second one waits...
-	[ "$(code / -m 1)" = 000 ]
-	# ...and is answered once the first is dropped at its timeout.
-	[ "$(code / -m 5)" = 200 ]
-	exec {fd}>&-
+	equal "port after the restart" "$port" "$PORT"
+	equal "status of / after the restart" 200 "$(code /)"
 }

@@ -10,47 +10,47 @@ setup_file() {
 	make_docroot
 }
 
-@test "while one client stays silent, another is answered at once" {
+@test "02-fork: while one client stays silent, another is answered at once" {
 	start_server "$STAGE" -t 5
 	hold_silent
-	[ "$(code /about.html -m 1)" = 200 ]
+	equal "status for a second client within 1 s" 200 "$(code /about.html -m 1)"
 	exec {HOLD_FD}>&-
 }
 
-@test "100 parallel clients all get the right body" {
+@test "02-fork: 100 parallel clients all get the right body" {
 	start_server "$STAGE" -q
-	[ "$(parallel 100 /about.html)" = 100 ]
+	equal "clients with the right body" 100 "$(parallel 100 /about.html)"
 }
 
-no_zombies() { [ "$(zombies "$SERVER_PID")" = 0 ]; }
+no_zombies() { equal "zombie children" 0 "$(zombies "$SERVER_PID")"; }
 
-@test "after a burst of 200 requests no child is left a zombie" {
+@test "02-fork: after a burst of 200 requests no child is left a zombie" {
 	start_server "$STAGE" -q
-	[ "$(burst 200 /index.html)" = 200 ]
+	equal "requests answered 200" 200 "$(burst 200 /index.html)"
 	eventually no_zombies
 }
 
-@test "the parent closes its copy of every client socket" {
+@test "02-fork: the parent closes its copy of every client socket" {
 	start_server "$STAGE" -q
 	local idle
 	idle=$(fd_count "$SERVER_PID")
-	[ "$(burst 200 /index.html)" = 200 ]
-	[ "$(fd_count "$SERVER_PID")" = "$idle" ]
+	equal "requests answered 200" 200 "$(burst 200 /index.html)"
+	equal "descriptors open in the parent (as before the burst)" "$idle" "$(fd_count "$SERVER_PID")"
 }
 
-@test "a client that resets mid-file kills only its own child" {
+@test "02-fork: a client that resets mid-file kills only its own child" {
 	start_server "$STAGE" -q
 	reset_mid_response /big.bin
-	[ "$(code /)" = 200 ]
+	equal "status of / afterwards" 200 "$(code /)"
 	eventually no_zombies
 }
 
-@test "out of descriptors (EMFILE), it neither spins nor dies, and recovers" {
+@test "02-fork: out of descriptors (EMFILE), it neither spins nor dies, and recovers" {
 	start_server "$STAGE" -q
 	check_emfile_recovery
 }
 
-@test "at the process limit a client gets 503, and the server recovers" {
+@test "02-fork: at the process limit a client gets 503, and the server recovers" {
 	command -v setpriv >/dev/null || skip "setpriv not installed"
 	# root ignores RLIMIT_NPROC: run the server as nobody, from a docroot
 	# nobody can read.
@@ -63,10 +63,10 @@ no_zombies() { [ "$(zombies "$SERVER_PID")" = 0 ]; }
 	SERVER_WRAP=(prlimit --nproc="$limit:$limit" setpriv --reuid=nobody --regid=nogroup --clear-groups)
 	start_server "$STAGE" -q -t 5
 	hold_silent   # the one child the limit allows
-	[ "$(code /about.html -m 2)" = 503 ]
+	equal "status when no process can be forked" 503 "$(code /about.html -m 2)"
 	exec {HOLD_FD}>&-
 	eventually no_zombies
-	[ "$(code /about.html -m 2)" = 200 ]
+	equal "status once the silent child is gone" 200 "$(code /about.html -m 2)"
 }
 
 teardown() {

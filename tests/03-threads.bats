@@ -14,50 +14,50 @@ setup_file() {
 # own with the first thread; so count after one request has come and gone.
 start_threads_server() {
 	start_server "$STAGE" "$@"
-	[ "$(code /)" = 200 ]
+	equal "status of /" 200 "$(code /)"
 	sleep 0.3
 	IDLE=$(proc_field "$SERVER_PID" Threads)
 }
 
-@test "while one client stays silent, another is answered at once" {
+@test "03-threads: while one client stays silent, another is answered at once" {
 	start_threads_server -t 5
 	hold_silent
-	[ "$(code /about.html -m 1)" = 200 ]
-	[ "$(proc_field "$SERVER_PID" Threads)" = $((IDLE + 1)) ]
+	equal "status for a second client within 1 s" 200 "$(code /about.html -m 1)"
+	equal "threads (one more than idle, for the silent client)" $((IDLE + 1)) "$(proc_field "$SERVER_PID" Threads)"
 	exec {HOLD_FD}>&-
 }
 
-@test "100 parallel clients all get the right body" {
+@test "03-threads: 100 parallel clients all get the right body" {
 	start_server "$STAGE" -q
-	[ "$(parallel 100 /about.html)" = 100 ]
+	equal "clients with the right body" 100 "$(parallel 100 /about.html)"
 }
 
-idle_threads() { [ "$(proc_field "$SERVER_PID" Threads)" = "$IDLE" ]; }
+idle_threads() { equal "threads (as when idle)" "$IDLE" "$(proc_field "$SERVER_PID" Threads)"; }
 
-@test "after a burst of 200 requests the thread count is back to its idle value" {
+@test "03-threads: after a burst of 200 requests the thread count is back to its idle value" {
 	start_threads_server -q
 	[ "$IDLE" -le 2 ]
-	[ "$(burst 200 /index.html)" = 200 ]
+	equal "requests answered 200" 200 "$(burst 200 /index.html)"
 	eventually idle_threads
 }
 
-@test "every client socket is closed by its thread" {
+@test "03-threads: every client socket is closed by its thread" {
 	start_threads_server -q
 	local idle
 	idle=$(fd_count "$SERVER_PID")
-	[ "$(burst 200 /index.html)" = 200 ]
+	equal "requests answered 200" 200 "$(burst 200 /index.html)"
 	eventually idle_threads
-	[ "$(fd_count "$SERVER_PID")" = "$idle" ]
+	equal "descriptors open (as before the burst)" "$idle" "$(fd_count "$SERVER_PID")"
 }
 
-@test "a client that resets mid-file ends only its own thread" {
+@test "03-threads: a client that resets mid-file ends only its own thread" {
 	start_threads_server -q
 	reset_mid_response /big.bin
-	[ "$(code /)" = 200 ]
+	equal "status of / afterwards" 200 "$(code /)"
 	eventually idle_threads
 }
 
-@test "SIGTERM stops the server while a thread is busy with a client" {
+@test "03-threads: SIGTERM stops the server while a thread is busy with a client" {
 	start_server "$STAGE" -t 5
 	hold_silent
 	kill -TERM "$SERVER_PID"
@@ -66,12 +66,12 @@ idle_threads() { [ "$(proc_field "$SERVER_PID" Threads)" = "$IDLE" ]; }
 	exec {HOLD_FD}>&-
 }
 
-@test "out of descriptors (EMFILE), it neither spins nor dies, and recovers" {
+@test "03-threads: out of descriptors (EMFILE), it neither spins nor dies, and recovers" {
 	start_server "$STAGE" -q
 	check_emfile_recovery
 }
 
-@test "when no thread can be started a client gets 503, and the server recovers" {
+@test "03-threads: when no thread can be started a client gets 503, and the server recovers" {
 	sanitized && skip "address-space limits do not work under sanitizers"
 	start_threads_server -q -t 5
 	# Room in the address space for about two more 8 MiB thread stacks.
@@ -80,9 +80,9 @@ idle_threads() { [ "$(proc_field "$SERVER_PID" Threads)" = "$IDLE" ]; }
 	prlimit --as=$(((vm + 20 * 1024) * 1024)): --pid "$SERVER_PID"
 	hold_connections 3
 	sleep 0.3
-	[ "$(code /about.html -m 2)" = 503 ]
+	equal "status when no thread can be started" 503 "$(code /about.html -m 2)"
 	release_connections
 	eventually idle_threads
 	prlimit --as=unlimited: --pid "$SERVER_PID"
-	[ "$(code /about.html -m 2)" = 200 ]
+	equal "status once the limit is lifted" 200 "$(code /about.html -m 2)"
 }

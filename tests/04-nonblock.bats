@@ -11,47 +11,47 @@ setup_file() {
 	make_docroot
 }
 
-@test "while one client stays silent, another is answered at once" {
+@test "04-nonblock: while one client stays silent, another is answered at once" {
 	start_server "$STAGE" -t 5
 	check_silent_client_does_not_block
 }
 
-@test "a slow reader gets all of a 10 MiB file while others are served" {
+@test "04-nonblock: a slow reader gets all of a 10 MiB file while others are served" {
 	start_server "$STAGE" -q
 	check_slow_reader
 }
 
-@test "200 parallel clients all get the right body" {
+@test "04-nonblock: 200 parallel clients all get the right body" {
 	start_server "$STAGE" -q
-	[ "$(parallel 200 /about.html)" = 200 ]
+	equal "clients with the right body" 200 "$(parallel 200 /about.html)"
 }
 
-@test "one thread serves everything" {
+@test "04-nonblock: one thread serves everything" {
 	start_server "$STAGE" -q
-	[ "$(parallel 50 /about.html)" = 50 ]
-	[ "$(proc_field "$SERVER_PID" Threads)" = 1 ]
+	equal "clients with the right body" 50 "$(parallel 50 /about.html)"
+	equal "threads" 1 "$(proc_field "$SERVER_PID" Threads)"
 }
 
-@test "one request per connection: the server closes after answering" {
+@test "04-nonblock: one request per connection: the server closes after answering" {
 	start_server "$STAGE"
 	raw 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /about.html HTTP/1.1\r\nHost: x\r\n\r\n' >"$BATS_TEST_TMPDIR/r"
-	[ "$(grep -a -c '^HTTP/1.1' "$BATS_TEST_TMPDIR/r")" = 1 ]
+	equal "responses to two requests in one write" 1 "$(grep -a -c '^HTTP/1.1' "$BATS_TEST_TMPDIR/r")"
 	grep -q '^Connection: close' "$BATS_TEST_TMPDIR/r"
 }
 
-@test "idle, the polling loop sleeps between passes instead of spinning" {
+@test "04-nonblock: idle, the polling loop sleeps between passes instead of spinning" {
 	start_server "$STAGE" -q
 	hold_connections 20
 	# 2 s is 200 ticks of a core; a loop that never sleeps would use them all.
-	[ "$(idle_ticks "$SERVER_PID" 2)" -lt 50 ]
+	between "CPU ticks used in 2 s idle" 0 49 "$(idle_ticks "$SERVER_PID" 2)"
 	release_connections
 }
 
-@test "a silent connection is dropped after the timeout" {
+@test "04-nonblock: a silent connection is dropped after the timeout" {
 	start_server "$STAGE" -t 1
-	[ "$(status_of 'GET / HTTP/1.1\r\n')" = 408 ]
+	equal "status after half a request" 408 "$(status_of 'GET / HTTP/1.1\r\n')"
 	hold_silent
 	sleep 3
-	[ "$(timeout 2 cat <&"$HOLD_FD" | wc -c)" = 0 ]
+	equal "bytes sent to a silent client before the close" 0 "$(timeout 2 cat <&"$HOLD_FD" | wc -c)"
 	exec {HOLD_FD}>&-
 }

@@ -11,52 +11,52 @@ setup_file() {
 	make_docroot
 }
 
-@test "two requests on one connection (curl re-uses it)" {
+@test "05-keepalive: two requests on one connection (curl re-uses it)" {
 	start_server "$STAGE"
 	check_two_requests_one_connection
 }
 
-@test "three pipelined requests in one write are answered in order" {
+@test "05-keepalive: three pipelined requests in one write are answered in order" {
 	start_server "$STAGE"
 	check_pipelining
 }
 
-@test "a request body is skipped by Content-Length, then the next request parses" {
+@test "05-keepalive: a request body is skipped by Content-Length, then the next request parses" {
 	start_server "$STAGE"
 	check_body_skipped
 }
 
-@test "a CRLF after a body does not spoil the next pipelined request" {
+@test "05-keepalive: a CRLF after a body does not spoil the next pipelined request" {
 	start_server "$STAGE"
 	check_crlf_after_body
 }
 
-@test "a body that arrives after its head, in pieces, is skipped; the next request is answered" {
+@test "05-keepalive: a body that arrives after its head, in pieces, is skipped; the next request is answered" {
 	start_server "$STAGE"
 	check_body_in_later_packets
 }
 
-@test "Connection: close (any case) and HTTP/1.0 close at once; keep-alive stays open" {
+@test "05-keepalive: Connection: close (any case) and HTTP/1.0 close at once; keep-alive stays open" {
 	start_server "$STAGE" -t 2
 	check_close_rules
 }
 
-@test "an idle keep-alive connection is closed after the timeout" {
+@test "05-keepalive: an idle keep-alive connection is closed after the timeout" {
 	start_server "$STAGE" -t 2
 	check_idle_close
 }
 
-@test "pipelined responses to a slow reader arrive byte-exact, heads included" {
+@test "05-keepalive: pipelined responses to a slow reader arrive byte-exact, heads included" {
 	start_server "$STAGE" -q
 	check_pipelined_slow_reader
 }
 
-@test "Transfer-Encoding is refused and the connection closed" {
+@test "05-keepalive: Transfer-Encoding is refused and the connection closed" {
 	start_server "$STAGE"
 	check_transfer_encoding_closes
 }
 
-@test "a request that arrives one byte at a time on a kept-alive connection" {
+@test "05-keepalive: a request that arrives one byte at a time on a kept-alive connection" {
 	start_server "$STAGE"
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 	req=$'GET /about.html HTTP/1.1\r\nHost: x\r\n\r\n'
@@ -69,20 +69,20 @@ setup_file() {
 	done
 	timeout 5 cat <&"$fd" >"$BATS_TEST_TMPDIR/r"
 	exec {fd}>&-
-	[ "$(grep -a -c '^HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/r")" = 2 ]
+	equal "200 responses" 2 "$(grep -a -c '^HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/r")"
 }
 
-@test "while one client stays silent, another is answered at once" {
+@test "05-keepalive: while one client stays silent, another is answered at once" {
 	start_server "$STAGE" -t 5
 	check_silent_client_does_not_block
 }
 
-@test "a slow reader gets all of a 10 MiB file while others are served" {
+@test "05-keepalive: a slow reader gets all of a 10 MiB file while others are served" {
 	start_server "$STAGE" -q
 	check_slow_reader
 }
 
-@test "200 parallel clients all get the right body" {
+@test "05-keepalive: 200 parallel clients all get the right body" {
 	start_server "$STAGE" -q
-	[ "$(parallel 200 /about.html)" = 200 ]
+	equal "clients with the right body" 200 "$(parallel 200 /about.html)"
 }

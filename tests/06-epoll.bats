@@ -11,83 +11,83 @@ setup_file() {
 	make_docroot
 }
 
-@test "two requests on one connection (curl re-uses it)" {
+@test "06-epoll: two requests on one connection (curl re-uses it)" {
 	start_server "$STAGE"
 	check_two_requests_one_connection
 }
 
-@test "three pipelined requests in one write are answered in order" {
+@test "06-epoll: three pipelined requests in one write are answered in order" {
 	start_server "$STAGE"
 	check_pipelining
 }
 
-@test "a request body is skipped by Content-Length, then the next request parses" {
+@test "06-epoll: a request body is skipped by Content-Length, then the next request parses" {
 	start_server "$STAGE"
 	check_body_skipped
 }
 
-@test "a CRLF after a body does not spoil the next pipelined request" {
+@test "06-epoll: a CRLF after a body does not spoil the next pipelined request" {
 	start_server "$STAGE"
 	check_crlf_after_body
 }
 
-@test "a body that arrives after its head, in pieces, is skipped; the next request is answered" {
+@test "06-epoll: a body that arrives after its head, in pieces, is skipped; the next request is answered" {
 	start_server "$STAGE"
 	check_body_in_later_packets
 }
 
-@test "Connection: close (any case) and HTTP/1.0 close at once; keep-alive stays open" {
+@test "06-epoll: Connection: close (any case) and HTTP/1.0 close at once; keep-alive stays open" {
 	start_server "$STAGE" -t 2
 	check_close_rules
 }
 
-@test "an idle keep-alive connection is closed after the timeout" {
+@test "06-epoll: an idle keep-alive connection is closed after the timeout" {
 	start_server "$STAGE" -t 2
 	check_idle_close
 }
 
-@test "pipelined responses to a slow reader arrive byte-exact, heads included" {
+@test "06-epoll: pipelined responses to a slow reader arrive byte-exact, heads included" {
 	start_server "$STAGE" -q
 	check_pipelined_slow_reader
 }
 
-@test "Transfer-Encoding is refused and the connection closed" {
+@test "06-epoll: Transfer-Encoding is refused and the connection closed" {
 	start_server "$STAGE"
 	check_transfer_encoding_closes
 }
 
-@test "while one client stays silent, another is answered at once" {
+@test "06-epoll: while one client stays silent, another is answered at once" {
 	start_server "$STAGE" -t 5
 	check_silent_client_does_not_block
 }
 
-@test "a slow reader gets all of a 10 MiB file while others are served" {
+@test "06-epoll: a slow reader gets all of a 10 MiB file while others are served" {
 	start_server "$STAGE" -q
 	check_slow_reader
 }
 
-@test "200 parallel clients all get the right body" {
+@test "06-epoll: 200 parallel clients all get the right body" {
 	start_server "$STAGE" -q
-	[ "$(parallel 200 /about.html)" = 200 ]
+	equal "clients with the right body" 200 "$(parallel 200 /about.html)"
 }
 
-@test "idle with open connections, the server uses (nearly) no CPU" {
+@test "06-epoll: idle with open connections, the server uses (nearly) no CPU" {
 	start_server "$STAGE" -q
 	hold_connections 20
 	# It wakes once a second for the timeout sweep, and that is all.
-	[ "$(idle_ticks "$SERVER_PID" 2)" -le 2 ]
+	between "CPU ticks used in 2 s idle" 0 2 "$(idle_ticks "$SERVER_PID" 2)"
 	release_connections
 }
 
-@test "1,000 concurrent connections are all served" {
+@test "06-epoll: 1,000 concurrent connections are all served" {
 	ulimit -n 4096 2>/dev/null || [ "$(ulimit -n)" -ge 2100 ] || skip "ulimit -n too low"
 	start_server "$STAGE" -q
 	hold_connections 1000
-	[ "$(serve_held)" = 1000 ]
+	equal "held connections served" 1000 "$(serve_held)"
 	release_connections
 }
 
-@test "out of descriptors (EMFILE), it neither spins nor dies, and recovers" {
+@test "06-epoll: out of descriptors (EMFILE), it neither spins nor dies, and recovers" {
 	start_server "$STAGE" -q
 	check_emfile_recovery
 }

@@ -9,14 +9,14 @@ setup_file() {
 	make_docroot
 }
 
-@test "-h prints usage with an example" {
+@test "07-client: -h prints usage with an example" {
 	run "$CLIENT" -h
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"usage: client"* ]]
 	[[ "$output" == *"GET / HTTP/1.0"* ]]
 }
 
-@test "a request piped to 01-static gets the whole reply, then the close is reported" {
+@test "07-client: a request piped to 01-static gets the whole reply, then the close is reported" {
 	start_server 01-static
 	printf 'GET /img/logo.png HTTP/1.0\n\n' | "$CLIENT" 127.0.0.1 "$PORT" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
 	head -n 1 "$BATS_TEST_TMPDIR/out" | grep -q '^HTTP/1.1 200 OK'
@@ -25,13 +25,13 @@ setup_file() {
 	grep -q "connection closed by the server after $(wc -c <"$BATS_TEST_TMPDIR/out") bytes" "$BATS_TEST_TMPDIR/err"
 }
 
-@test "lines are sent with CRLF: the server sees a valid HTTP/1.1 request" {
+@test "07-client: lines are sent with CRLF: the server sees a valid HTTP/1.1 request" {
 	start_server 01-static
 	printf 'GET /about.html HTTP/1.1\nHost: x\n\n' | "$CLIENT" 127.0.0.1 "$PORT" >"$BATS_TEST_TMPDIR/out" 2>/dev/null
 	head -n 1 "$BATS_TEST_TMPDIR/out" | grep -q '^HTTP/1.1 200 OK'
 }
 
-@test "two requests typed on one connection to 05-keepalive get two replies" {
+@test "07-client: two requests typed on one connection to 05-keepalive get two replies" {
 	[ -x "$BIN/05-keepalive/server" ] || skip "05-keepalive not built"
 	start_server 05-keepalive
 	{
@@ -45,7 +45,7 @@ setup_file() {
 	[ "$(grep -E '"GET /(about.html|style.css) HTTP' "$SERVER_LOG" | cut -d' ' -f1 | sort -u | wc -l)" = 1 ]
 }
 
-@test "exit leaves at once while the server keeps the connection open" {
+@test "07-client: exit leaves at once while the server keeps the connection open" {
 	[ -x "$BIN/05-keepalive/server" ] || skip "05-keepalive not built"
 	start_server 05-keepalive -t 30
 	# Input stays open for 4 s after "exit"; the client must not wait for it.
@@ -66,25 +66,25 @@ setup_file() {
 	! grep -q 'closed by the server' "$BATS_TEST_TMPDIR/err"
 }
 
-@test "a refused port fails with a message" {
+@test "07-client: a refused port fails with a message" {
 	run "$CLIENT" 127.0.0.1 1
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"connect to 127.0.0.1 port 1"*"refused"* ]]
 }
 
-@test "an unknown host fails with a message" {
+@test "07-client: an unknown host fails with a message" {
 	run "$CLIENT" no-such-host.invalid 80
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"no-such-host.invalid"* ]]
 }
 
-@test "an IPv6 address works" {
+@test "07-client: an IPv6 address works" {
 	grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null || skip "no IPv6 loopback here"
 	start_server 01-static -b ::1
 	printf 'HEAD / HTTP/1.0\n\n' | "$CLIENT" ::1 "$PORT" 2>/dev/null | head -n 1 | grep -q '^HTTP/1.1 200 OK'
 }
 
-@test "a prompt only when stdin is a terminal" {
+@test "07-client: a prompt only when stdin is a terminal" {
 	command -v script >/dev/null || skip "script(1) not installed"
 	start_server 01-static
 	printf 'HEAD / HTTP/1.0\n\n' | "$CLIENT" 127.0.0.1 "$PORT" 2>"$BATS_TEST_TMPDIR/err" >/dev/null
@@ -95,7 +95,7 @@ setup_file() {
 	grep -q 'HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/tty"
 }
 
-@test "typing and reading at once: a reply is printed before input ends" {
+@test "07-client: typing and reading at once: a reply is printed before input ends" {
 	[ -x "$BIN/05-keepalive/server" ] || skip "05-keepalive not built"
 	start_server 05-keepalive
 	{

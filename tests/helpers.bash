@@ -82,6 +82,21 @@ teardown() {
 	stop_server
 }
 
+# equal WHAT EXPECTED ACTUAL: succeed when the two are equal; otherwise say
+# what was measured, what was expected and what came, and fail.
+equal() {
+	[ "$2" = "$3" ] && return 0
+	echo "$1: expected $2, got $3" >&2
+	return 1
+}
+
+# between WHAT LOW HIGH ACTUAL: succeed when LOW <= ACTUAL <= HIGH (integers).
+between() {
+	[ -n "$4" ] && [ "$4" -ge "$2" ] && [ "$4" -le "$3" ] && return 0
+	echo "$1: expected $2 to $3, got ${4:-nothing}" >&2
+	return 1
+}
+
 # raw BYTES: send BYTES (backslash escapes such as \r\n expanded, % kept
 # as it is) to the server, print all it sends back until it closes (5 s).
 # With RAW_LOG set, every reply is also appended to that file.
@@ -243,7 +258,7 @@ make_big10() {
 # The server answers a second client while a silent one holds a connection.
 check_silent_client_does_not_block() {
 	hold_silent
-	[ "$(code /about.html -m 1)" = 200 ]
+	equal "status for a second client within 1 s" 200 "$(code /about.html -m 1)"
 	exec {HOLD_FD}>&-
 }
 
@@ -255,10 +270,11 @@ check_slow_reader() {
 	local pid=$! i
 	sleep 0.5
 	for i in 1 2 3; do
-		[ "$(code /about.html -m 1)" = 200 ]
+		equal "status for another client within 1 s" 200 "$(code /about.html -m 1)"
 	done
 	wait "$pid"
-	[ "$(cut -d' ' -f1 "$BATS_TEST_TMPDIR/sum")" = "$(sha256sum <"$DOCROOT/big10.bin" | cut -d' ' -f1)" ]
+	equal "sha256 of what the slow reader got" "$(sha256sum <"$DOCROOT/big10.bin" | cut -d' ' -f1)" \
+		"$(cut -d' ' -f1 "$BATS_TEST_TMPDIR/sum")"
 }
 
 # cpu_ticks PID: user + system CPU time of PID so far, in clock ticks.
@@ -329,9 +345,9 @@ check_emfile_recovery() {
 	hold_silent
 	curl -s -m 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/about.html" >"$BATS_TEST_TMPDIR/code" &
 	pid=$!
-	[ "$(idle_ticks "$SERVER_PID" 2)" -le 20 ]
+	between "CPU ticks used in 2 s while out of descriptors" 0 20 "$(idle_ticks "$SERVER_PID" 2)"
 	prlimit --nofile=1024: --pid "$SERVER_PID"
 	exec {HOLD_FD}>&-
 	wait "$pid"
-	[ "$(cat "$BATS_TEST_TMPDIR/code")" = 200 ]
+	equal "status for the waiting client once descriptors are free" 200 "$(cat "$BATS_TEST_TMPDIR/code")"
 }

@@ -6,18 +6,18 @@ check_two_requests_one_connection() {
 	curl -sv "http://127.0.0.1:$PORT/" "http://127.0.0.1:$PORT/about.html" \
 		-o /dev/null -o /dev/null 2>"$BATS_TEST_TMPDIR/v"
 	grep -q 'Re-using existing connection' "$BATS_TEST_TMPDIR/v"
-	[ "$(grep -c '^< HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/v")" = 2 ]
-	[ "$(grep -c '^< Connection: keep-alive' "$BATS_TEST_TMPDIR/v")" = 2 ]
+	equal "200 responses" 2 "$(grep -c '^< HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/v")"
+	equal "responses with Connection: keep-alive" 2 "$(grep -c '^< Connection: keep-alive' "$BATS_TEST_TMPDIR/v")"
 	# one connection seen by the server: both log lines name the same peer
 	sleep 0.2
-	[ "$(grep -E '"GET /(about.html)? HTTP' "$SERVER_LOG" | cut -d' ' -f1 | sort -u | wc -l)" = 1 ]
+	equal "client ports in the log" 1 "$(grep -E '"GET /(about.html)? HTTP' "$SERVER_LOG" | cut -d' ' -f1 | sort -u | wc -l)"
 }
 
 # Three requests in one write come back in order, the last one closing.
 check_pipelining() {
 	raw 'GET /about.html HTTP/1.1\r\nHost: x\r\n\r\nHEAD /missing HTTP/1.1\r\nHost: x\r\n\r\nGET /style.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
 		>"$BATS_TEST_TMPDIR/r"
-	[ "$(grep -a '^HTTP/1.1' "$BATS_TEST_TMPDIR/r" | cut -d' ' -f2 | tr '\n' ' ')" = "200 404 200 " ]
+	equal "statuses, in order" "200 404 200 " "$(grep -a '^HTTP/1.1' "$BATS_TEST_TMPDIR/r" | cut -d' ' -f2 | tr '\n' ' ')"
 	tail -c "$(wc -c <"$DOCROOT/style.css")" "$BATS_TEST_TMPDIR/r" | cmp - "$DOCROOT/style.css"
 }
 
@@ -25,7 +25,7 @@ check_pipelining() {
 check_body_skipped() {
 	raw 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 15\r\n\r\nname=netlab&x=1GET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
 		>"$BATS_TEST_TMPDIR/r"
-	[ "$(grep -a '^HTTP/1.1' "$BATS_TEST_TMPDIR/r" | cut -d' ' -f2 | tr '\n' ' ')" = "405 200 " ]
+	equal "statuses, in order" "405 200 " "$(grep -a '^HTTP/1.1' "$BATS_TEST_TMPDIR/r" | cut -d' ' -f2 | tr '\n' ' ')"
 }
 
 # A body that arrives after its head, in pieces, is still skipped, and the
@@ -42,7 +42,7 @@ check_body_in_later_packets() {
 	printf 'GET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&"$fd"
 	timeout 5 cat <&"$fd" >"$BATS_TEST_TMPDIR/r"
 	exec {fd}>&-
-	[ "$(grep -a '^HTTP/1.1' "$BATS_TEST_TMPDIR/r" | cut -d' ' -f2 | tr '\n' ' ')" = "405 200 " ]
+	equal "statuses, in order" "405 200 " "$(grep -a '^HTTP/1.1' "$BATS_TEST_TMPDIR/r" | cut -d' ' -f2 | tr '\n' ' ')"
 	tail -c "$(wc -c <"$DOCROOT/about.html")" "$BATS_TEST_TMPDIR/r" | cmp - "$DOCROOT/about.html"
 }
 
@@ -111,15 +111,15 @@ time_to_close() {
 
 # With -t 2: Connection: close and HTTP/1.0 close at once, keep-alive waits.
 check_close_rules() {
-	[ "$(time_to_close 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')" -lt 900 ]
-	[ "$(time_to_close 'GET / HTTP/1.0\r\n\r\n')" -lt 900 ]
+	between "ms to close after Connection: close" 0 899 "$(time_to_close 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')"
+	between "ms to close after HTTP/1.0" 0 899 "$(time_to_close 'GET / HTTP/1.0\r\n\r\n')"
 	# Connection options are case-insensitive tokens in a list (RFC 9110 7.6.1).
-	[ "$(time_to_close 'GET / HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n\r\n')" -lt 900 ]
-	[ "$(time_to_close 'GET / HTTP/1.1\r\nHost: x\r\nConnection: foo, CLOSE\r\n\r\n')" -lt 900 ]
+	between "ms to close after Connection: Close" 0 899 "$(time_to_close 'GET / HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n\r\n')"
+	between "ms to close after Connection: foo, CLOSE" 0 899 "$(time_to_close 'GET / HTTP/1.1\r\nHost: x\r\nConnection: foo, CLOSE\r\n\r\n')"
 	raw 'GET / HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n\r\n' | grep -q '^Connection: close'
 	raw 'GET / HTTP/1.0\r\n\r\n' | grep -q '^Connection: close'
 	raw 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n' | grep -q '^Connection: keep-alive'
-	[ "$(time_to_close 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n')" -ge 1500 ]
+	between "ms to close an HTTP/1.0 keep-alive (-t 2)" 1500 100000 "$(time_to_close 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n')"
 	raw 'GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n' | grep -q '^Connection: keep-alive'
 }
 
@@ -127,14 +127,14 @@ check_close_rules() {
 check_idle_close() {
 	local t
 	t=$(time_to_close 'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
-	[ "$t" -ge 1500 ] && [ "$t" -le 5000 ]
+	between "ms to close an idle connection (-t 2)" 1500 5000 "$t"
 }
 
 # Transfer-Encoding is refused and the connection closed: no smuggling.
 check_transfer_encoding_closes() {
 	raw 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /about.html HTTP/1.1\r\nHost: x\r\n\r\n' \
 		>"$BATS_TEST_TMPDIR/r"
-	[ "$(grep -a -c '^HTTP/1.1' "$BATS_TEST_TMPDIR/r")" = 1 ]
+	equal "responses" 1 "$(grep -a -c '^HTTP/1.1' "$BATS_TEST_TMPDIR/r")"
 	head -n 1 "$BATS_TEST_TMPDIR/r" | grep -q ' 501 '
 	grep -q '^Connection: close' "$BATS_TEST_TMPDIR/r"
 }
