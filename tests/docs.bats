@@ -164,3 +164,17 @@ ctrl_c_make_run() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"01-static/server is older than "*"run make first"* ]]
 }
+
+@test "README.md and NOTES.md name only what is in the repository" {
+	local ref file fn n=0
+	# No path that leaves the repository (the notes are named by title and section).
+	! grep -nE '`\.\./|/work/|/home/' "$ROOT/README.md" "$ROOT/NOTES.md"
+	# Every file:function they point a reader at exists.
+	for ref in $(grep -ohE '`[0-9a-z-]+/[a-z_0-9]+\.[ch]:[a-z_0-9]+' "$ROOT/README.md" "$ROOT/NOTES.md" | tr -d '`' | sort -u); do
+		file=${ref%%:*}
+		fn=${ref#*:}
+		grep -q "^$fn(" "$ROOT/$file" || { echo "no function $fn in $file" >&2; return 1; }
+		n=$((n + 1))
+	done
+	[ "$n" -gt 10 ]
+}
