@@ -80,7 +80,7 @@ handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 		/* Out of processes (EAGAIN): tell this client, keep serving. */
 		warn("fork");
 		http_error(&res, HTTP_UNAVAILABLE);
-		(void)net_write_all(fd, res.head, res.head_len);
+		(void)net_write_all(fd, res.head, res.head_len, NULL);
 	}
 	close(fd);   /* the child has its own copy; this one would keep it open */
 }

@@ -87,7 +87,7 @@ handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 	warnx("pthread_create: %s", strerror(rc));
 	free(c);
 	http_error(&res, HTTP_UNAVAILABLE);
-	(void)net_write_all(fd, res.head, res.head_len);
+	(void)net_write_all(fd, res.head, res.head_len, NULL);
 	close(fd);
 }
 

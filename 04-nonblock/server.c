@@ -43,6 +43,7 @@ enum conn_state {
 struct exchange {
 	char in[REQUEST_MAX];
 	size_t in_len;
+	time_t started;             /* when the head's first byte came: -T counts from here */
 	enum http_parse_result parsed;
 	struct http_request req;
 	struct http_response res;
@@ -88,8 +89,7 @@ conn_log(struct conn *c)
 
 	if (srv->quiet)
 		return;
-	http_log_line(line, sizeof(line), c->peer,
-	              x->parsed == HTTP_PARSE_DONE ? &x->req : NULL,
+	http_log_line(line, sizeof(line), c->peer, x->in, x->in_len,
 	              x->res.status, (long long)x->head_off + x->body_off);
 	printf("%s\n", line);
 }
@@ -143,6 +143,8 @@ conn_read(struct conn *c)
 		c->state = CONN_DONE;   /* the client left, or reset */
 		return 1;
 	}
+	if (x->in_len == 0)
+		x->started = server_now();
 	x->in_len += (size_t)n;
 	conn_parse(c);
 	return 1;
@@ -215,19 +217,30 @@ conn_linger(struct conn *c)
 	return 1;
 }
 
-/* Drop a connection that made no progress for too long. */
+/*
+ * Give up on a client that is too slow: one silent for -t seconds, or one
+ * whose request head is still incomplete -T seconds after its first byte
+ * (a byte now and then resets the silence, never the deadline).
+ */
 static void
 conn_expire(struct conn *c, time_t now)
 {
+	struct exchange *x = c->x;
 	int limit = c->state == CONN_CLOSING ? LINGER_SECONDS : srv->timeout;
+	char line[LOG_LINE_MAX];
 
-	if (now - c->active <= limit)
-		return;
-	if (c->state == CONN_READING && c->x != NULL && c->x->in_len > 0) {
-		c->x->parsed = HTTP_PARSE_ERROR;   /* a partial request: say why we give up */
-		c->x->req.error = HTTP_REQUEST_TIMEOUT;
+	if (c->state == CONN_READING && x != NULL && x->in_len > 0 &&
+	    (now - c->active > limit || now - x->started >= srv->deadline)) {
+		x->parsed = HTTP_PARSE_ERROR;   /* a partial request: say why we give up */
+		x->req.error = HTTP_REQUEST_TIMEOUT;
 		conn_respond(c);
 		return;
+	}
+	if (now - c->active <= limit)
+		return;
+	if (c->state == CONN_READING && !srv->quiet) {
+		http_log_silent(line, sizeof(line), c->peer, srv->timeout);
+		printf("%s\n", line);   /* nothing asked: closed without an answer */
 	}
 	c->state = CONN_DONE;
 }

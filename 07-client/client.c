@@ -91,7 +91,8 @@ send_line(int sock, const char *line, size_t len)
 		len--;
 	if (len == 4 && memcmp(line, "exit", 4) == 0)
 		return RELAY_EXIT;
-	if (net_write_all(sock, line, len) == -1 || net_write_all(sock, "\r\n", 2) == -1)
+	if (net_write_all(sock, line, len, NULL) == -1 ||
+	    net_write_all(sock, "\r\n", 2, NULL) == -1)
 		err(1, "send");
 	prompt();
 	return RELAY_GOING;
@@ -112,7 +113,7 @@ send_lines(int sock, char *buf, size_t *len)
 		*len -= n + 1;
 	}
 	if (*len == CLIENT_LINE_MAX) {   /* no newline in sight: send what we have */
-		if (net_write_all(sock, buf, *len) == -1)
+		if (net_write_all(sock, buf, *len, NULL) == -1)
 			err(1, "send");
 		*len = 0;
 	}
@@ -166,7 +167,7 @@ relay(int sock)
 			}
 			if (n == -1 && errno != EINTR)
 				err(1, "connection lost after %lld bytes", received);
-			if (n > 0 && net_write_all(STDOUT_FILENO, out, (size_t)n) == -1)
+			if (n > 0 && net_write_all(STDOUT_FILENO, out, (size_t)n, NULL) == -1)
 				err(1, "stdout");
 			received += n > 0 ? n : 0;
 		}

@@ -439,7 +439,7 @@ co_recv(int fd, void *buf, size_t len)
 }
 
 static int
-co_write_all(int fd, const void *buf, size_t len)
+co_write_all(int fd, const void *buf, size_t len, long long *sent)
 {
 	const char *p = buf;
 
@@ -449,6 +449,7 @@ co_write_all(int fd, const void *buf, size_t len)
 		if (n >= 0) {
 			p += n;
 			len -= (size_t)n;
+			*sent += n;
 		} else if (errno != EINTR && (errno != EAGAIN ||
 		           co_wait(fd, EPOLLOUT, current->timeout_ms) == -1)) {
 			return -1;
@@ -459,13 +460,14 @@ co_write_all(int fd, const void *buf, size_t len)
 
 /* 06's sendfile: the kernel copies the file to the socket as room appears. */
 static int
-co_send_file(int fd, int file, off_t len)
+co_send_file(int fd, int file, off_t len, long long *sent)
 {
 	while (len > 0) {
 		ssize_t n = sendfile(fd, file, NULL, (size_t)len);
 
 		if (n > 0) {
 			len -= n;
+			*sent += n;
 		} else if (n == 0) {
 			errno = EIO;   /* the file shrank: the Content-Length was a lie */
 			return -1;
@@ -560,7 +562,7 @@ handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 	warnx("co_spawn: %s", strerror(ENOMEM));
 	free(c);
 	http_error(&res, HTTP_UNAVAILABLE);
-	(void)net_write_all(fd, res.head, res.head_len);
+	(void)net_write_all(fd, res.head, res.head_len, NULL);
 	close(fd);
 }
 

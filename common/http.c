@@ -35,8 +35,8 @@
 #define ERROR_PAGE_MAX  512
 _Static_assert(HEAD_FIXED_MAX + EXTRA_MAX + ERROR_PAGE_MAX <= RESPONSE_HEAD_MAX,
                "RESPONSE_HEAD_MAX must hold a head with a Location and an error page");
-/* peer "method target HTTP/1.x" status bytes: the fixed part is under 48. */
-_Static_assert(LOG_LINE_MAX >= NET_PEER_MAX + METHOD_MAX + REQUEST_LINE_MAX + 48,
+/* peer "request line" status bytes: the line is cut to REQUEST_LINE_MAX, the rest is under 48. */
+_Static_assert(LOG_LINE_MAX >= NET_PEER_MAX + REQUEST_LINE_MAX + 48,
                "LOG_LINE_MAX must hold a peer, the request line and the status");
 
 #define ALLOW_HEADER    "Allow: GET, HEAD\r\n"
@@ -596,14 +596,49 @@ http_respond(int root, const struct http_request *req, enum http_conn conn,
 		close(f.fd);
 }
 
-void
-http_log_line(char *line, size_t size, const char *peer,
-              const struct http_request *req, enum http_status status, long long bytes)
+/*
+ * The request line as it arrived (after any empty lines), for the log: a
+ * request refused or timed out is logged with what the client did send.
+ * Bytes that could fool a reader of the log (quotes, control characters,
+ * anything outside ASCII) are written as \xHH; a line too long is cut.
+ */
+static void
+log_request_line(char *out, size_t size, const char *in, size_t len)
 {
+	const unsigned char *p = (const unsigned char *)in, *end = p + len;
+	size_t n = 0;
+
+	while (p < end && (*p == '\r' || *p == '\n'))
+		p++;
+	for (; p < end && *p != '\r' && *p != '\n'; p++) {
+		if (n + 8 > size) {
+			memcpy(out + n, "...", 3);
+			n += 3;
+			break;
+		}
+		if (*p >= ' ' && *p < 0x7f && *p != '"' && *p != '\\')
+			out[n++] = (char)*p;
+		else
+			n += (size_t)snprintf(out + n, size - n, "\\x%02x", *p);
+	}
+	if (n == 0)
+		out[n++] = '-';
+	out[n] = '\0';
+}
+
+void
+http_log_line(char *line, size_t size, const char *peer, const char *in,
+              size_t in_len, enum http_status status, long long bytes)
+{
+	char request[REQUEST_LINE_MAX];
+
+	log_request_line(request, sizeof(request), in, in_len);
 	/* LOG_LINE_MAX holds any line (asserted above); a smaller size truncates. */
-	if (req != NULL && req->method[0] != '\0')
-		snprintf(line, size, "%s \"%s %s HTTP/1.%d\" %d %lld", peer,
-		         req->method, req->target, req->minor, (int)status, bytes);
-	else
-		snprintf(line, size, "%s \"-\" %d %lld", peer, (int)status, bytes);
+	snprintf(line, size, "%s \"%s\" %d %lld", peer, request, (int)status, bytes);
+}
+
+void
+http_log_silent(char *line, size_t size, const char *peer, int seconds)
+{
+	snprintf(line, size, "%s closed: silent for %d s", peer, seconds);
 }

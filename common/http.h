@@ -86,9 +86,15 @@ void http_respond(int root, const struct http_request *req, enum http_conn conn,
 /* Fill res with an error page for status and Connection: close. */
 void http_error(struct http_response *res, enum http_status status);
 
-/* One access-log line (no newline): peer, request line, status, bytes sent. */
-void http_log_line(char *line, size_t size, const char *peer,
-                   const struct http_request *req, enum http_status status,
-                   long long bytes);
+/*
+ * One access-log line (no newline): peer, the request line as it arrived
+ * at the start of in (also when the request was refused or timed out, or
+ * "-" when nothing did), status, and the bytes sent, head included.
+ */
+void http_log_line(char *line, size_t size, const char *peer, const char *in,
+                   size_t in_len, enum http_status status, long long bytes);
+
+/* The log line for a connection closed because it sent nothing for seconds. */
+void http_log_silent(char *line, size_t size, const char *peer, int seconds);
 
 #endif

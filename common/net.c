@@ -8,6 +8,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,25 +59,41 @@ listen_on(const struct addrinfo *ai)
 	return fd;
 }
 
+/* Why bind failed, in words a student can act on. */
+static void
+listen_failed(const char *addr, const char *port)
+{
+	int e = errno;
+	long n = strtol(port, NULL, 10);
+
+	errno = e;
+	if (errno == EACCES && n > 0 && n < 1024)
+		err(1, "listen on %s port %s (ports below 1024 need root; try -p 8080)",
+		    addr, port);
+	err(1, "listen on %s port %s", addr, port);
+}
+
 int
 net_listen(const char *addr, const char *port, char *url, size_t size)
 {
-	struct addrinfo hints, *res;
+	struct addrinfo hints, *res, *ai;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	char name[NET_PEER_MAX];
-	int fd, rc;
+	int fd = -1, rc;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	if ((rc = getaddrinfo(addr, port, &hints, &res)) != 0)
 		errx(1, "%s port %s: %s", addr, port, gai_strerror(rc));
-	fd = listen_on(res);
+	/* A name ("localhost") may have several addresses: take the first that works. */
+	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next)
+		fd = listen_on(ai);
 	freeaddrinfo(res);
 	if (fd == -1)
-		err(1, "listen on %s port %s", addr, port);
+		listen_failed(addr, port);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == -1)
 		err(1, "getsockname");
 	net_peer_name(&ss, name, sizeof(name));
@@ -86,7 +103,7 @@ net_listen(const char *addr, const char *port, char *url, size_t size)
 }
 
 int
-net_write_all(int fd, const void *buf, size_t len)
+net_write_all(int fd, const void *buf, size_t len, long long *sent)
 {
 	const char *p = buf;
 
@@ -100,12 +117,14 @@ net_write_all(int fd, const void *buf, size_t len)
 		}
 		p += n;
 		len -= (size_t)n;
+		if (sent != NULL)
+			*sent += n;
 	}
 	return 0;
 }
 
 int
-net_send_file(int fd, int file, off_t len)
+net_send_file(int fd, int file, off_t len, long long *sent)
 {
 	char buf[IO_CHUNK];
 
@@ -116,7 +135,7 @@ net_send_file(int fd, int file, off_t len)
 			continue;
 		if (n <= 0)
 			return -1;   /* the file shrank under us: the length was a lie */
-		if (net_write_all(fd, buf, (size_t)n) == -1)
+		if (net_write_all(fd, buf, (size_t)n, sent) == -1)
 			return -1;
 		len -= n;
 	}

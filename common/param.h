@@ -10,7 +10,8 @@
 #define DEFAULT_ADDR     "127.0.0.1" /* a lab server faces only this machine */
 #define DEFAULT_PORT     "8080"      /* the notes' port */
 #define DEFAULT_DOCROOT  "www"       /* served when -d is not given */
-#define DEFAULT_TIMEOUT  10          /* seconds a client may stay silent */
+#define DEFAULT_TIMEOUT  60          /* -t: seconds a client may stay silent (a person typing a line) */
+#define DEFAULT_DEADLINE 120         /* -T: seconds a whole request head may take (slow-loris) */
 #define LINGER_SECONDS   1           /* wait for the client's FIN after ours */
 #define ACCEPT_BACKOFF_MS 100        /* pause after accept fails with EMFILE */
 #define SERVER_NAME      "netlab"    /* the Server: header */

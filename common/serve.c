@@ -5,8 +5,8 @@
  * This is the lecture notes' deal_socket() with its bugs fixed: the request
  * is read until the head is complete rather than taken from one recv(1024),
  * every write is checked and continued, errors get their real status, and
- * a client that sends nothing cannot hold the caller for ever (each wait is
- * bounded by the timeout, and a deadline bounds the whole request). Where
+ * a client cannot hold the caller for ever: the timeout bounds each silence
+ * (-t), a deadline the whole head however slowly it trickles in (-T). Where
  * the stage keeps connections alive, bytes after a request are kept: they
  * are the next one (pipelining), and a body announced by Content-Length is
  * skipped rather than parsed as a request.
@@ -73,38 +73,65 @@ drop_input(struct serve_conn *c)
 	c->drop -= (long long)n;
 }
 
-/* Read until http_parse decides; HTTP_PARSE_MORE here means nothing came. */
+/*
+ * How long the next wait may last: the -t silence a client is allowed, or
+ * less once the -T deadline for the whole head is nearer; 0 when it is past.
+ * Without the deadline, a byte every few seconds would hold us for ever.
+ */
+static int
+wait_seconds(const struct server *srv, time_t deadline)
+{
+	time_t left;
+
+	if (deadline == 0)
+		return srv->timeout;   /* the head has not begun */
+	left = deadline - server_now();
+	if (left >= srv->timeout)
+		return srv->timeout;
+	return left > 0 ? (int)left : 0;
+}
+
+/*
+ * Read until http_parse decides. HTTP_PARSE_MORE means the client left; a
+ * timeout is an ERROR with req->error 408, and c->in_len then says whether
+ * a request had begun (0: the client stayed silent).
+ */
 static enum http_parse_result
 read_request(struct serve_conn *c, struct http_request *req)
 {
-	time_t deadline = server_now() + c->srv->timeout;
-	enum http_parse_result parsed;
+	enum http_parse_result parsed = HTTP_PARSE_MORE;
+	time_t deadline = 0;            /* set once the head's first byte is here */
+	int wait = c->srv->timeout, next;
 
 	for (;;) {
 		drop_input(c);
+		if (c->drop == 0 && c->in_len > 0 && deadline == 0)
+			deadline = server_now() + c->srv->deadline;
 		/* A full buffer always gets DONE or ERROR (http.h), so in_len stays in it. */
 		if (c->drop == 0 &&
 		    (parsed = http_parse(c->in, c->in_len, req)) != HTTP_PARSE_MORE)
-			return parsed;
-		ssize_t n = c->io->recv(c->fd, c->in + c->in_len, REQUEST_MAX - c->in_len);
-		if (n > 0) {
-			c->in_len += (size_t)n;
-			/* A byte every few seconds must not extend the wait for ever. */
-			if (server_now() > deadline)
-				break;
-		} else if (n == -1 && errno == EINTR && !server_stop) {
-			continue;
-		} else if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			break;
-		} else {
+		if ((next = wait_seconds(c->srv, deadline)) == 0)
+			break;
+		if (next != wait)
+			c->io->set_timeout(c->fd, wait = next);
+		ssize_t n = c->io->recv(c->fd, c->in + c->in_len, REQUEST_MAX - c->in_len);
+		if (n > 0)
+			c->in_len += (size_t)n;
+		else if (n == -1 && errno == EINTR && !server_stop)
+			continue;
+		else if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		else
 			return HTTP_PARSE_MORE;   /* closed, reset, or told to stop */
-		}
 	}
-	if (c->drop == 0 && c->in_len > 0) {
-		req->error = HTTP_REQUEST_TIMEOUT;   /* a partial request: say why we give up */
+	if (wait != c->srv->timeout)
+		c->io->set_timeout(c->fd, c->srv->timeout);   /* the response gets the full -t */
+	if (parsed == HTTP_PARSE_MORE) {
+		req->error = HTTP_REQUEST_TIMEOUT;
 		return HTTP_PARSE_ERROR;
 	}
-	return HTTP_PARSE_MORE;
+	return parsed;
 }
 
 /*
@@ -134,25 +161,28 @@ serve_request(struct serve_conn *c, char *log, size_t size)
 	struct http_response res;
 	enum serve_result result = SERVE_WRITE_FAILED;
 	enum http_parse_result parsed;
-	long long bytes = 0;
+	long long sent = 0;
 
 	c->io->set_timeout(c->fd, c->srv->timeout);
 	if ((parsed = read_request(c, &req)) == HTTP_PARSE_MORE) {
 		c->open = 0;
 		return SERVE_NOTHING;
 	}
+	if (parsed == HTTP_PARSE_ERROR && c->in_len == 0) {
+		c->open = 0;   /* nothing was asked: close without an answer */
+		http_log_silent(log, size, c->peer, c->srv->timeout);
+		return SERVE_SILENT;
+	}
 	if (parsed == HTTP_PARSE_ERROR)
 		http_error(&res, req.error);
 	else
 		http_respond(c->srv->root, &req, c->conn, &res);
-	if (c->io->write_all(c->fd, res.head, res.head_len) == 0 &&
-	    (res.fd == -1 || c->io->send_file(c->fd, res.fd, res.body_len) == 0)) {
-		bytes = (long long)res.head_len + (res.fd == -1 ? 0 : res.body_len);
+	if (c->io->write_all(c->fd, res.head, res.head_len, &sent) == 0 &&
+	    (res.fd == -1 || c->io->send_file(c->fd, res.fd, res.body_len, &sent) == 0))
 		result = SERVE_SENT;
-	}
 	if (res.fd != -1)
 		close(res.fd);
-	http_log_line(log, size, c->peer, parsed == HTTP_PARSE_DONE ? &req : NULL, res.status, bytes);
+	http_log_line(log, size, c->peer, c->in, c->in_len, res.status, sent);
 	if (result == SERVE_SENT && res.keep_alive)
 		c->drop = (long long)req.head_len + req.content_length;
 	else

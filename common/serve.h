@@ -25,10 +25,10 @@
 struct serve_io {
 	/* Like recv(2): bytes, 0 at end of input, -1 with errno (EAGAIN: timed out). */
 	ssize_t (*recv)(int fd, void *buf, size_t len);
-	/* All len bytes, or -1 with errno. */
-	int (*write_all)(int fd, const void *buf, size_t len);
-	/* len bytes of file from its current offset, or -1 with errno. */
-	int (*send_file)(int fd, int file, off_t len);
+	/* All len bytes, or -1 with errno; either way the bytes written are added to *sent. */
+	int (*write_all)(int fd, const void *buf, size_t len, long long *sent);
+	/* len bytes of file from its current offset, or -1 with errno; counted in *sent. */
+	int (*send_file)(int fd, int file, off_t len, long long *sent);
 	/* From now on each wait for fd lasts at most seconds. */
 	void (*set_timeout)(int fd, int seconds);
 };
@@ -51,7 +51,8 @@ struct serve_conn {
 
 /* What serve_request (or serve_blocking) did with a connection. */
 enum serve_result {
-	SERVE_NOTHING,             /* the client left or stayed silent: no request, no log */
+	SERVE_NOTHING,             /* the client left before a request began: no log */
+	SERVE_SILENT,              /* it sent nothing for -t seconds: closed, and logged */
 	SERVE_SENT,                /* a response went out whole */
 	SERVE_WRITE_FAILED,        /* a response was cut short: the client left mid-way */
 };
@@ -61,8 +62,10 @@ void serve_open(struct serve_conn *c, const struct serve_io *io, int fd,
 
 /*
  * Read one request (until the blank line, across as many recv calls as it
- * takes, within srv->timeout), answer it, and unless it returns
- * SERVE_NOTHING fill log with the access-log line. c->open stays set when
+ * takes; silent at most srv->timeout seconds at a time, srv->deadline in
+ * all from the head's first byte), answer it, and unless it returns
+ * SERVE_NOTHING fill log with the access-log line (the bytes it records
+ * are those that went out, also when the client left half-way). c->open stays set when
  * the response kept the connection alive; otherwise the connection was
  * finished with a lingering close. Never closes the socket.
  */

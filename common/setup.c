@@ -3,6 +3,7 @@
  * Errors here happen before any client exists, so they end the program.
  */
 #include <err.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,21 +21,23 @@ static void
 usage(FILE *fp, const char *prog, const char *about)
 {
 	fprintf(fp,
-	    "usage: %s [-b ADDR] [-p PORT] [-d DOCROOT] [-t SECONDS] [-q] [-h]\n"
+	    "usage: %s [-b ADDR] [-p PORT] [-d DOCROOT] [-t SECONDS] [-T SECONDS] [-q] [-h]\n"
 	    "%s\n\n"
-	    "  -b ADDR     address to listen on (default %s; -b :: or -b 0.0.0.0\n"
-	    "              faces the network)\n"
-	    "  -p PORT     port (default %s; 0 picks a free one)\n"
-	    "  -d DOCROOT  directory to serve (default %s)\n"
+	    "  -b ADDR     address or host name to listen on (default %s;\n"
+	    "              -b :: or -b 0.0.0.0 faces the network)\n"
+	    "  -p PORT     port (default %s; 0 picks a free one; below 1024 needs root)\n"
+	    "  -d DOCROOT  directory to serve (default %s, so run from the repository root)\n"
 	    "  -t SECONDS  close a client silent this long (default %d)\n"
+	    "  -T SECONDS  answer 408 to a request head not complete this long after\n"
+	    "              its first byte (default %d)\n"
 	    "  -q          no access log\n"
-	    "  -h          this help\n\n"
+	    "  -h, --help  this help\n\n"
 	    "try:\n"
 	    "  curl -v http://127.0.0.1:%s/\n"
 	    "  printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc 127.0.0.1 %s\n"
 	    "  telnet 127.0.0.1 %s    (type: GET / HTTP/1.1, Host: x, empty line)\n",
 	    prog, about, DEFAULT_ADDR, DEFAULT_PORT, DEFAULT_DOCROOT,
-	    DEFAULT_TIMEOUT, DEFAULT_PORT, DEFAULT_PORT, DEFAULT_PORT);
+	    DEFAULT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_PORT, DEFAULT_PORT, DEFAULT_PORT);
 }
 
 static long
@@ -49,31 +52,48 @@ number(const char *s, long min, long max, const char *what)
 	return n;
 }
 
+/* An argument getopt left over: say which, and what was probably meant. */
+static void
+unexpected(const char *arg, const char *prog, const char *about)
+{
+	if (arg[0] != '\0' && strspn(arg, "0123456789") == strlen(arg))
+		warnx("argument not understood: %s (a port is given as -p %s)", arg, arg);
+	else
+		warnx("argument not understood: %s", arg);
+	usage(stderr, prog, about);
+	exit(2);
+}
+
 static void
 parse(int argc, char **argv, const char *about, struct server *s)
 {
-	int c;
+	int c, i;
 
 	s->addr = DEFAULT_ADDR;
 	s->port = DEFAULT_PORT;
 	s->docroot = DEFAULT_DOCROOT;
 	s->timeout = DEFAULT_TIMEOUT;
+	s->deadline = DEFAULT_DEADLINE;
 	s->quiet = 0;
-	while ((c = getopt(argc, argv, "b:p:d:t:qh")) != -1) {
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0) {
+			usage(stdout, argv[0], about);
+			exit(0);
+		}
+	while ((c = getopt(argc, argv, "b:p:d:t:T:qh")) != -1) {
 		switch (c) {
 		case 'b': s->addr = optarg; break;
 		case 'p': number(optarg, 0, 65535, "port"); s->port = optarg; break;
 		case 'd': s->docroot = optarg; break;
 		case 't': s->timeout = (int)number(optarg, 1, 3600, "timeout"); break;
+		case 'T': s->deadline = (int)number(optarg, 1, 3600, "deadline"); break;
 		case 'q': s->quiet = 1; break;
 		case 'h': usage(stdout, argv[0], about); exit(0);
 		default: usage(stderr, argv[0], about); exit(2);
 		}
 	}
-	if (optind != argc) {
-		usage(stderr, argv[0], about);
-		exit(2);
-	}
+	if (optind != argc)
+		unexpected(argv[optind], argv[0], about);
 }
 
 volatile sig_atomic_t server_stop;
@@ -121,14 +141,47 @@ raise_fd_limit(void)
 	return (int)rl.rlim_cur;
 }
 
+/*
+ * err(3) and warn(3) begin each message with this glibc variable, which
+ * holds "server" for every stage: name the stage instead, from about.
+ */
+extern char *program_invocation_short_name;
+
+static void
+name_program(const char *about)
+{
+	static char name[32];
+	size_t n = strcspn(about, ":");
+
+	if (n > 0 && n < sizeof(name)) {
+		memcpy(name, about, n);
+		name[n] = '\0';
+		program_invocation_short_name = name;
+	}
+}
+
+/* The docroot is relative to where the server starts: say so when it is missing. */
+static int
+open_docroot(const char *dir)
+{
+	int root = docroot_init(dir);
+
+	if (root == -1 && errno == ENOENT && strcmp(dir, DEFAULT_DOCROOT) == 0)
+		errx(1, "docroot %s: %s; run from the repository root, or pass -d DOCROOT",
+		     dir, strerror(errno));
+	if (root == -1)
+		err(1, "docroot %s", dir);
+	return root;
+}
+
 void
 setup_server(int argc, char **argv, const char *about, struct server *s)
 {
 	char url[128];
 
+	name_program(about);
 	parse(argc, argv, about, s);
-	if ((s->root = docroot_init(s->docroot)) == -1)
-		err(1, "docroot %s", s->docroot);
+	s->root = open_docroot(s->docroot);
 	/* Log lines must reach a pipe or file as they happen, not at exit. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	install_signals();

@@ -15,6 +15,7 @@ struct server {
 	const char *port;          /* -p */
 	const char *docroot;       /* -d, as given */
 	int timeout;               /* -t: seconds a client may stay silent */
+	int deadline;              /* -T: seconds a request head may take from its first byte */
 	int quiet;                 /* -q: no access log */
 	int root;                  /* the docroot, opened: every file is opened beneath it */
 	int listen_fd;             /* the listening socket */
@@ -25,10 +26,11 @@ struct server {
 extern volatile sig_atomic_t server_stop;
 
 /*
- * Parse "server [-b ADDR] [-p PORT] [-d DOCROOT] [-t SECONDS] [-q] [-h]",
- * then listen and print "listening on URL (docroot DIR, up to N
- * descriptors)". about is the
- * stage's one-line description for -h. Dies with usage on a bad option.
+ * Parse "server [-b ADDR] [-p PORT] [-d DOCROOT] [-t SECONDS] [-T SECONDS]
+ * [-q] [-h]", then listen and print "listening on URL (docroot DIR, up to N
+ * descriptors)". about is the stage's one-line description for -h, and
+ * begins with the stage's name and a colon ("05-keepalive: ..."): every
+ * message on stderr begins with that name. Dies with usage on a bad option.
  * SIGINT and SIGTERM set server_stop, without SA_RESTART, so a blocked
  * accept returns EINTR; SIGPIPE is ignored.
  */

@@ -4,7 +4,8 @@
 # The lesson: one loop accepts a client, reads its request, answers, closes.
 # Everything blocks, so while one client is served (or stays silent until
 # its timeout) every other client waits in the listen queue; a timeout and
-# a deadline are what keep one client from holding the server for ever.
+# a deadline are what keep one client from holding the server for ever
+# (timeouts.bats times both, on every stage).
 
 load helpers
 
@@ -30,24 +31,48 @@ setup_file() {
 	equal "status after half a request" 408 "$(status_of 'GET / HTTP/1.1\r\nHost: x\r\n')"
 }
 
-@test "01-static: a request trickled forever is cut off at the deadline" {
-	start_server "$STAGE" -t 1
-	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
-	printf 'GET / HTTP/1.1\r\n' >&"$fd"
-	for i in 1 2 3 4 5; do
-		printf 'X-%d: y\r\n' "$i" >&"$fd" 2>/dev/null || break
-		sleep 0.5
+@test "01-static: -h and --help print usage with a curl and a telnet example" {
+	local opt
+	for opt in -h --help; do
+		run "$BIN/$STAGE/server" "$opt"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *"usage: "*"-p PORT"*"-d DOCROOT"*"-t SECONDS"*"-T SECONDS"* ]]
+		[[ "$output" == *"curl "* ]]
+		[[ "$output" == *"telnet "* ]]
 	done
-	equal "status line" "HTTP/1.1 408 Request Timeout" "$(timeout 5 head -n 1 <&"$fd" | tr -d '\r')"
-	exec {fd}>&-
 }
 
-@test "01-static: -h prints usage with a curl and a telnet example" {
-	run "$BIN/$STAGE/server" -h
-	[ "$status" -eq 0 ]
-	[[ "$output" == *"usage: "*"-p PORT"*"-d DOCROOT"* ]]
-	[[ "$output" == *"curl "* ]]
-	[[ "$output" == *"telnet "* ]]
+@test "01-static: a bare port says which argument was not understood" {
+	run "$BIN/$STAGE/server" 8081
+	[ "$status" -eq 2 ]
+	[[ "$output" == "01-static: argument not understood: 8081 (a port is given as -p 8081)"* ]]
+	[[ "$output" == *usage:* ]]
+	run "$BIN/$STAGE/server" -q extra
+	[ "$status" -eq 2 ]
+	[[ "$output" == "01-static: argument not understood: extra"* ]]
+}
+
+@test "01-static: started away from www/, it names itself and says what to do" {
+	cd "$BATS_TEST_TMPDIR"
+	run "$BIN/$STAGE/server" -p 0
+	[ "$status" -eq 1 ]
+	equal "message" "01-static: docroot www: No such file or directory; run from the repository root, or pass -d DOCROOT" "$output"
+}
+
+@test "01-static: -b takes a host name" {
+	start_server "$STAGE" -b localhost
+	grep -Eq '^listening on http://(127\.0\.0\.1|\[::1\]):[0-9]+/' "$SERVER_LOG"
+	equal "status of / at the printed URL" 200 \
+		"$(curl -s -o /dev/null -w '%{http_code}' "$(sed -n 's/^listening on \([^ ]*\) .*/\1/p' "$SERVER_LOG")")"
+}
+
+@test "01-static: a port below 1024 without root explains why it failed" {
+	command -v setpriv >/dev/null || skip "setpriv not installed"
+	[ "$(sysctl -n net.ipv4.ip_unprivileged_port_start 2>/dev/null || echo 1024)" -gt 80 ] ||
+		skip "this machine lets anyone bind port 80"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups "$BIN/$STAGE/server" -p 80 -d /
+	[ "$status" -eq 1 ]
+	equal "message" "01-static: listen on 127.0.0.1 port 80 (ports below 1024 need root; try -p 8080): Permission denied" "$output"
 }
 
 @test "01-static: a bad option or argument is an error with usage" {

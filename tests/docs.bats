@@ -178,3 +178,17 @@ ctrl_c_make_run() {
 	done
 	[ "$n" -gt 10 ]
 }
+
+@test "README.md states the limits a person typing in telnet meets, as -h does" {
+	local help t deadline
+	help=$("$BIN/01-static/server" -h)
+	t=$(echo "$help" | sed -n 's/.*-t SECONDS.*(default \([0-9]*\)).*/\1/p')
+	deadline=$(echo "$help" | sed -n 's/.*its first byte (default \([0-9]*\)).*/\1/p')
+	echo "-t $t, -T $deadline"
+	# A person types a line in 20-30 s; a slow-loris must still end within minutes.
+	between "-t default (s)" 31 120 "$t"
+	between "-T default (s)" "$((t + 1))" 300 "$deadline"
+	grep -q "waits up to $t s for each next" "$ROOT/README.md"
+	grep -q "up to $deadline s for the whole" "$ROOT/README.md"
+	grep -q "closed: silent for $t s" "$ROOT/README.md"
+}

@@ -160,11 +160,18 @@ empty_and_half() {
 }
 
 reset_mid() {
+	local log=$BATS_FILE_TMPDIR/$STAGE/server.log sent
 	reset_mid_response /big10.bin
 	reset_mid_response /big10.bin
 	alive
+	# The log says how much went out before the client left: at least what
+	# it read (100000 bytes), less than the whole response.
+	eventually grep -q '"GET /big10.bin HTTP/1.1" 200 ' "$log"
+	for sent in $(sed -n 's/.*"GET \/big10.bin HTTP\/1.1" 200 \([0-9]*\)$/\1/p' "$log"); do
+		between "bytes logged for a client that left after 100000" 100000 10485759 "$sent"
+	done
 }
-@test "a client that resets in the middle of a 10 MiB response does no harm" {
+@test "a client that resets in the middle of a 10 MiB response does no harm, and is logged with what was sent" {
 	for_each_stage reset_mid
 }
 
