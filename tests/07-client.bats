@@ -63,7 +63,7 @@ setup_file() {
 	[ "$rc" = 0 ]
 	[ "$took" -le 2 ]
 	grep -q '^HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/out"
-	! grep -q 'closed by the server' "$BATS_TEST_TMPDIR/err"
+	not grep -q 'closed by the server' "$BATS_TEST_TMPDIR/err"
 }
 
 @test "07-client: a refused port fails with a message" {
@@ -88,7 +88,7 @@ setup_file() {
 	command -v script >/dev/null || skip "script(1) not installed"
 	start_server 01-static
 	printf 'HEAD / HTTP/1.0\n\n' | "$CLIENT" 127.0.0.1 "$PORT" 2>"$BATS_TEST_TMPDIR/err" >/dev/null
-	! grep -q '> ' "$BATS_TEST_TMPDIR/err"
+	not grep -q '> ' "$BATS_TEST_TMPDIR/err"
 	{ sleep 0.5; printf 'HEAD / HTTP/1.0\n\n'; sleep 1; } |
 		timeout 5 script -qec "$CLIENT 127.0.0.1 $PORT" /dev/null >"$BATS_TEST_TMPDIR/tty"
 	grep -q '^> ' "$BATS_TEST_TMPDIR/tty"

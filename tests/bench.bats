@@ -21,6 +21,6 @@ load helpers
 	[ "$rows" -eq $((2 * servers)) ]
 	grep -q '^- machine: [0-9]* cores' "$md"
 	# every process it started is gone
-	! pgrep -f "$BATS_TEST_TMPDIR" >/dev/null
+	not pgrep -f "$BATS_TEST_TMPDIR" >/dev/null
 	! pgrep -f '/tmp/netlab-bench' >/dev/null
 }

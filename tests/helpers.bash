@@ -90,6 +90,14 @@ equal() {
 	return 1
 }
 
+# not CMD...: succeed when CMD fails. A bare "! CMD" cannot fail a bats
+# test: set -e ignores a negated command (unless it is the test's last).
+not() {
+	if "$@"; then
+		return 1
+	fi
+}
+
 # between WHAT LOW HIGH ACTUAL: succeed when LOW <= ACTUAL <= HIGH (integers).
 between() {
 	[ -n "$4" ] && [ "$4" -ge "$2" ] && [ "$4" -le "$3" ] && return 0

@@ -37,7 +37,7 @@ traversal() {
 		'/about.html%00.png' '/%00' '/docs/%2e%2e/%2e%2e/outside/secret.txt' '/./../outside/secret.txt'; do
 		r=$(raw "GET $p HTTP/1.0\r\n\r\n")
 		echo "$p -> $(echo "$r" | head -n 1)"
-		! echo "$r" | grep -q SECRET
+		not grep -q SECRET <<<"$r"
 		echo "$r" | head -n 1 | grep -Eq ' (400|403|404) '
 	done
 	[ "$(code /../outside/secret.txt)" = 403 ]
@@ -194,8 +194,8 @@ slowloris() {
 
 nothing_leaked() {
 	alive
-	! grep -q SECRET "$RAW_LOG"
-	! grep -E '"GET [^"]*(outside|secret|link-out|dir-out)[^"]*" 200 ' "$BATS_FILE_TMPDIR/$STAGE/server.log"
+	not grep -q SECRET "$RAW_LOG"
+	not grep -E '"GET [^"]*(outside|secret|link-out|dir-out)[^"]*" 200 ' "$BATS_FILE_TMPDIR/$STAGE/server.log"
 }
 @test "after all this every server answers, and nothing outside the docroot was sent" {
 	for_each_stage nothing_leaked

@@ -39,7 +39,7 @@ head_root() {
 	[ "$(tail -c 4 "$BATS_TEST_TMPDIR/r" | od -An -c | tr -d ' ')" = '\r\n\r\n' ]
 	raw 'HEAD /nope.html HTTP/1.0\r\n\r\n' >"$BATS_TEST_TMPDIR/r"
 	head -n 1 "$BATS_TEST_TMPDIR/r" | grep -q ' 404 '
-	! grep -q '<html' "$BATS_TEST_TMPDIR/r"
+	not grep -q '<html' "$BATS_TEST_TMPDIR/r"
 }
 @test "HEAD sends the headers of GET and no body" {
 	for_each_stage head_root
