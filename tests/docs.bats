@@ -193,3 +193,15 @@ ctrl_c_make_run() {
 	grep -q "up to $deadline s for the whole" "$ROOT/README.md"
 	grep -q "closed: silent for $t s" "$ROOT/README.md"
 }
+
+@test "make test STAGE=... builds, then runs that stage's file and the shared files against it" {
+	run make -s -n -C "$ROOT" test STAGE=01-static
+	[ "$status" -eq 0 ]
+	echo "$output"
+	[[ "$output" == *"STAGES=01-static bats tests/01-static.bats tests/http.bats tests/hostile.bats"* ]]
+	run make -s -n -C "$ROOT" test STAGE=07-client
+	[[ "$output" == *"bats tests/07-client.bats"* ]]
+	[[ "$output" != *"STAGES="* ]]
+	run make -s -n -C "$ROOT" test
+	[[ "$output" == *"bats tests"* ]]
+}
