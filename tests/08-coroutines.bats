@@ -25,58 +25,68 @@ guards() {
 	echo "$n"
 }
 
-@test "while one client stays silent, others are answered at once, on one thread" {
+@test "08-coroutines: while one client stays silent, others are answered at once, on one thread" {
 	start_server "$STAGE" -t 5
 	hold_silent
 	hold_connections 20
-	[ "$(code /about.html -m 1)" = 200 ]
-	[ "$(parallel 50 /about.html)" = 50 ]
-	[ "$(proc_field "$SERVER_PID" Threads)" = 1 ]
+	equal "status for another client within 1 s" 200 "$(code /about.html -m 1)"
+	equal "clients with the right body" 50 "$(parallel 50 /about.html)"
+	equal "threads" 1 "$(proc_field "$SERVER_PID" Threads)"
 	release_connections
 	exec {HOLD_FD}>&-
 }
 
-@test "two requests on one connection (curl re-uses it)" {
+@test "08-coroutines: two requests on one connection (curl re-uses it)" {
 	start_server "$STAGE"
 	check_two_requests_one_connection
 }
 
-@test "three pipelined requests in one write are answered in order" {
+@test "08-coroutines: three pipelined requests in one write are answered in order" {
 	start_server "$STAGE"
 	check_pipelining
 }
 
-@test "a request body is skipped by Content-Length, then the next request parses" {
+@test "08-coroutines: a request body is skipped by Content-Length, then the next request parses" {
 	start_server "$STAGE"
 	check_body_skipped
 }
 
-@test "a CRLF after a body does not spoil the next pipelined request" {
+@test "08-coroutines: a CRLF after a body does not spoil the next pipelined request" {
 	start_server "$STAGE"
 	check_crlf_after_body
 }
 
-@test "Connection: close and HTTP/1.0 close at once; keep-alive stays open" {
+@test "08-coroutines: a body that arrives after its head, in pieces, is skipped; the next request is answered" {
+	start_server "$STAGE"
+	check_body_in_later_packets
+}
+
+@test "08-coroutines: Connection: close (any case) and HTTP/1.0 close at once; keep-alive stays open" {
 	start_server "$STAGE" -t 2
 	check_close_rules
 }
 
-@test "an idle keep-alive connection is closed after the timeout" {
+@test "08-coroutines: an idle keep-alive connection is closed after the timeout" {
 	start_server "$STAGE" -t 2
 	check_idle_close
 }
 
-@test "Transfer-Encoding is refused and the connection closed" {
+@test "08-coroutines: pipelined responses to a slow reader arrive byte-exact, heads included" {
+	start_server "$STAGE" -q
+	check_pipelined_slow_reader
+}
+
+@test "08-coroutines: Transfer-Encoding is refused and the connection closed" {
 	start_server "$STAGE"
 	check_transfer_encoding_closes
 }
 
-@test "a slow reader gets all of a 10 MiB file while others are served" {
+@test "08-coroutines: a slow reader gets all of a 10 MiB file while others are served" {
 	start_server "$STAGE" -q
 	check_slow_reader
 }
 
-@test "the log follows the order requests complete, not the order clients came" {
+@test "08-coroutines: the log follows the order requests complete, not the order clients came" {
 	start_server "$STAGE"
 	local fd
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
@@ -91,7 +101,7 @@ guards() {
 	[ "$(grep -o '"GET [^ ]*' "$SERVER_LOG" | tr '\n' ' ')" = '"GET /about.html "GET /index.html ' ]
 }
 
-@test "1,000 concurrent keep-alive connections are all served and kept open" {
+@test "08-coroutines: 1,000 concurrent keep-alive connections are all served and kept open" {
 	ulimit -n 4096 2>/dev/null || [ "$(ulimit -n)" -ge 2100 ] || skip "ulimit -n too low"
 	[ -x "$ROOT/bench/hold" ] || skip "bench/hold not built (make test builds it)"
 	start_server "$STAGE" -q
@@ -114,7 +124,7 @@ spare_max() {
 	awk '$2 == "COROUTINE_SPARE" { print $3 }' "$ROOT/common/param.h"
 }
 
-@test "each coroutine's stack has a guard page; stacks are reused, not leaked" {
+@test "08-coroutines: each coroutine's stack has a guard page; stacks are reused, not leaked" {
 	start_server "$STAGE" -q -t 5
 	local idle after
 	idle=$(guards "$SERVER_PID")
@@ -134,15 +144,15 @@ spare_max() {
 	eventually same_again
 }
 
-@test "idle with open connections, the server uses (nearly) no CPU" {
+@test "08-coroutines: idle with open connections, the server uses (nearly) no CPU" {
 	start_server "$STAGE" -q
 	hold_connections 20
 	# Waits have timers now, but an idle hub still sleeps in epoll_wait.
-	[ "$(idle_ticks "$SERVER_PID" 2)" -le 2 ]
+	between "CPU ticks used in 2 s idle" 0 2 "$(idle_ticks "$SERVER_PID" 2)"
 	release_connections
 }
 
-@test "SIGTERM stops it at once, with clients silent, mid-request and mid-file" {
+@test "08-coroutines: SIGTERM stops it at once, with clients silent, mid-request and mid-file" {
 	make_big10
 	start_server "$STAGE" -t 30
 	hold_connections 20
@@ -161,7 +171,7 @@ spare_max() {
 	wait "$pid" || true
 }
 
-@test "out of descriptors (EMFILE), it neither spins nor dies, and recovers" {
+@test "08-coroutines: out of descriptors (EMFILE), it neither spins nor dies, and recovers" {
 	start_server "$STAGE" -q
 	check_emfile_recovery
 }
