@@ -12,7 +12,8 @@
 #   make bench        every stage beside nginx and lighttpd under wrk (QUICK=1: a smoke run)
 #   make bench-c10k   10,000 keep-alive connections against 06-epoll and nginx
 #   make bench-coro   a coroutine's switch and memory, beside a thread and 06's struct
-#   make trace STAGE=06-epoll   system calls per request (strace -c)
+#   make trace        system calls and instructions per request, 06 beside
+#                     nginx and lighttpd (TRACE="01-static 06-epoll" picks)
 #   make diffs        each stage's server.c as a diff against the stage before it
 #   make clean
 #
@@ -148,8 +149,10 @@ bench-c10k: all bench/hold
 bench-coro: all bench/hold bench/switch
 	bench/coro.sh
 
+TRACE ?= 06-epoll nginx lighttpd
+
 trace: all
-	bench/trace.sh $(STAGE)
+	bench/trace.sh $(TRACE)
 
 # The lesson of each stage, as the change from the one before it; 08 is
 # 03's code on a new engine, so its lesson is the change from 03.

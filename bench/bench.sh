@@ -6,8 +6,9 @@
 #   QUICK=1 bench/bench.sh    a smoke run (well under a minute)
 #
 # Each cell: requests/s (median of REPEAT runs, with min-max), p50 and p99
-# latency, errors and timeouts, server CPU seconds, peak RSS and the most
-# processes+threads seen. Prints a markdown table and writes it, with a
+# latency, errors and timeouts, server CPU seconds, peak RSS, the most
+# processes+threads seen, and the median per-round ratio to nginx and to
+# lighttpd. Prints a markdown table and writes it, with a
 # gnuplot chart when gnuplot is installed, to bench/results/ (OUT=dir to
 # change). Every process it starts is stopped by PID, also on Ctrl-C.
 set -euo pipefail
@@ -44,34 +45,78 @@ workload() {
 	esac
 }
 
-# One cell: start SERVER, load it REPEAT times with the workload, stop it.
-cell() {
-	local server=$1 wl=$2 i rps=() p50=() p99=() errs=0 tmo=0 cpu0 cpu1
-	workload "$wl"
-	server_start "$server" || { echo "| $server | $wl | did not start |"; return; }
-	cpu0=$(tree_cpu "$SPID")
-	sample_start "$SPID"
-	for ((i = 0; i < REPEAT; i++)); do
-		wrk_run "$PATH_" "$CONNS" "$HEADER" "$DURATION"
-		rps+=("$W_RPS") p50+=("$W_P50") p99+=("$W_P99")
-		errs=$((errs + W_ERRORS)) tmo=$((tmo + W_TIMEOUTS))
+# Start every server for one workload; each waits idle (no CPU: they all
+# sleep in accept, poll or epoll_wait) while the others are measured.
+servers_start() {
+	local server
+	for server in $STAGES $REFS; do
+		PID[$server]='' PORTS[$server]=''
+		server_start "$server" || { echo "bench: $server did not start" >&2; continue; }
+		PID[$server]=$SPID PORTS[$server]=$PORT
 	done
-	cpu1=$(tree_cpu "$SPID")
+}
+
+# One wrk run against SERVER; its numbers are appended to the per-server lists.
+measure() {
+	local server=$1 pid=${PID[$1]} cpu0 cpu1
+	PORT=${PORTS[$server]}
+	cpu0=$(tree_cpu "$pid")
+	sample_start "$pid"
+	wrk_run "$PATH_" "$CONNS" "$HEADER" "$DURATION"
 	sample_stop
-	server_stop
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$wl" \
-		"$(median "${rps[@]}")" "$(min "${rps[@]}")" "$(max "${rps[@]}")" \
-		"$(median "${p50[@]}")" "$(median "${p99[@]}")" "$errs" "$tmo" \
-		"$(awk -v a="$cpu0" -v b="$cpu1" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (b - a) / hz }')" \
-		"$S_PEAK_KB $S_TASKS" >>"$RAW"
+	cpu1=$(tree_cpu "$pid")
+	RPS[$server]+=" $W_RPS" P50[$server]+=" $W_P50" P99[$server]+=" $W_P99"
+	ERRS[$server]=$((ERRS[$server] + W_ERRORS)) TMO[$server]=$((TMO[$server] + W_TIMEOUTS))
+	CPU[$server]=$((CPU[$server] + cpu1 - cpu0))
+	[ "$S_PEAK_KB" -le "${PEAK[$server]}" ] || PEAK[$server]=$S_PEAK_KB
+	[ "$S_TASKS" -le "${TASKS[$server]}" ] || TASKS[$server]=$S_TASKS
+}
+
+# The median over the rounds of SERVER's req/s divided by REF's in the same
+# round: both met the same machine noise, so the ratio is steadier than
+# either number.
+ratio() {
+	[ -n "${PID[$2]:-}" ] && [ -n "${RPS[$2]:-}" ] || { echo -; return; }
+	paste <(tr ' ' '\n' <<<"${RPS[$1]# }") <(tr ' ' '\n' <<<"${RPS[$2]# }") |
+		awk '$2 > 0 { print $1 / $2 }' | sort -g |
+		awk '{ v[NR] = $1 } END { if (NR) printf "%.2fx", v[int((NR + 1) / 2)]; else print "-" }'
+}
+
+# One workload: every server started, then REPEAT rounds in which each
+# server gets one wrk run, in an order that rotates from round to round.
+workload_run() {
+	local wl=$1 i j server list n
+	workload "$wl"
+	declare -gA PID PORTS RPS P50 P99 ERRS TMO CPU PEAK TASKS
+	servers_start
+	list=($STAGES $REFS) n=${#list[@]}
+	for server in "${list[@]}"; do
+		RPS[$server]='' P50[$server]='' P99[$server]=''
+		ERRS[$server]=0 TMO[$server]=0 CPU[$server]=0 PEAK[$server]=0 TASKS[$server]=0
+	done
+	for ((i = 0; i < REPEAT; i++)); do
+		for ((j = 0; j < n; j++)); do
+			server=${list[(i + j) % n]}
+			[ -n "${PID[$server]}" ] || continue
+			echo "== $wl round $((i + 1)): $server" >&2
+			measure "$server"
+		done
+	done
+	for server in "${list[@]}"; do
+		[ -n "${PID[$server]}" ] || { printf '%s\t%s\tdid not start\n' "$server" "$wl" >>"$RAW"; continue; }
+		server_stop "${PID[$server]}"
+		# shellcheck disable=SC2086  # the lists are meant to split
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$wl" \
+			"$(median ${RPS[$server]})" "$(min ${RPS[$server]})" "$(max ${RPS[$server]})" \
+			"$(median ${P50[$server]})" "$(median ${P99[$server]})" "${ERRS[$server]}" "${TMO[$server]}" \
+			"$(awk -v t="${CPU[$server]}" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')" \
+			"${PEAK[$server]} ${TASKS[$server]}" "$(ratio "$server" nginx)" "$(ratio "$server" lighttpd)" >>"$RAW"
+	done
 }
 
 RAW=$WORK/raw.tsv
 : >"$RAW"
 for wl in $WORKLOADS; do
-	for server in $STAGES $REFS; do
-		echo "== $server $wl" >&2
-		cell "$server" "$wl"
-	done
+	workload_run "$wl"
 done
 report "$RAW" "$OUT"

@@ -24,12 +24,10 @@ rss_kb() {
 
 OUT=${OUT:-$ROOT/bench/results}
 mkdir -p "$OUT"
-# shellcheck disable=SC2034  # REPEAT is read by machine()
-REPEAT=1
 exec > >(tee "$OUT/c10k-$(date -u +%Y%m%d-%H%M).md")
 echo "# netlab c10k: $N concurrent keep-alive connections"
 echo
-machine | grep -v '^- duration'
+machine
 echo "- wrk: $N connections for ${DURATION}s; then bench/hold keeps $N kept-alive connections idle"
 echo
 echo "| server | connections | req/s | errors | timeouts | peak RSS MiB | RSS idle before | RSS with $N idle | bytes per idle connection |"

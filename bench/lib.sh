@@ -20,7 +20,7 @@ bench_init() {
 	head -c 102400 /dev/urandom >"$DOCROOT/100k.bin"
 	head -c 10485760 /dev/urandom >"$DOCROOT/10m.bin"
 	chmod -R a+rX "$DOCROOT"
-	SPID='' SAMPLER=''
+	SPID='' SAMPLER='' STARTED=''
 	trap bench_cleanup EXIT
 	trap 'exit 130' INT TERM
 	# wrk needs a descriptor per connection.
@@ -28,8 +28,11 @@ bench_init() {
 }
 
 bench_cleanup() {
+	local pid
 	sample_stop 2>/dev/null || true
-	server_stop 2>/dev/null || true
+	for pid in $STARTED; do
+		server_stop "$pid" 2>/dev/null || true
+	done
 	rm -rf "$WORK"
 }
 
@@ -91,43 +94,54 @@ mimetype.assign = ( ".bin" => "application/octet-stream" )
 CONF
 }
 
-# server_start NAME: a stage directory, nginx or lighttpd. Sets SPID, PORT.
-server_start() {
-	local log=$WORK/server.log
+# server_cmd NAME PORT: the command line that runs NAME in the foreground
+# on PORT, in the array CMD. NGINX_SINGLE=1 runs nginx without its master
+# process (one process to attach valgrind to).
+server_cmd() {
 	case $1 in
 	nginx)
 		need nginx nginx-light
-		PORT=$(free_port)
-		nginx_conf "$PORT"
-		nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" >"$log" 2>&1 &
-		SPID=$!
+		nginx_conf "$2"
+		CMD=(nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log")
+		[ -z "${NGINX_SINGLE:-}" ] || CMD+=(-g "master_process off;")
 		;;
 	lighttpd)
 		need lighttpd
-		PORT=$(free_port)
-		lighttpd_conf "$PORT"
-		lighttpd -D -f "$WORK/lighttpd.conf" >"$log" 2>&1 &
-		SPID=$!
+		lighttpd_conf "$2"
+		CMD=(lighttpd -D -f "$WORK/lighttpd.conf")
 		;;
 	*)
-		"$ROOT/$1/server" -p 0 -q -t 60 -d "$DOCROOT" >"$log" 2>&1 &
-		SPID=$!
-
-		for _ in $(seq 100); do
-			grep -q '^listening on' "$log" && break
-			sleep 0.05
-		done
-		PORT=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$log")
+		CMD=("$ROOT/$1/server" -p "$2" -q -t 60 -d "$DOCROOT")
 		;;
 	esac
-	[ -n "$PORT" ] && wait_port "$PORT"
 }
 
+# The core servers run on, and the one load generators run on: apart, so
+# that neither steals the other's CPU and a run measures the server alone.
+SERVER_CPU=${SERVER_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-$(( $(nproc) > 1 ? 1 : 0 ))}
+
+# server_start NAME [WRAPPER...]: start NAME pinned to SERVER_CPU (under
+# WRAPPER, e.g. strace or valgrind, when given). Sets SPID, PORT.
+server_start() {
+	local name=$1
+	shift
+	PORT=$(free_port)
+	server_cmd "$name" "$PORT"
+	taskset -c "$SERVER_CPU" "$@" "${CMD[@]}" >"$WORK/$name.log" 2>&1 &
+	SPID=$!
+	STARTED="$STARTED $SPID"
+	wait_port "$PORT"
+}
+
+# server_stop [PID]: stop PID (default SPID) and wait for it to exit.
 server_stop() {
-	[ -n "$SPID" ] || return 0
-	kill -TERM "$SPID" 2>/dev/null || true
-	wait "$SPID" 2>/dev/null || true
-	SPID=
+	local pid=${1:-$SPID}
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	STARTED=$(tr ' ' '\n' <<<"$STARTED" | grep -vx "$pid" | tr '\n' ' ')
+	[ "$pid" != "$SPID" ] || SPID=
 }
 
 # CPU ticks used so far by PID, its live children (nginx's worker) and its
@@ -178,9 +192,9 @@ to_ms() {
 
 # wrk_run PATH CONNS HEADER SECONDS: sets W_RPS W_P50 W_P99 W_ERRORS W_TIMEOUTS.
 wrk_run() {
-	local threads=2 out
-	[ "$2" -ge 2 ] || threads=1
-	out=$(wrk -t "$threads" -c "$2" -d "${4}s" --timeout 5s --latency \
+	local out
+	# One wrk thread, alone on LOAD_CPU: a second would share that core.
+	out=$(taskset -c "$LOAD_CPU" wrk -t 1 -c "$2" -d "${4}s" --timeout 5s --latency \
 		${3:+-H "$3"} "http://127.0.0.1:$PORT$1" 2>&1) || true
 	W_RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
 	W_P50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
@@ -201,7 +215,6 @@ machine() {
 	echo "- load generator: $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2), on the same machine"
 	command -v nginx >/dev/null && echo "- $(nginx -v 2>&1), one worker, access_log off, sendfile on"
 	command -v lighttpd >/dev/null && echo "- $(lighttpd -v 2>&1 | head -n 1), single process"
-	echo "- duration ${DURATION}s x $REPEAT repeats per cell; req/s is the median (min-max)"
 }
 
 # report RAW OUT: the markdown table (stdout and OUT/bench-*.md) and a chart.
@@ -214,18 +227,17 @@ report() {
 		echo "# netlab benchmark $stamp"
 		echo
 		machine
+		echo "- servers pinned to CPU $SERVER_CPU, wrk (one thread) to CPU $LOAD_CPU; all servers of a workload run at once and take turns"
+		echo "- duration ${DURATION}s x $REPEAT rounds per cell; req/s is the median (min-max); vs nginx / vs lighttpd: median of the per-round ratios"
 		echo
-		echo "| workload | server | req/s | min-max | p50 ms | p99 ms | errors | timeouts | CPU s | peak RSS MiB | tasks | vs best ref |"
-		echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		echo "| workload | server | req/s | min-max | p50 ms | p99 ms | errors | timeouts | CPU s | peak RSS MiB | tasks | vs nginx | vs lighttpd |"
+		echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 		awk -F'\t' '
-			{ row[NR] = $0; if (($1 == "nginx" || $1 == "lighttpd") && $3 > best[$2]) best[$2] = $3 }
-			END {
-				for (i = 1; i <= NR; i++) {
-					split(row[i], f, "\t"); split(f[11], m, " ")
-					ratio = best[f[2]] > 0 ? sprintf("%.2fx", f[3] / best[f[2]]) : "-"
-					printf "| %s | %s | %d | %d-%d | %s | %s | %d | %d | %s | %.1f | %d | %s |\n",
-						f[2], f[1], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], m[1] / 1024, m[2], ratio
-				}
+			$3 == "did not start" { printf "| %s | %s | did not start |\n", $2, $1; next }
+			{
+				split($11, m, " ")
+				printf "| %s | %s | %d | %d-%d | %s | %s | %d | %d | %s | %.1f | %d | %s | %s |\n",
+					$2, $1, $3, $4, $5, $6, $7, $8, $9, $10, m[1] / 1024, m[2], $12, $13
 			}' "$raw"
 	} | tee "$md"
 	chart "$raw" "$out/bench-$stamp.png" && echo && echo "![requests per second]($(basename "$out/bench-$stamp.png"))" >>"$md"
@@ -243,7 +255,7 @@ chart() {
 		for w in $workloads; do
 			printf '%s' "$w"
 			for s in $servers; do
-				printf ' %s' "$(awk -F'\t' -v s="$s" -v w="$w" '$1 == s && $2 == w { print ($3 > 0 ? $3 : 1) }' "$1")"
+				printf ' %s' "$(awk -F'\t' -v s="$s" -v w="$w" '$1 == s && $2 == w { print ($3 + 0 > 0 ? $3 : 1) }' "$1")"
 			done
 			echo
 		done

@@ -1,36 +1,110 @@
 #!/usr/bin/env bash
-# trace.sh STAGE: the system calls a stage (or nginx, lighttpd) makes per
-# request. The server runs
-# under strace -f -c while ab fetches a 1 KiB file 4,000 times (keep-alive
-# where the stage allows it, one connection at a time), then the table of
-# calls and the total per request. REQUESTS=... changes the count.
+# trace.sh [SERVER...]: what one request costs each server (a stage
+# directory, nginx or lighttpd; default: every stage, nginx and lighttpd),
+# fetching a 1 KiB file with keep-alive where the server allows it:
+#
+# - system calls per request, with one connection (ab -k -c 1) and with 50
+#   (ab -k -c 50): strace -f -c attached to the running server for the
+#   requests only, so start-up is not counted;
+# - user-space instructions per request, one connection: the server runs
+#   under valgrind --tool=callgrind, whose counters are zeroed after a
+#   warm-up and read after the requests (callgrind_control). 02-fork's
+#   children are separate processes with their own counters: not counted.
+#
+# Writes a table and each server's strace -c table to stdout and to
+# bench/results/trace-*.md (OUT=dir to change). REQUESTS=... (default
+# 4,000; 20,000 at 50 connections) changes the count.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/lib.sh"
 
-STAGE=${1:?usage: trace.sh STAGE}
 REQUESTS=${REQUESTS:-4000}
+OUT=${OUT:-$ROOT/bench/results}
+if [ $# -eq 0 ]; then
+	set -- $(cd "$ROOT" && ls -d 0[1-6]-*/ | tr -d /) nginx lighttpd
+fi
 need strace
 need ab apache2-utils
+need valgrind
+need callgrind_control valgrind
 bench_init
-PORT=$(free_port)
-case $STAGE in
-nginx) nginx_conf "$PORT"; cmd=(nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log") ;;
-lighttpd) lighttpd_conf "$PORT"; cmd=(lighttpd -D -f "$WORK/lighttpd.conf") ;;
-*) cmd=("$ROOT/$STAGE/server" -q -p "$PORT" -d "$DOCROOT") ;;
-esac
-strace -f -c -o "$WORK/trace.txt" "${cmd[@]}" >/dev/null 2>&1 &
-SPID=$!
-wait_port "$PORT"
-# wait_port's own request is counted too; ab's are the rest.
-ab -q -k -c 1 -n "$REQUESTS" "http://127.0.0.1:$PORT/1k.bin" >"$WORK/ab.txt" 2>&1 || true
-kill -TERM "$(pgrep -P "$SPID")" 2>/dev/null || true
-wait "$SPID" 2>/dev/null || true
-SPID=
-grep -E 'Complete requests|Failed requests|Keep-Alive requests' "$WORK/ab.txt" || true
-echo
-cat "$WORK/trace.txt"
-# The "total" line: % time, seconds, usecs/call, calls, [errors,] total.
-awk -v n="$((REQUESTS + 1))" -v s="$STAGE" '$NF == "total" {
-	printf "\n%s: %d system calls for %d requests: %.1f per request\n", s, $4, n, $4 / n }' "$WORK/trace.txt"
+
+# The process that serves requests: nginx's worker, or the server itself.
+worker() {
+	local child
+	child=$(pgrep -P "$1" | head -n 1)
+	if [ "$2" = nginx ] && [ -n "$child" ]; then echo "$child"; else echo "$1"; fi
+}
+
+# syscalls NAME CONNS N: system calls per request; the strace -c table is
+# left in $WORK/strace-NAME-CONNS.txt.
+syscalls() {
+	local name=$1 conns=$2 n=$3 tracer file=$WORK/strace-$1-$2.txt
+	server_start "$name" || { echo -; return; }
+	strace -f -c -o "$file" -p "$(worker "$SPID" "$name")" 2>/dev/null &
+	tracer=$!
+	sleep 0.5   # strace has attached
+	taskset -c "$LOAD_CPU" ab -q -k -c "$conns" -n "$n" "http://127.0.0.1:$PORT/1k.bin" \
+		>"$WORK/ab.txt" 2>&1 || true
+	kill -INT "$tracer"
+	wait "$tracer" || true
+	server_stop
+	# The "total" line: % time, seconds, usecs/call, calls, [errors,] total.
+	awk -v n="$n" '$NF == "total" { printf "%.2f", $4 / n }' "$file"
+}
+
+# insns NAME: user-space instructions per request, one connection.
+insns() {
+	local name=$1 dump n=$REQUESTS
+	[ "$name" != 02-fork ] || { echo -; return; }
+	NGINX_SINGLE=1 server_start "$name" valgrind --tool=callgrind \
+		--callgrind-out-file="$WORK/callgrind.%p" || { echo -; return; }
+	# taskset and valgrind both exec: SPID is the server under valgrind.
+	ab -q -k -c 1 -n 200 "http://127.0.0.1:$PORT/1k.bin" >/dev/null 2>&1 || true
+	callgrind_control -z "$SPID" >/dev/null 2>&1
+	taskset -c "$LOAD_CPU" ab -q -k -c 1 -n "$n" "http://127.0.0.1:$PORT/1k.bin" >/dev/null 2>&1 || true
+	callgrind_control -d "$SPID" >/dev/null 2>&1
+	server_stop
+	dump=$(ls "$WORK"/callgrind.*.1 2>/dev/null | head -n 1)
+	if [ -z "$dump" ]; then echo -; return; fi
+	awk -v n="$n" '/^summary:/ { printf "%.0f", $2 / n }' "$dump"
+	rm -f "$WORK"/callgrind.*
+}
+
+stamp=$(date -u +%Y%m%d-%H%M)
+mkdir -p "$OUT"
+md=$OUT/trace-$stamp.md
+rows=$WORK/rows.md
+: >"$rows"
+for s in "$@"; do
+	echo "== $s" >&2
+	c1=$(syscalls "$s" 1 "$REQUESTS")
+	c50=$(syscalls "$s" 50 $((REQUESTS * 5)))
+	ins=$(insns "$s")
+	echo "| $s | $c1 | $c50 | $ins |" >>"$rows"
+done
+{
+	echo "# netlab trace $stamp: the cost of one request"
+	echo
+	machine | grep -v '^- load generator'
+	echo "- ab -k fetches /1k.bin (1 KiB): $REQUESTS requests on one connection, $((REQUESTS * 5)) on 50"
+	echo "- system calls: strace -f -c attached to the serving process for the requests only"
+	echo "- instructions: valgrind --tool=callgrind, user space only, counters zeroed after 200 warm-up requests; nginx with master_process off"
+	echo
+	echo "| server | syscalls/request, 1 connection | syscalls/request, 50 connections | user-space instructions/request |"
+	echo "|---|---:|---:|---:|"
+	cat "$rows"
+	for s in "$@"; do
+		for c in 1 50; do
+			[ -s "$WORK/strace-$s-$c.txt" ] || continue
+			echo
+			echo "## $s, $c connection$([ "$c" = 1 ] || echo s): strace -c"
+			echo
+			echo '```'
+			cat "$WORK/strace-$s-$c.txt"
+			echo '```'
+		done
+	done
+} | tee "$md"
+echo "written: $md" >&2

@@ -14,13 +14,28 @@ load helpers
 	echo "$output"
 	[ "$status" -eq 0 ]
 	md=$(ls "$BATS_TEST_TMPDIR"/out/bench-*.md)
-	grep -q '^| workload | server | req/s | min-max | p50 ms | p99 ms | errors | timeouts | CPU s | peak RSS MiB | tasks | vs best ref |$' "$md"
-	rows=$(grep -cE '^\| 1k-(ka-c1|close-c50) \| [0-9a-z-]+ \| [0-9]+ \| [0-9]+-[0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9]+ \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9]+ \| ([0-9.]+x|-) \|$' "$md")
+	grep -q '^| workload | server | req/s | min-max | p50 ms | p99 ms | errors | timeouts | CPU s | peak RSS MiB | tasks | vs nginx | vs lighttpd |$' "$md"
+	rows=$(grep -cE '^\| 1k-(ka-c1|close-c50) \| [0-9a-z-]+ \| [0-9]+ \| [0-9]+-[0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9]+ \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9]+ \| ([0-9.]+x|-) \| ([0-9.]+x|-) \|$' "$md")
 	servers=2
 	[ -z "$refs" ] || servers=3
 	[ "$rows" -eq $((2 * servers)) ]
 	grep -q '^- machine: [0-9]* cores' "$md"
 	# every process it started is gone
 	not pgrep -f "$BATS_TEST_TMPDIR" >/dev/null
+	! pgrep -f '/tmp/netlab-bench' >/dev/null
+}
+
+@test "make trace writes syscalls and instructions per request for each server" {
+	for t in strace ab valgrind callgrind_control; do
+		command -v $t >/dev/null || skip "$t not installed"
+	done
+	strace -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
+	run env REQUESTS=100 OUT="$BATS_TEST_TMPDIR/out" "$ROOT/bench/trace.sh" 06-epoll
+	echo "$output"
+	[ "$status" -eq 0 ]
+	md=$(ls "$BATS_TEST_TMPDIR"/out/trace-*.md)
+	grep -q '^| server | syscalls/request, 1 connection | syscalls/request, 50 connections | user-space instructions/request |$' "$md"
+	grep -qE '^\| 06-epoll \| [0-9]+\.[0-9]+ \| [0-9]+\.[0-9]+ \| [0-9]+ \|$' "$md"
+	grep -q '^## 06-epoll, 1 connection: strace -c$' "$md"
 	! pgrep -f '/tmp/netlab-bench' >/dev/null
 }
