@@ -39,6 +39,7 @@
 #include "http.h"
 #include "net.h"
 #include "param.h"
+#include "pool.h"
 #include "setup.h"
 
 enum conn_state {
@@ -52,6 +53,8 @@ enum conn_state {
 struct exchange {
 	char in[REQUEST_MAX];
 	size_t in_len;
+	size_t in_off;              /* bytes of in already used: the parser starts here */
+	size_t scanned;             /* bytes after in_off searched for the head's end */
 	time_t started;             /* when the head's first byte came: -T counts from here */
 	enum http_parse_result parsed;
 	long long drop;             /* input bytes still to discard: head, then body */
@@ -75,6 +78,7 @@ struct conn {
  * of the table that no connection has touched cost no memory.
  */
 static struct conn *conns[FD_LIMIT_MAX];
+static struct pool exchanges = POOL_INIT(sizeof(struct exchange), EXCHANGE_SPARES);
 static int maxfd = -1;          /* highest descriptor in conns */
 static int epfd;                /* the epoll instance */
 static int accept_paused;       /* out of descriptors: listen socket unwatched */
@@ -115,7 +119,7 @@ conn_close(struct conn *c)
 		accept_resume();
 	while (maxfd >= 0 && conns[maxfd] == NULL)
 		maxfd--;
-	free(c->x);
+	pool_put(&exchanges, c->x);
 	free(c);
 }
 
@@ -127,8 +131,9 @@ conn_log(struct conn *c)
 
 	if (srv->quiet)
 		return;
-	http_log_line(line, sizeof(line), c->peer, x->in, x->in_len,
-	              x->res.status, (long long)x->head_off + x->body_off);
+	http_log_line(line, sizeof(line), c->peer, x->in + x->in_off,
+	              x->in_len - x->in_off, x->res.status,
+	              (long long)x->head_off + x->body_off);
 	printf("%s\n", line);
 }
 
@@ -150,15 +155,24 @@ conn_respond(struct conn *c)
 	c->state = CONN_WRITING;
 }
 
-/* Discard what the last request used: its head, then its body as it arrives. */
+/*
+ * Discard what the last request used: its head, then its body as it
+ * arrives. Used bytes are skipped, not moved: the next request starts at
+ * in_off, and once everything is used the buffer starts again at its front.
+ */
 static void
 drop_input(struct exchange *x)
 {
-	size_t n = x->drop < (long long)x->in_len ? (size_t)x->drop : x->in_len;
+	size_t left = x->in_len - x->in_off;
+	size_t n = x->drop < (long long)left ? (size_t)x->drop : left;
 
-	memmove(x->in, x->in + n, x->in_len - n);
-	x->in_len -= n;
+	if (n == 0)
+		return;
+	x->in_off += n;
 	x->drop -= (long long)n;
+	x->scanned = 0;
+	if (x->in_off == x->in_len)
+		x->in_off = x->in_len = 0;
 }
 
 /* Respond once the input holds a whole request head (or cannot become one). */
@@ -166,8 +180,12 @@ static void
 conn_parse(struct conn *c)
 {
 	struct exchange *x = c->x;
+	const char *in = x->in + x->in_off;
+	size_t len = x->in_len - x->in_off;
 
-	x->parsed = http_parse(x->in, x->in_len, &x->req);
+	if (!http_head_ready(in, len, &x->scanned))
+		return;
+	x->parsed = http_parse(in, len, &x->req);
 	if (x->parsed != HTTP_PARSE_MORE)
 		conn_respond(c);
 }
@@ -181,11 +199,22 @@ conn_read(struct conn *c)
 
 	if (x == NULL) {
 		/* Memory for a request only once one starts to arrive. */
-		if ((x = c->x = calloc(1, sizeof(*x))) == NULL) {
+		if ((x = c->x = pool_get(&exchanges)) == NULL) {
 			c->state = CONN_DONE;
 			return 1;
 		}
+		/* Not zeroed: 22 KiB of zeros per request cost more than the rest. */
+		x->in_len = 0;
+		x->scanned = 0;
+		x->in_off = 0;
+		x->drop = 0;
 		x->res.fd = -1;
+	}
+	if (x->in_len == REQUEST_MAX && x->in_off > 0) {
+		/* Out of room: only now move the unused bytes to the front. */
+		memmove(x->in, x->in + x->in_off, x->in_len - x->in_off);
+		x->in_len -= x->in_off;
+		x->in_off = 0;
 	}
 	n = recv(c->fd, x->in + x->in_len, REQUEST_MAX - x->in_len, 0);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
@@ -214,7 +243,7 @@ conn_done(struct conn *c)
 		close(x->res.fd);
 	x->res.fd = -1;
 	if (!x->res.keep_alive) {
-		free(x);
+		pool_put(&exchanges, x);
 		c->x = NULL;
 		/* Closing with unread input would send RST and could destroy the reply. */
 		shutdown(c->fd, SHUT_WR);
@@ -224,7 +253,7 @@ conn_done(struct conn *c)
 	c->state = CONN_READING;
 	drop_input(x);
 	if (x->in_len == 0 && x->drop == 0) {
-		free(x);    /* idle: an open connection holds no buffers */
+		pool_put(&exchanges, x);    /* idle: an open connection holds no buffers */
 		c->x = NULL;
 	} else if (x->drop == 0) {
 		x->started = server_now();   /* the next head's deadline counts from here */
@@ -478,6 +507,7 @@ main(int argc, char **argv)
 	for (fd = 0; fd <= maxfd; fd++)
 		if (conns[fd] != NULL)
 			conn_close(conns[fd]);
+	pool_drain(&exchanges);
 	close(epfd);
 	close(srv->listen_fd);
 	fprintf(stderr, "stopped\n");

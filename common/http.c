@@ -431,6 +431,23 @@ parse_error(struct http_request *req, enum http_status status)
 	return HTTP_PARSE_ERROR;
 }
 
+int
+http_head_ready(const char *buf, size_t len, size_t *scanned)
+{
+	/* Back two bytes: "\n\r\n" may straddle the previous piece. */
+	size_t i = *scanned > 2 ? *scanned - 2 : 0;
+	const char *lf;
+
+	while (i < len && (lf = memchr(buf + i, '\n', len - i)) != NULL) {
+		i = (size_t)(lf - buf) + 1;
+		if (i < len && (buf[i] == '\n' ||
+		                (buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n')))
+			return 1;
+	}
+	*scanned = len;
+	return len > REQUEST_LINE_MAX;
+}
+
 enum http_parse_result
 http_parse(const char *buf, size_t len, struct http_request *req)
 {
@@ -457,41 +474,91 @@ http_parse(const char *buf, size_t len, struct http_request *req)
 		return HTTP_PARSE_MORE;
 	if (body == NULL || body - next > HEADER_MAX)
 		return parse_error(req, HTTP_HEADERS_TOO_LARGE);
-	memset(req, 0, sizeof(*req));
+	/* Field by field: memset would zero the 4 KiB target on every request. */
+	req->method[0] = req->target[0] = '\0';
+	req->minor = req->keep_alive = 0;
+	req->content_length = 0;
+	req->head_len = 0;
+	req->error = HTTP_OK;
 	if ((st = parse_head(p, body, req)) != HTTP_OK)
 		return parse_error(req, st);
 	req->head_len = (size_t)(body - start);
 	return HTTP_PARSE_DONE;
 }
 
-static void
-http_date(char *buf, size_t size)
+/*
+ * The Date header (RFC 9110 6.6.1) of the current second. strftime costs
+ * more than all the rest of a response head, and the answer changes once a
+ * second, so each thread formats it once a second.
+ */
+static const char *
+http_date(void)
 {
+	static _Thread_local char date[40];
+	static _Thread_local time_t formatted = -1;
 	time_t now = time(NULL);
 	struct tm tm;
 
-	if (gmtime_r(&now, &tm) == NULL || strftime(buf, size, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
-		buf[0] = '\0';
+	if (now != formatted) {
+		if (gmtime_r(&now, &tm) == NULL ||
+		    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
+			date[0] = '\0';
+		formatted = now;
+	}
+	return date;
+}
+
+/*
+ * The head is assembled by appending pieces, not by snprintf: a format
+ * string is parsed again on every call, and the head is built for every
+ * request. Each append returns where the next one goes, or NULL once the
+ * buffer is full (and every later append passes the NULL on).
+ */
+static char *
+put_bytes(char *p, const char *end, const char *s, size_t n)
+{
+	if (p == NULL || n > (size_t)(end - p))
+		return NULL;
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static char *
+put(char *p, const char *end, const char *s)
+{
+	return put_bytes(p, end, s, strlen(s));
+}
+
+/* A number that is never negative: a status, a Content-Length. */
+static char *
+put_number(char *p, const char *end, long long v)
+{
+	char digits[24], *d = digits + sizeof(digits);
+
+	do
+		*--d = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	return put_bytes(p, end, d, (size_t)(digits + sizeof(digits) - d));
 }
 
 /* Status line and headers; extra holds more header lines or is "". */
 static void
 format_head(struct http_response *res, const char *type, const char *extra)
 {
-	char date[64];
-	int n;
+	char *p = res->head, *end = res->head + sizeof(res->head) - ERROR_PAGE_MAX;
 
-	http_date(date, sizeof(date));
-	n = snprintf(res->head, sizeof(res->head),
-	             "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: %s\r\n"
-	             "Content-Type: %s\r\nContent-Length: %lld\r\n%s"
-	             "Connection: %s\r\n\r\n",
-	             (int)res->status, http_reason(res->status), date, SERVER_NAME,
-	             type, (long long)res->body_len, extra,
-	             res->keep_alive ? "keep-alive" : "close");
+	p = put(p, end, "HTTP/1.1 ");
+	p = put_number(p, end, res->status);
+	p = put(put(p, end, " "), end, http_reason(res->status));
+	p = put(put(p, end, "\r\nDate: "), end, http_date());
+	p = put(p, end, "\r\nServer: " SERVER_NAME "\r\nContent-Type: ");
+	p = put(put(p, end, type), end, "\r\nContent-Length: ");
+	p = put(put_number(p, end, (long long)res->body_len), end, "\r\n");
+	p = put(put(p, end, extra), end, res->keep_alive ?
+	        "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");
 	/* The static assertions above make truncation impossible. */
-	assert(n > 0 && (size_t)n < sizeof(res->head) - ERROR_PAGE_MAX);
-	res->head_len = (size_t)n;
+	assert(p != NULL);
+	res->head_len = (size_t)(p - res->head);
 }
 
 /* An HTML page explaining status, appended after the head unless omitted. */

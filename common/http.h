@@ -73,6 +73,16 @@ struct http_response {
  */
 enum http_parse_result http_parse(const char *buf, size_t len, struct http_request *req);
 
+/*
+ * Is it worth calling http_parse yet? 1 once buf holds a blank line after
+ * a line (a head can end there) or more than REQUEST_LINE_MAX bytes (a
+ * limit may be exceeded): short of both, http_parse could only say MORE.
+ * *scanned is how far earlier calls looked; start it at 0 for each new
+ * request, and a head that arrives in many pieces is searched once, not
+ * once per piece.
+ */
+int http_head_ready(const char *buf, size_t len, size_t *scanned);
+
 const char *http_reason(enum http_status status);
 
 /*

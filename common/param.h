@@ -25,6 +25,7 @@
 #define PATH_MAX_NETLAB  4096        /* docroot + decoded path */
 #define IO_CHUNK         65536       /* bytes per read when copying a file */
 #define POLL_IDLE_USEC   1000        /* 04/05: sleep after a pass with nothing to do */
+#define EXCHANGE_SPARES  32          /* 04-06: request buffers kept for reuse */
 #define EPOLL_BATCH      256         /* 06, 08: ready events taken per epoll_wait */
 #define FD_LIMIT_MAX     1048576     /* cap on the raised RLIMIT_NOFILE: 04-06 and 08 keep a slot per descriptor */
 #define CLIENT_LINE_MAX  8192        /* 07: a typed line longer than this is sent in pieces */
