@@ -21,6 +21,16 @@ setup_file() {
 	check_pipelining
 }
 
+@test "06-epoll: 300 pipelined requests, more than the input buffer holds, are answered in order" {
+	start_server "$STAGE"
+	check_many_pipelined
+}
+
+@test "06-epoll: a head that arrives in pieces is answered once whole" {
+	start_server "$STAGE"
+	check_head_in_pieces
+}
+
 @test "06-epoll: a request body is skipped by Content-Length, then the next request parses" {
 	start_server "$STAGE"
 	check_body_skipped

@@ -146,3 +146,36 @@ check_crlf_after_body() {
 		>"$BATS_TEST_TMPDIR/r"
 	[ "$(grep -a '^HTTP/1.1' "$BATS_TEST_TMPDIR/r" | cut -d' ' -f2 | tr '\n' ' ')" = "405 200 " ]
 }
+
+# 300 pipelined requests in one write: more than the input buffer holds, so
+# the parser resumes after each one and the unread rest moves to the front
+# when room runs out. All come back in order: the access log shows each
+# numbered target once, in sequence. (The first is a HEAD so that stale
+# bytes left at the front would not look like the next request.)
+check_many_pipelined() {
+	local all='HEAD /about.html?n=0 HTTP/1.1\r\nHost: x\r\n\r\n' i
+	for ((i = 1; i < 299; i++)); do all+="GET /about.html?n=$i HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"; done
+	all+='GET /style.css?n=299 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+	raw "$all" >"$BATS_TEST_TMPDIR/r"
+	[ "$(grep -ac '^HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/r")" = 300 ]
+	[ "$(grep -ac '^HTTP/1.1' "$BATS_TEST_TMPDIR/r")" = 300 ]
+	tail -c "$(wc -c <"$DOCROOT/style.css")" "$BATS_TEST_TMPDIR/r" | cmp - "$DOCROOT/style.css"
+	sleep 0.2
+	grep -o '?n=[0-9]* ' "$SERVER_LOG" | tr -dc '0-9\n' >"$BATS_TEST_TMPDIR/seen"
+	seq 0 299 | cmp - "$BATS_TEST_TMPDIR/seen"
+}
+
+# A head that arrives in pieces, cut inside the final CRLF CRLF too, is
+# answered once it is whole, and not before.
+check_head_in_pieces() {
+	local fd piece
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	for piece in 'GE' 'T /about.html HTTP/1.1\r' '\nHost: x\r\nConnection: close\r\n' '\r' '\n'; do
+		printf '%b' "$piece" >&"$fd"
+		sleep 0.1
+	done
+	timeout 5 cat <&"$fd" >"$BATS_TEST_TMPDIR/r"
+	exec {fd}>&-
+	head -n 1 "$BATS_TEST_TMPDIR/r" | grep -q '^HTTP/1.1 200 OK'
+	tail -c "$(wc -c <"$DOCROOT/about.html")" "$BATS_TEST_TMPDIR/r" | cmp - "$DOCROOT/about.html"
+}
