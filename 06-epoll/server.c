@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "filecache.h"
 #include "http.h"
 #include "net.h"
 #include "param.h"
@@ -270,7 +271,9 @@ conn_write(struct conn *c)
 	int progress = 0;
 
 	while (x->head_off < x->res.head_len) {
-		n = send(c->fd, x->res.head + x->head_off, x->res.head_len - x->head_off, 0);
+		/* MSG_MORE: a file follows; let its first bytes share the head's packet. */
+		n = send(c->fd, x->res.head + x->head_off, x->res.head_len - x->head_off,
+		         x->res.fd != -1 && x->res.body_len > 0 ? MSG_MORE : 0);
 		if (n == -1)
 			goto unsent;
 		x->head_off += (size_t)n;
@@ -502,12 +505,14 @@ main(int argc, char **argv)
 		err(1, "fcntl");
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		err(1, "epoll_create1");
+	filecache_enable();   /* one thread: nothing else touches the cache */
 	accept_resume();
 	serve_forever();
 	for (fd = 0; fd <= maxfd; fd++)
 		if (conns[fd] != NULL)
 			conn_close(conns[fd]);
 	pool_drain(&exchanges);
+	filecache_free();
 	close(epfd);
 	close(srv->listen_fd);
 	fprintf(stderr, "stopped\n");

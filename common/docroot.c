@@ -191,6 +191,7 @@ open_file(int root, char *path, size_t size, struct docroot_file *f)
 	}
 	f->size = st.st_size;
 	f->type = docroot_mime(path);
+	f->data = NULL;
 	return HTTP_OK;
 }
 

@@ -11,9 +11,10 @@
 #include "param.h"
 
 struct docroot_file {
-	int fd;                         /* open for reading */
+	int fd;                         /* open for reading, or -1 when data is set */
 	off_t size;
 	const char *type;               /* MIME type, from the file name's extension */
+	const char *data;               /* the whole file, from common/filecache.c, or NULL */
 };
 
 /*

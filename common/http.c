@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "docroot.h"
+#include "filecache.h"
 #include "http.h"
 #include "net.h"
 
@@ -38,6 +39,10 @@ _Static_assert(HEAD_FIXED_MAX + EXTRA_MAX + ERROR_PAGE_MAX <= RESPONSE_HEAD_MAX,
 /* peer "request line" status bytes: the line is cut to REQUEST_LINE_MAX, the rest is under 48. */
 _Static_assert(LOG_LINE_MAX >= NET_PEER_MAX + REQUEST_LINE_MAX + 48,
                "LOG_LINE_MAX must hold a peer, the request line and the status");
+
+/* A file kept by common/filecache.c goes out behind its head, in the buffer. */
+_Static_assert(HEAD_FIXED_MAX + FILECACHE_FILE_MAX <= RESPONSE_HEAD_MAX,
+               "RESPONSE_HEAD_MAX must hold a 200 head and a kept file");
 
 #define ALLOW_HEADER    "Allow: GET, HEAD\r\n"
 
@@ -643,7 +648,7 @@ http_respond(int root, const struct http_request *req, enum http_conn conn,
 		refuse_method(req, res);
 		return;
 	}
-	status = docroot_open(root, req->target, &f);
+	status = filecache_open(root, req->target, &f);
 	if (status == HTTP_MOVED_PERMANENTLY) {
 		size_t q = strcspn(req->target, "?");
 
@@ -659,7 +664,12 @@ http_respond(int root, const struct http_request *req, enum http_conn conn,
 	res->body_len = f.size;
 	res->fd = body == BODY_SEND ? f.fd : -1;
 	format_head(res, f.type, "");
-	if (body == BODY_OMIT)
+	if (f.data != NULL && body == BODY_SEND) {
+		/* A kept small file goes out in the same send as its head. */
+		memcpy(res->head + res->head_len, f.data, (size_t)f.size);
+		res->head_len += (size_t)f.size;
+	}
+	if (body == BODY_OMIT && f.fd != -1)
 		close(f.fd);
 }
 

@@ -1,0 +1,215 @@
+/*
+ * filecache.c: a copy of each small file a client asked for, so that the
+ * next request for it needs no system call at all.
+ *
+ * Keeping a copy is easy; knowing when it is wrong is the hard part. The
+ * file can be rewritten in place, replaced by rename, deleted, made
+ * unreadable, or replaced by a symbolic link that points out of the
+ * docroot, and nothing tells us (inotify would, for some of these, at the
+ * price of a watch per directory and its own failure modes). So an entry
+ * is trusted for FILECACHE_VALID second and then checked: the target goes
+ * through docroot_open again, every containment check included, and the
+ * cached bytes are kept only if the file is still the same one, with the
+ * same size, modification and change times. A change is seen at most a
+ * second late, and containment is exactly docroot_open's: a path that
+ * became a link out of the docroot is refused at its next check. Until
+ * then the old bytes, from inside the docroot, are what is served.
+ *
+ * One more trap: a file's times have a coarse grain, so a second write
+ * soon after the first can leave size and times unchanged. An entry read
+ * while its file was less than two seconds old is therefore read again at
+ * its next check, whatever the times say (git's "racily clean" problem).
+ *
+ * Memory is bounded: FILECACHE_ENTRIES slots of at most FILECACHE_FILE_MAX
+ * bytes each, and a path hashes to one slot; a second path wanting the same
+ * slot takes it. Larger files are not kept: sendfile sends them without
+ * copying, and their bytes would crowd out many small files.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "filecache.h"
+#include "param.h"
+
+struct filecache_entry {
+	char *key;                  /* the target's path, before any "?" */
+	size_t key_len;
+	char *data;                 /* the file's bytes */
+	off_t size;
+	const char *type;
+	dev_t dev;                  /* what the file was when we read it */
+	ino_t ino;
+	struct timespec mtime, ctime;
+	time_t checked;             /* monotonic second of the last check */
+	int racy;                   /* read too soon after a write: read again */
+};
+
+static struct filecache_entry slots[FILECACHE_ENTRIES];
+static int enabled;
+
+void
+filecache_enable(void)
+{
+	enabled = 1;
+}
+
+static time_t
+clock_seconds(clockid_t clock)
+{
+	struct timespec ts;
+
+	if (clock_gettime(clock, &ts) == -1)
+		return 0;
+	return ts.tv_sec;
+}
+
+/* FNV-1a: a few instructions a byte, and good enough for a path. */
+static uint32_t
+hash(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	while (len-- > 0)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static void
+entry_clear(struct filecache_entry *e)
+{
+	free(e->key);
+	free(e->data);
+	memset(e, 0, sizeof(*e));
+}
+
+static int
+same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* Is the open file still the one the entry holds, unchanged? */
+static int
+entry_current(const struct filecache_entry *e, const struct stat *st)
+{
+	return !e->racy && e->data != NULL && e->dev == st->st_dev &&
+	       e->ino == st->st_ino && e->size == st->st_size &&
+	       same_time(&e->mtime, &st->st_mtim) && same_time(&e->ctime, &st->st_ctim);
+}
+
+/* Read all size bytes of fd into a new buffer; NULL if it changed size. */
+static char *
+read_whole(int fd, off_t size)
+{
+	char *buf = malloc((size_t)size + 1);
+	size_t got = 0;
+	ssize_t n;
+
+	if (buf == NULL)
+		return NULL;
+	while (got < (size_t)size) {
+		n = pread(fd, buf + got, (size_t)size - got, (off_t)got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != (size_t)size) {
+		free(buf);   /* shrank while we read: send it the slow way */
+		return NULL;
+	}
+	return buf;
+}
+
+/* Fill e from the open file f (whose fstat is st), keyed by key. */
+static int
+entry_fill(struct filecache_entry *e, const char *key, size_t key_len,
+           const struct docroot_file *f, const struct stat *st, time_t now)
+{
+	char *data = read_whole(f->fd, st->st_size);
+	char *k = malloc(key_len + 1);
+
+	if (data == NULL || k == NULL) {
+		free(data);
+		free(k);
+		return -1;
+	}
+	memcpy(k, key, key_len);
+	k[key_len] = '\0';
+	entry_clear(e);
+	e->key = k;
+	e->key_len = key_len;
+	e->data = data;
+	e->size = st->st_size;
+	e->type = f->type;
+	e->dev = st->st_dev;
+	e->ino = st->st_ino;
+	e->mtime = st->st_mtim;
+	e->ctime = st->st_ctim;
+	e->checked = now;
+	e->racy = st->st_mtim.tv_sec >= clock_seconds(CLOCK_REALTIME) - 1;
+	return 0;
+}
+
+static void
+entry_serve(const struct filecache_entry *e, struct docroot_file *f)
+{
+	f->fd = -1;
+	f->size = e->size;
+	f->type = e->type;
+	f->data = e->data;
+}
+
+enum http_status
+filecache_open(int root, const char *target, struct docroot_file *f)
+{
+	size_t key_len = strcspn(target, "?#");
+	struct filecache_entry *e;
+	struct stat st;
+	time_t now;
+	enum http_status status;
+
+	if (!enabled)
+		return docroot_open(root, target, f);
+	e = &slots[hash(target, key_len) % FILECACHE_ENTRIES];
+	now = clock_seconds(CLOCK_MONOTONIC);
+	if (e->key != NULL && e->key_len == key_len && memcmp(e->key, target, key_len) == 0) {
+		if (now - e->checked < FILECACHE_VALID) {
+			entry_serve(e, f);
+			return HTTP_OK;
+		}
+	} else {
+		e = NULL;   /* not ours: leave the slot alone unless we fill it */
+	}
+	status = docroot_open(root, target, f);
+	if (status != HTTP_OK || fstat(f->fd, &st) == -1 || st.st_size > FILECACHE_FILE_MAX) {
+		if (e != NULL)
+			entry_clear(e);   /* gone, refused, or grown out of the cache */
+		return status;
+	}
+	if (e != NULL && entry_current(e, &st)) {
+		e->checked = now;
+	} else {
+		e = &slots[hash(target, key_len) % FILECACHE_ENTRIES];
+		if (entry_fill(e, target, key_len, f, &st, now) == -1)
+			return status;   /* no memory, or it shrank: send it from the file */
+	}
+	close(f->fd);
+	entry_serve(e, f);
+	return HTTP_OK;
+}
+
+void
+filecache_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < FILECACHE_ENTRIES; i++)
+		entry_clear(&slots[i]);
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env bats
+# filecache.bats: 06-epoll keeps small files in memory (common/filecache.c).
+# A copy must never outlive the file by more than a second, and must never
+# let through what docroot_open would refuse: every change below, made
+# after the file was cached, is seen within about a second (the test
+# allows 1.5 s for its own latency), and the bytes outside the docroot are
+# never sent, not even once while the old copy is still trusted.
+
+load helpers
+
+STAGE=06-epoll
+
+setup_file() {
+	make_docroot
+}
+
+setup() {
+	FILE=$DOCROOT/cached-$BATS_TEST_NUMBER.txt
+	printf 'first version\n' >"$FILE"
+	start_server "$STAGE" -q
+	[ "$(get "/${FILE##*/}")" = "first version" ]   # now it is cached
+}
+
+get() {
+	curl -s --path-as-is "http://127.0.0.1:$PORT$1"
+}
+
+# within_1s CMD...: CMD succeeds within 1.5 s of now, tried every 50 ms; the
+# time it took is left in $BATS_TEST_TMPDIR/took (milliseconds).
+within_1s() {
+	local start=$(date +%s%N) now
+	while :; do
+		if "$@"; then
+			now=$(date +%s%N)
+			echo $(((now - start) / 1000000)) >"$BATS_TEST_TMPDIR/took"
+			return 0
+		fi
+		now=$(date +%s%N)
+		[ $((now - start)) -lt 1500000000 ] || return 1
+		sleep 0.05
+	done
+}
+
+body_is() {
+	local got
+	got=$(get "$1")
+	[[ $got != *SECRET* ]] || { echo "SECRET SENT" >"$BATS_TEST_TMPDIR/leak"; return 1; }
+	[ "$got" = "$2" ]
+}
+
+status_is() {
+	local got
+	got=$(curl -s -o "$BATS_TEST_TMPDIR/body" -w '%{http_code}' --path-as-is "http://127.0.0.1:$PORT$1")
+	! grep -q SECRET "$BATS_TEST_TMPDIR/body" || { echo "SECRET SENT" >"$BATS_TEST_TMPDIR/leak"; return 1; }
+	[ "$got" = "$2" ]
+}
+
+no_leak() {
+	[ ! -e "$BATS_TEST_TMPDIR/leak" ]
+}
+
+@test "a small file is read from disk about once a second, not once a request" {
+	command -v strace >/dev/null || skip "strace not installed"
+	strace -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
+	strace -f -e trace=openat2,openat -o "$BATS_TEST_TMPDIR/trace" -p "$SERVER_PID" 2>/dev/null &
+	tracer=$!
+	sleep 0.5
+	urls=()
+	for i in $(seq 100); do urls+=("http://127.0.0.1:$PORT/${FILE##*/}"); done
+	start=$(date +%s)
+	curl -s "${urls[@]}" >"$BATS_TEST_TMPDIR/out"
+	took=$(($(date +%s) - start))
+	kill -INT "$tracer"
+	wait "$tracer" || true
+	[ "$(grep -c 'first version' "$BATS_TEST_TMPDIR/out")" = 100 ]
+	opens=$(grep -c "cached-$BATS_TEST_NUMBER" "$BATS_TEST_TMPDIR/trace" || true)
+	echo "opens: $opens in about $took s"
+	[ "$opens" -le $((took + 2)) ]
+}
+
+@test "a file rewritten in place, same size, is served fresh within a second" {
+	printf 'other version\n' >"$FILE"   # same length, maybe the same mtime
+	within_1s body_is "/${FILE##*/}" "other version"
+}
+
+@test "a file that grows is served whole, fresh, within a second" {
+	printf 'a much longer second version\n' >"$FILE"
+	within_1s body_is "/${FILE##*/}" "a much longer second version"
+}
+
+@test "a file replaced by rename is served fresh within a second" {
+	printf 'renamed in\n' >"$FILE.new"
+	mv "$FILE.new" "$FILE"
+	within_1s body_is "/${FILE##*/}" "renamed in"
+}
+
+@test "a deleted file is 404 within a second" {
+	rm "$FILE"
+	within_1s status_is "/${FILE##*/}" 404
+}
+
+@test "a file replaced by a symlink out of the docroot is 403 within a second, its target never sent" {
+	ln -sf ../outside/secret.txt "$FILE"
+	within_1s status_is "/${FILE##*/}" 403
+	for i in $(seq 5); do status_is "/${FILE##*/}" 403; done
+	no_leak
+}
+
+@test "a directory replaced by a symlink out of the docroot: 403 within a second, never the outside file" {
+	mkdir -p "$DOCROOT/swap" "$BATS_FILE_TMPDIR/outside/swap"
+	printf 'inside\n' >"$DOCROOT/swap/secret.txt"
+	printf 'SECRET in outside/swap\n' >"$BATS_FILE_TMPDIR/outside/swap/secret.txt"
+	[ "$(get /swap/secret.txt)" = "inside" ]
+	rm -r "$DOCROOT/swap"
+	ln -s ../outside/swap "$DOCROOT/swap"
+	within_1s status_is /swap/secret.txt 403
+	rm "$DOCROOT/swap"
+	no_leak
+}
+
+@test "HEAD of a cached file sends its length and no body; the next response follows intact" {
+	name=${FILE##*/}
+	raw "HEAD /$name HTTP/1.1\\r\\nHost: x\\r\\n\\r\\nGET /$name HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n" \
+		>"$BATS_TEST_TMPDIR/r"
+	[ "$(grep -ac '^HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/r")" = 2 ]
+	[ "$(grep -ac '^Content-Length: 14' "$BATS_TEST_TMPDIR/r")" = 2 ]
+	[ "$(grep -ac 'first version' "$BATS_TEST_TMPDIR/r")" = 1 ]
+	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/r")" = "first version" ]
+}
