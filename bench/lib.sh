@@ -96,7 +96,8 @@ CONF
 
 # server_cmd NAME PORT: the command line that runs NAME in the foreground
 # on PORT, in the array CMD. NGINX_SINGLE=1 runs nginx without its master
-# process (one process to attach valgrind to).
+# process (one process to attach valgrind to). BIN=dir runs the stages
+# built there (make O=dir) instead of the ones beside their sources.
 server_cmd() {
 	case $1 in
 	nginx)
@@ -111,7 +112,7 @@ server_cmd() {
 		CMD=(lighttpd -D -f "$WORK/lighttpd.conf")
 		;;
 	*)
-		CMD=("$ROOT/$1/server" -p "$2" -q -t 60 -d "$DOCROOT")
+		CMD=("${BIN:-$ROOT}/$1/server" -p "$2" -q -t 60 -d "$DOCROOT")
 		;;
 	esac
 }
