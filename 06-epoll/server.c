@@ -14,9 +14,10 @@
  * for room in the socket buffer (asking for it otherwise would wake us
  * for every idle connection, since a socket is nearly always writable);
  * files go out with sendfile, which copies from the page cache to the
- * socket without passing through our memory; timeouts are swept once a
- * second. When the descriptor limit is reached (EMFILE), accepting pauses
- * until a connection closes.
+ * socket without passing through our memory; small files are kept in
+ * memory by common/filecache.c, so such a request costs epoll_wait, recv
+ * and one send; timeouts are swept once a second. When the descriptor
+ * limit is reached (EMFILE), accepting pauses until a connection closes.
  *
  * Level-triggered: epoll reports a socket for as long as it is ready, as
  * poll would, so a connection we do not finish with this time is simply
