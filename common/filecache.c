@@ -20,12 +20,19 @@
  * while its file was less than two seconds old is therefore read again at
  * its next check, whatever the times say (git's "racily clean" problem).
  *
- * Memory is bounded: FILECACHE_ENTRIES slots of at most FILECACHE_FILE_MAX
- * bytes each, and a path hashes to one slot; a second path wanting the same
- * slot takes it. Larger files are not kept: sendfile sends them without
- * copying, and their bytes would crowd out many small files.
+ * A larger file is not copied (its bytes would crowd out many small
+ * files, and sendfile sends it without copying anyway): the entry keeps it
+ * open instead, and each request gets its own descriptor for it from dup,
+ * which the caller closes as it would close docroot_open's. That saves the
+ * path walk, openat2 and fstat; the file's bytes are read at send time, so
+ * only its length can be a second old.
+ *
+ * Memory is bounded: FILECACHE_ENTRIES slots, each with at most
+ * FILECACHE_FILE_MAX bytes or one descriptor, and a path hashes to one
+ * slot; a second path wanting the same slot takes it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +46,8 @@
 struct filecache_entry {
 	char *key;                  /* the target's path, before any "?" */
 	size_t key_len;
-	char *data;                 /* the file's bytes */
+	char *data;                 /* a small file's bytes, or NULL */
+	int fd;                     /* a larger file, kept open, or -1 */
 	off_t size;
 	const char *type;
 	dev_t dev;                  /* what the file was when we read it */
@@ -55,6 +63,10 @@ static int enabled;
 void
 filecache_enable(void)
 {
+	size_t i;
+
+	for (i = 0; i < FILECACHE_ENTRIES; i++)
+		slots[i].fd = -1;
 	enabled = 1;
 }
 
@@ -84,7 +96,10 @@ entry_clear(struct filecache_entry *e)
 {
 	free(e->key);
 	free(e->data);
+	if (e->fd != -1)
+		close(e->fd);
 	memset(e, 0, sizeof(*e));
+	e->fd = -1;
 }
 
 static int
@@ -93,7 +108,7 @@ same_time(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
 }
 
-/* Is the open file still the one the entry holds, unchanged? */
+/* Are a small file's kept bytes still what the open file holds? */
 static int
 entry_current(const struct filecache_entry *e, const struct stat *st)
 {
@@ -127,25 +142,34 @@ read_whole(int fd, off_t size)
 	return buf;
 }
 
-/* Fill e from the open file f (whose fstat is st), keyed by key. */
+/*
+ * Make e hold the file just opened as f (whose fstat is st): a copy of a
+ * small file, or f's descriptor itself for a larger one. -1 (e untouched,
+ * f still the caller's) when memory runs out or the file shrank meanwhile.
+ */
 static int
 entry_fill(struct filecache_entry *e, const char *key, size_t key_len,
-           const struct docroot_file *f, const struct stat *st, time_t now)
+           struct docroot_file *f, const struct stat *st, time_t now)
 {
-	char *data = read_whole(f->fd, st->st_size);
-	char *k = malloc(key_len + 1);
+	char *data = NULL, *k = malloc(key_len + 1);
 
-	if (data == NULL || k == NULL) {
-		free(data);
+	if (k != NULL && st->st_size <= FILECACHE_FILE_MAX &&
+	    (data = read_whole(f->fd, st->st_size)) == NULL) {
 		free(k);
-		return -1;
+		k = NULL;
 	}
+	if (k == NULL)
+		return -1;
 	memcpy(k, key, key_len);
 	k[key_len] = '\0';
 	entry_clear(e);
 	e->key = k;
 	e->key_len = key_len;
 	e->data = data;
+	if (data == NULL) {
+		e->fd = f->fd;   /* the entry owns it now */
+		f->fd = -1;
+	}
 	e->size = st->st_size;
 	e->type = f->type;
 	e->dev = st->st_dev;
@@ -157,13 +181,17 @@ entry_fill(struct filecache_entry *e, const char *key, size_t key_len,
 	return 0;
 }
 
-static void
+/* Answer from e: its bytes, or a descriptor of the caller's own. */
+static enum http_status
 entry_serve(const struct filecache_entry *e, struct docroot_file *f)
 {
-	f->fd = -1;
 	f->size = e->size;
 	f->type = e->type;
 	f->data = e->data;
+	f->fd = -1;
+	if (e->data == NULL && (f->fd = fcntl(e->fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return HTTP_UNAVAILABLE;   /* out of descriptors: as docroot_open would say */
+	return HTTP_OK;
 }
 
 enum http_status
@@ -180,29 +208,28 @@ filecache_open(int root, const char *target, struct docroot_file *f)
 	e = &slots[hash(target, key_len) % FILECACHE_ENTRIES];
 	now = clock_seconds(CLOCK_MONOTONIC);
 	if (e->key != NULL && e->key_len == key_len && memcmp(e->key, target, key_len) == 0) {
-		if (now - e->checked < FILECACHE_VALID) {
-			entry_serve(e, f);
-			return HTTP_OK;
-		}
-	} else {
-		e = NULL;   /* not ours: leave the slot alone unless we fill it */
+		if (now - e->checked < FILECACHE_VALID)
+			return entry_serve(e, f);
+	} else if (e->key != NULL) {
+		e = NULL;   /* another path's: it is replaced only if we fill it */
 	}
 	status = docroot_open(root, target, f);
-	if (status != HTTP_OK || fstat(f->fd, &st) == -1 || st.st_size > FILECACHE_FILE_MAX) {
+	if (status != HTTP_OK || fstat(f->fd, &st) == -1) {
 		if (e != NULL)
-			entry_clear(e);   /* gone, refused, or grown out of the cache */
+			entry_clear(e);   /* gone or refused now: forget it */
 		return status;
 	}
 	if (e != NULL && entry_current(e, &st)) {
-		e->checked = now;
-	} else {
-		e = &slots[hash(target, key_len) % FILECACHE_ENTRIES];
-		if (entry_fill(e, target, key_len, f, &st, now) == -1)
-			return status;   /* no memory, or it shrank: send it from the file */
+		e->checked = now;   /* unchanged: keep the bytes we have */
+		close(f->fd);
+		return entry_serve(e, f);
 	}
-	close(f->fd);
-	entry_serve(e, f);
-	return HTTP_OK;
+	e = &slots[hash(target, key_len) % FILECACHE_ENTRIES];
+	if (entry_fill(e, target, key_len, f, &st, now) == -1)
+		return status;   /* not kept: send it from the open file */
+	if (f->fd != -1)
+		close(f->fd);
+	return entry_serve(e, f);
 }
 
 void
@@ -210,6 +237,8 @@ filecache_free(void)
 {
 	size_t i;
 
+	if (!enabled)
+		return;
 	for (i = 0; i < FILECACHE_ENTRIES; i++)
 		entry_clear(&slots[i]);
 }

@@ -26,8 +26,8 @@
 #define IO_CHUNK         65536       /* bytes per read when copying a file */
 #define POLL_IDLE_USEC   1000        /* 04/05: sleep after a pass with nothing to do */
 #define EXCHANGE_SPARES  32          /* 04-06: request buffers kept for reuse */
-#define FILECACHE_ENTRIES 64         /* 06: small files kept in memory */
-#define FILECACHE_FILE_MAX 4096      /* 06: larger files are opened for each request */
+#define FILECACHE_ENTRIES 64         /* 06: files kept, in memory or open */
+#define FILECACHE_FILE_MAX 4096      /* 06: larger files are kept open, not copied */
 #define FILECACHE_VALID  1           /* seconds a kept file is trusted before a check */
 #define EPOLL_BATCH      256         /* 06, 08: ready events taken per epoll_wait */
 #define FD_LIMIT_MAX     1048576     /* cap on the raised RLIMIT_NOFILE: 04-06 and 08 keep a slot per descriptor */

@@ -127,3 +127,25 @@ no_leak() {
 	[ "$(grep -ac 'first version' "$BATS_TEST_TMPDIR/r")" = 1 ]
 	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/r")" = "first version" ]
 }
+
+@test "a large file (kept open, not copied) replaced on disk is served fresh within a second, and deleted is 404" {
+	head -c 100000 /dev/urandom >"$DOCROOT/large.bin"
+	curl -s "http://127.0.0.1:$PORT/large.bin" | cmp - "$DOCROOT/large.bin"
+	head -c 120000 /dev/urandom >"$DOCROOT/large.new"
+	mv "$DOCROOT/large.new" "$DOCROOT/large.bin"
+	same_large() { curl -s "http://127.0.0.1:$PORT/large.bin" | cmp -s - "$DOCROOT/large.bin"; }
+	within_1s same_large
+	rm "$DOCROOT/large.bin"
+	within_1s status_is /large.bin 404
+}
+
+@test "requests for a kept large file leave no descriptor behind" {
+	head -c 100000 /dev/urandom >"$DOCROOT/large2.bin"
+	curl -s "http://127.0.0.1:$PORT/large2.bin" -o /dev/null
+	before=$(fd_count "$SERVER_PID")
+	urls=()
+	for i in $(seq 50); do urls+=("http://127.0.0.1:$PORT/large2.bin"); done
+	curl -s "${urls[@]}" >/dev/null
+	sleep 0.2
+	[ "$(fd_count "$SERVER_PID")" -le "$before" ]
+}
