@@ -1,6 +1,7 @@
 /*
- * filecache.c: a copy of each small file a client asked for, so that the
- * next request for it needs no system call at all.
+ * filecache.c: the files clients ask for, kept (a small one copied, a
+ * larger one open), so that the next request for one needs no openat2,
+ * fstat or close, and a small one no read either.
  *
  * Keeping a copy is easy; knowing when it is wrong is the hard part. The
  * file can be rewritten in place, replaced by rename, deleted, made
