@@ -12,7 +12,7 @@ need() {
 # A work directory, a docroot with 1 KiB, 100 KiB and 10 MiB files, and a
 # trap that stops whatever is still running when the script ends.
 bench_init() {
-	WORK=$(mktemp -d /tmp/netlab-bench.XXXXXX)
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/netlab-bench.XXXXXX")
 	chmod 755 "$WORK"   # nginx's worker may run as nobody
 	DOCROOT=$WORK/www
 	mkdir -p "$DOCROOT"
