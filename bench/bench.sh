@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # bench.sh: every server stage side by side with nginx and lighttpd, under
-# wrk, one after another in one run on 127.0.0.1, on one generated docroot.
+# wrk on 127.0.0.1, on one generated docroot. Servers are pinned to one
+# core and wrk to another; all servers of a workload run at once and take
+# turns, five rounds of 2 s each, so the ratio between two servers
+# compares runs that met the same noise.
 #
 #   bench/bench.sh            the full run (a few minutes); make bench
 #   QUICK=1 bench/bench.sh    a smoke run (well under a minute)
@@ -17,8 +20,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/lib.sh"
 
 QUICK=${QUICK:-}
-DURATION=${DURATION:-$([ -n "$QUICK" ] && echo 1 || echo 3)}
-REPEAT=${REPEAT:-$([ -n "$QUICK" ] && echo 1 || echo 3)}
+DURATION=${DURATION:-$([ -n "$QUICK" ] && echo 1 || echo 2)}
+REPEAT=${REPEAT:-$([ -n "$QUICK" ] && echo 1 || echo 5)}
 OUT=${OUT:-$ROOT/bench/results}
 STAGES=${STAGES:-$(cd "$ROOT" && ls -d [0-9][0-9]-*/server.c | cut -d/ -f1)}
 if [ -n "$QUICK" ]; then

@@ -21,6 +21,7 @@ bench_init() {
 	head -c 10485760 /dev/urandom >"$DOCROOT/10m.bin"
 	chmod -R a+rX "$DOCROOT"
 	SPID='' SAMPLER='' STARTED=''
+	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 	trap bench_cleanup EXIT
 	trap 'exit 130' INT TERM
 	# wrk needs a descriptor per connection.
@@ -148,8 +149,10 @@ server_stop() {
 # CPU ticks used so far by PID, its live children (nginx's worker) and its
 # reaped ones (02-fork's). Children can exit while we read: cat skips them.
 tree_cpu() {
+	# A child gone between pgrep and cat makes cat fail; under pipefail that
+	# would fail the caller's assignment and stop the run.
 	# shellcheck disable=SC2046
-	cat "/proc/$1/stat" $(pgrep -P "$1" | sed 's|.*|/proc/&/stat|') 2>/dev/null |
+	{ cat "/proc/$1/stat" $(pgrep -P "$1" | sed 's|.*|/proc/&/stat|') 2>/dev/null || true; } |
 		sed 's/.*) //' | awk 'NR == 1 { t += $14 + $15 } { t += $12 + $13 } END { print t + 0 }'
 }
 
@@ -214,6 +217,9 @@ machine() {
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "- machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r)"
 	echo "- load generator: $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2), on the same machine"
+	# Other work on the machine shows here: above the number of cores, the
+	# servers and wrk shared their cores with it, and every number is noisier.
+	echo "- load average (1, 5, 15 min): $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 	command -v nginx >/dev/null && echo "- $(nginx -v 2>&1), one worker, access_log off, sendfile on"
 	command -v lighttpd >/dev/null && echo "- $(lighttpd -v 2>&1 | head -n 1), single process"
 }
