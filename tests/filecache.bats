@@ -59,7 +59,7 @@ no_leak() {
 	[ ! -e "$BATS_TEST_TMPDIR/leak" ]
 }
 
-@test "a small file is read from disk about once a second, not once a request" {
+@test "06-epoll: a small file is read from disk about once a second, not once a request" {
 	command -v strace >/dev/null || skip "strace not installed"
 	strace -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
 	strace -f -e trace=openat2,openat -o "$BATS_TEST_TMPDIR/trace" -p "$SERVER_PID" 2>/dev/null &
@@ -78,35 +78,35 @@ no_leak() {
 	[ "$opens" -le $((took + 2)) ]
 }
 
-@test "a file rewritten in place, same size, is served fresh within a second" {
+@test "06-epoll: a file rewritten in place, same size, is served fresh within a second" {
 	printf 'other version\n' >"$FILE"   # same length, maybe the same mtime
 	within_1s body_is "/${FILE##*/}" "other version"
 }
 
-@test "a file that grows is served whole, fresh, within a second" {
+@test "06-epoll: a file that grows is served whole, fresh, within a second" {
 	printf 'a much longer second version\n' >"$FILE"
 	within_1s body_is "/${FILE##*/}" "a much longer second version"
 }
 
-@test "a file replaced by rename is served fresh within a second" {
+@test "06-epoll: a file replaced by rename is served fresh within a second" {
 	printf 'renamed in\n' >"$FILE.new"
 	mv "$FILE.new" "$FILE"
 	within_1s body_is "/${FILE##*/}" "renamed in"
 }
 
-@test "a deleted file is 404 within a second" {
+@test "06-epoll: a deleted file is 404 within a second" {
 	rm "$FILE"
 	within_1s status_is "/${FILE##*/}" 404
 }
 
-@test "a file replaced by a symlink out of the docroot is 403 within a second, its target never sent" {
+@test "06-epoll: a file replaced by a symlink out of the docroot is 403 within a second, its target never sent" {
 	ln -sf ../outside/secret.txt "$FILE"
 	within_1s status_is "/${FILE##*/}" 403
 	for i in $(seq 5); do status_is "/${FILE##*/}" 403; done
 	no_leak
 }
 
-@test "a directory replaced by a symlink out of the docroot: 403 within a second, never the outside file" {
+@test "06-epoll: a directory replaced by a symlink out of the docroot: 403 within a second, never the outside file" {
 	mkdir -p "$DOCROOT/swap" "$BATS_FILE_TMPDIR/outside/swap"
 	printf 'inside\n' >"$DOCROOT/swap/secret.txt"
 	printf 'SECRET in outside/swap\n' >"$BATS_FILE_TMPDIR/outside/swap/secret.txt"
@@ -118,7 +118,7 @@ no_leak() {
 	no_leak
 }
 
-@test "HEAD of a cached file sends its length and no body; the next response follows intact" {
+@test "06-epoll: HEAD of a cached file sends its length and no body; the next response follows intact" {
 	name=${FILE##*/}
 	raw "HEAD /$name HTTP/1.1\\r\\nHost: x\\r\\n\\r\\nGET /$name HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n" \
 		>"$BATS_TEST_TMPDIR/r"
@@ -128,7 +128,7 @@ no_leak() {
 	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/r")" = "first version" ]
 }
 
-@test "a large file (kept open, not copied) replaced on disk is served fresh within a second, and deleted is 404" {
+@test "06-epoll: a large file (kept open, not copied) replaced on disk is served fresh within a second, and deleted is 404" {
 	head -c 100000 /dev/urandom >"$DOCROOT/large.bin"
 	curl -s "http://127.0.0.1:$PORT/large.bin" | cmp - "$DOCROOT/large.bin"
 	head -c 120000 /dev/urandom >"$DOCROOT/large.new"
@@ -139,7 +139,7 @@ no_leak() {
 	within_1s status_is /large.bin 404
 }
 
-@test "requests for a kept large file leave no descriptor behind" {
+@test "06-epoll: requests for a kept large file leave no descriptor behind" {
 	head -c 100000 /dev/urandom >"$DOCROOT/large2.bin"
 	curl -s "http://127.0.0.1:$PORT/large2.bin" -o /dev/null
 	before=$(fd_count "$SERVER_PID")
