@@ -51,8 +51,9 @@ expect() {
 }
 
 @test "04-nonblock -> 05-keepalive changes only what keep-alive needs" {
-	# conn_parse: with several requests in the buffer, parsing starts at in_off.
-	expect 04-nonblock 05-keepalive "conn_done conn_open conn_parse conn_read conn_respond drop_input main"
+	# conn_parse and conn_log: with several requests in the buffer, the
+	# current one starts at in_off.
+	expect 04-nonblock 05-keepalive "conn_done conn_log conn_open conn_parse conn_read conn_respond drop_input main"
 }
 
 @test "05-keepalive -> 06-epoll changes only what epoll and sendfile need" {
