@@ -55,6 +55,7 @@ struct status {
 static const struct status statuses[] = {
 	{ HTTP_OK, "OK", "" },
 	{ HTTP_MOVED_PERMANENTLY, "Moved Permanently", "The resource lives at the address in the Location header." },
+	{ HTTP_SEE_OTHER, "See Other", "The answer is at the address in the Location header." },
 	{ HTTP_BAD_REQUEST, "Bad Request", "The request is not valid HTTP/1.1." },
 	{ HTTP_FORBIDDEN, "Forbidden", "This path is outside what the server may show." },
 	{ HTTP_NOT_FOUND, "Not Found", "There is no file at this path." },
@@ -62,6 +63,8 @@ static const struct status statuses[] = {
 	{ HTTP_REQUEST_TIMEOUT, "Request Timeout", "The request did not arrive in time." },
 	{ HTTP_CONTENT_TOO_LARGE, "Content Too Large", "The request body is larger than the server accepts." },
 	{ HTTP_URI_TOO_LONG, "URI Too Long", "The request target is longer than the server accepts." },
+	{ HTTP_UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type", "The request body is not in a form this address accepts." },
+	{ HTTP_EXPECTATION_FAILED, "Expectation Failed", "The server cannot meet the request's Expect header." },
 	{ HTTP_HEADERS_TOO_LARGE, "Request Header Fields Too Large", "The request headers are larger than the server accepts." },
 	{ HTTP_INTERNAL_ERROR, "Internal Server Error", "The server failed while answering." },
 	{ HTTP_NOT_IMPLEMENTED, "Not Implemented", "The server does not implement this feature." },
@@ -328,6 +331,7 @@ parse_content_length(const unsigned char *v, size_t len, struct http_request *re
 struct header_seen {
 	int host, length, encoding;
 	int chunked_last;      /* the last Transfer-Encoding ends with chunked */
+	int chunked_only;      /* one Transfer-Encoding, and it is just "chunked" */
 };
 
 /* Act on the few headers the suite needs; the value runs from v to ve. */
@@ -347,7 +351,7 @@ header_apply(const unsigned char *name, size_t nl, const unsigned char *v,
 	} else if (word_is(name, nl, "Content-Length")) {
 		return parse_content_length(v, (size_t)(ve - v), req, seen->length++);
 	} else if (word_is(name, nl, "Transfer-Encoding")) {
-		seen->encoding = 1;
+		seen->chunked_only = !seen->encoding++ && word_is(v, (size_t)(ve - v), "chunked");
 		seen->chunked_last = list_ends_chunked(v, ve);
 	}
 	return HTTP_OK;
@@ -381,23 +385,28 @@ parse_header(const unsigned char *p, const unsigned char *eol,
  * How the body is framed. Transfer-Encoding and Content-Length together is
  * request smuggling; Transfer-Encoding in HTTP/1.0 (RFC 9112 6.1) or not
  * ending in chunked (6.3) leaves the body's length unknown: all three are
- * 400, and the connection closes. A chunked body is valid, but not read here.
+ * 400, and the connection closes. A chunked body is valid: req->chunked
+ * says so, common/body.c reads it, and http_respond, used by the stages that
+ * cannot, refuses it with 501.
  */
 static enum http_status
-check_framing(const struct http_request *req, const struct header_seen *seen)
+check_framing(struct http_request *req, const struct header_seen *seen)
 {
 	if (!seen->encoding)
 		return HTTP_OK;
 	if (seen->length || req->minor == 0 || !seen->chunked_last)
 		return HTTP_BAD_REQUEST;
-	return HTTP_NOT_IMPLEMENTED;
+	if (!seen->chunked_only)
+		return HTTP_NOT_IMPLEMENTED;   /* gzip, say: we decode chunked only */
+	req->chunked = 1;
+	return HTTP_OK;
 }
 
 /* Check every line of a complete head. */
 static enum http_status
 parse_head(const unsigned char *p, const unsigned char *end, struct http_request *req)
 {
-	struct header_seen seen = { 0, 0, 0, 0 };
+	struct header_seen seen = { 0, 0, 0, 0, 0 };
 	const unsigned char *eol, *next = NULL;
 	enum http_status st;
 
@@ -496,7 +505,7 @@ http_parse(const char *buf, size_t len, struct http_request *req)
  * more than all the rest of a response head, and the answer changes once a
  * second, so each thread formats it once a second.
  */
-static const char *
+const char *
 http_date(void)
 {
 	static _Thread_local char date[40];
@@ -640,6 +649,11 @@ http_respond(int root, const struct http_request *req, enum http_conn conn,
 	int n;
 
 	res->keep_alive = conn == HTTP_CONN_KEEP && req->keep_alive;
+	if (req->chunked) {
+		/* The stage cannot find the end of a chunked body to skip it. */
+		http_error(res, HTTP_NOT_IMPLEMENTED);
+		return;
+	}
 	if (strcmp(req->target, "*") == 0) {
 		answer_options(res);
 		return;

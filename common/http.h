@@ -18,6 +18,7 @@
 enum http_status {
 	HTTP_OK = 200,
 	HTTP_MOVED_PERMANENTLY = 301,
+	HTTP_SEE_OTHER = 303,
 	HTTP_BAD_REQUEST = 400,
 	HTTP_FORBIDDEN = 403,
 	HTTP_NOT_FOUND = 404,
@@ -25,6 +26,8 @@ enum http_status {
 	HTTP_REQUEST_TIMEOUT = 408,
 	HTTP_CONTENT_TOO_LARGE = 413,
 	HTTP_URI_TOO_LONG = 414,
+	HTTP_UNSUPPORTED_MEDIA_TYPE = 415,
+	HTTP_EXPECTATION_FAILED = 417,
 	HTTP_HEADERS_TOO_LARGE = 431,
 	HTTP_INTERNAL_ERROR = 500,
 	HTTP_NOT_IMPLEMENTED = 501,
@@ -52,6 +55,7 @@ struct http_request {
 	int keep_alive;            /* what the client wants, after the version default */
 	long long content_length;  /* body bytes after the head; 0 when none */
 	size_t head_len;           /* bytes the head took, empty lines before it included */
+	int chunked;               /* Transfer-Encoding: chunked; common/body.c reads it */
 	enum http_status error;    /* after HTTP_PARSE_ERROR: the status to answer */
 };
 
@@ -84,6 +88,9 @@ enum http_parse_result http_parse(const char *buf, size_t len, struct http_reque
 int http_head_ready(const char *buf, size_t len, size_t *scanned);
 
 const char *http_reason(enum http_status status);
+
+/* The Date header's value for now (RFC 9110 5.6.7), in this thread's buffer. */
+const char *http_date(void);
 
 /*
  * Fill res for req, served from the docroot opened as root. conn says

@@ -140,8 +140,8 @@ read_request(struct serve_conn *c, struct http_request *req)
  * our FIN, then read and discard until the client closes too, for at most
  * LINGER_SECONDS (a "lingering close").
  */
-static void
-finish(struct serve_conn *c)
+void
+serve_finish(struct serve_conn *c)
 {
 	char junk[4096];
 	time_t deadline = server_now() + LINGER_SECONDS;
@@ -186,7 +186,7 @@ serve_request(struct serve_conn *c, char *log, size_t size)
 	if (result == SERVE_SENT && res.keep_alive)
 		c->drop = (long long)req.head_len + req.content_length;
 	else
-		finish(c);
+		serve_finish(c);
 	return result;
 }
 

@@ -75,4 +75,11 @@ enum serve_result serve_request(struct serve_conn *c, char *log, size_t size);
 enum serve_result serve_blocking(int fd, const struct server *srv, const char *peer,
                                  char *log, size_t size);
 
+/*
+ * Close our side and wait (at most LINGER_SECONDS) for the client's FIN,
+ * discarding its input, so unread bytes do not turn our close into an RST
+ * that destroys the response. The caller then closes the socket.
+ */
+void serve_finish(struct serve_conn *c);
+
 #endif
