@@ -7,7 +7,9 @@
 #   make analyze      gcc's static analyzer (-fanalyzer) over every program and common/
 #   make run          start the most advanced stage on port 8080 (STAGE=01-static picks
 #                     one; ARGS="-p 8081 -t 30" passes options to it)
-#   make fuzz         fuzz the parser, the docroot and the frame decoder (clang, libFuzzer); FUZZ_TIME=600 for longer
+#   make APP=hello    10-framework/server runs the hello application instead
+#   make STORE=sqlite 10-framework/server keeps favourites in SQLite (libsqlite3-dev)
+#   make fuzz         fuzz the parser, the docroot, request bodies, form fields and the frame decoder (clang, libFuzzer); FUZZ_TIME=600 for longer
 #   make capture      09-capture's lab: a request across namespaces, sniffed and annotated (root)
 #   make bench        every stage beside nginx and lighttpd under wrk (QUICK=1: a smoke run)
 #   make bench-c10k   10,000 keep-alive connections against 06-epoll and nginx
@@ -43,7 +45,21 @@ SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
             -fno-sanitize-recover=all -Werror
 TSAN_FLAGS = -O1 -g -fsanitize=thread -Werror
 
-all: $(SERVERS) $(CLIENT) $(SNIFF)
+# 10-framework links a server, a framework and an application together.
+# APP picks the application (favourites or hello), STORE the favourites'
+# store (file or sqlite); 10-framework/server is the one chosen, and the
+# tests run every variant by its own name.
+APP      ?= favourites
+STORE    ?= file
+FW       := 10-framework
+FW_CORE  := $(FW)/server.c $(FW)/framework.c $(FW)/form.c
+FW_HDRS  := $(wildcard $(FW)/*.h)
+FW_FLAGS  = -DSTAGE_DIR='"$(CURDIR)/$(FW)"' -I$(FW)
+FW_PICK   = $(if $(filter hello,$(APP)),hello,$(APP)-$(STORE))
+FW_BINS  := $(O)/$(FW)/server $(O)/$(FW)/server-favourites-file $(O)/$(FW)/server-hello
+FW_SQLITE := $(O)/$(FW)/server-favourites-sqlite
+
+all: $(SERVERS) $(CLIENT) $(SNIFF) $(FW_BINS)
 
 $(O)/%/server: %/server.c $(COMMON) $(HEADERS)
 	@mkdir -p $(@D)
@@ -58,6 +74,20 @@ $(O)/09-capture/sniff: $(SNIFF_SRC) $(SNIFF_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $(SNIFF_SRC)
 
+$(O)/$(FW)/server-favourites-%: $(FW_CORE) $(FW)/favourites.c $(FW)/store_%.c \
+                                 $(FW_HDRS) $(COMMON) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(FW_FLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ \
+		$(filter %.c,$^) $(LDLIBS) $(if $(findstring sqlite,$*),-lsqlite3)
+
+$(O)/$(FW)/server-hello: $(FW_CORE) $(FW)/hello.c $(FW_HDRS) $(COMMON) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(FW_FLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
+
+# Copied only when the choice changed, so make APP=hello takes effect at once.
+$(O)/$(FW)/server: $(O)/$(FW)/server-$(FW_PICK) fw-pick
+	@cmp -s $< $@ || cp $< $@
+
 # STAGE on the command line narrows make test to one stage: its own file,
 # and the files every stage shares, run against it alone.
 ifneq ($(filter command line,$(origin STAGE)),)
@@ -69,17 +99,24 @@ TEST_ENV :=
 endif
 
 # bench/hold holds many keep-alive connections at once for 08's tests too.
-test: all bench/hold
+# 10-framework's file runs twice: both stores pass the same tests, and
+# NETLAB_STORE says which one runs.
+test: all bench/hold $(FW_SQLITE)
 	$(TEST_ENV) $(BATS) $(TESTS)
+	$(if $(filter tests tests/10-framework.bats,$(TESTS)),NETLAB_STORE=sqlite $(BATS) tests/10-framework.bats)
 
 # Sanitizer reports make the server exit non-zero; the tests' teardown checks
 # that. Then 03-threads again under ThreadSanitizer, and one valgrind run.
 check: bench/hold
-	$(MAKE) O=build/san CFLAGS="$(SAN_FLAGS)" all
+	$(MAKE) O=build/san CFLAGS="$(SAN_FLAGS)" all build/san/$(FW)/server-favourites-sqlite
 	NETLAB_BIN=build/san \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86 \
 	$(BATS) tests
+	NETLAB_BIN=build/san NETLAB_STORE=sqlite \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86 \
+	$(BATS) tests/10-framework.bats
 	$(MAKE) O=build/tsan CFLAGS="$(TSAN_FLAGS)" build/tsan/03-threads/server
 	NETLAB_BIN=build/tsan STAGES=03-threads TSAN_OPTIONS=exitcode=86 \
 	$(BATS) tests/03-threads.bats tests/http.bats
@@ -95,7 +132,7 @@ ANALYZE_SRC := $(sort $(wildcard [0-9][0-9]-*/*.c)) $(COMMON)
 analyze:
 	@for f in $(ANALYZE_SRC); do \
 		echo "analyze $$f"; \
-		$(ANALYZE_CC) $(CPPFLAGS) $(WARN) -O1 -fanalyzer -Werror -c -o /dev/null $$f || exit 1; \
+		$(ANALYZE_CC) $(CPPFLAGS) $(FW_FLAGS) $(WARN) -O1 -fanalyzer -Werror -c -o /dev/null $$f || exit 1; \
 	done
 
 # libFuzzer needs clang. Each target runs FUZZ_RUNS inputs or FUZZ_TIME
@@ -113,14 +150,22 @@ build/fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c 09-capture/decode.c 09-capture/
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) -I09-capture $(WARN) $(FUZZ_FLAGS) -o $@ $< 09-capture/decode.c
 
-fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_path build/fuzz/fuzz_decode
-	@mkdir -p build/fuzz/parse build/fuzz/path build/fuzz/decode
+build/fuzz/fuzz_form: tests/fuzz/fuzz_form.c $(FW)/form.c $(FW)/form.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -I$(FW) $(WARN) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^)
+
+fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_path build/fuzz/fuzz_decode build/fuzz/fuzz_body build/fuzz/fuzz_form
+	@mkdir -p build/fuzz/parse build/fuzz/path build/fuzz/decode build/fuzz/body build/fuzz/form
 	build/fuzz/fuzz_parse -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) \
 		-max_len=16384 build/fuzz/parse tests/fuzz/corpus/parse
 	build/fuzz/fuzz_path -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) \
 		-max_len=4096 build/fuzz/path tests/fuzz/corpus/path
 	build/fuzz/fuzz_decode -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) \
 		-max_len=2048 build/fuzz/decode tests/fuzz/corpus/decode
+	build/fuzz/fuzz_body -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) \
+		-max_len=16384 build/fuzz/body tests/fuzz/corpus/body
+	build/fuzz/fuzz_form -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) \
+		-max_len=4096 build/fuzz/form tests/fuzz/corpus/form
 
 # Needs root: namespaces and raw sockets. Without it the lab says so and
 # exits 77, which is not a failure here.
@@ -162,7 +207,7 @@ diffs:
 	diff -u $$base/server.c $$s/server.c; prev=$$s; done; true
 
 clean:
-	rm -f $(STAGES:%=%/server) 07-client/client 09-capture/sniff bench/hold bench/switch
+	rm -f $(STAGES:%=%/server) 07-client/client 09-capture/sniff bench/hold bench/switch $(FW)/server $(FW)/server-*
 	rm -rf build
 
-.PHONY: all test check analyze fuzz capture bench bench-c10k bench-coro trace diffs run clean
+.PHONY: all test check analyze fuzz capture bench bench-c10k bench-coro trace diffs run clean fw-pick

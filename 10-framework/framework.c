@@ -1,0 +1,261 @@
+/*
+ * framework.c: the application side of app.h, as the notes' framework
+ * does it: find the route for the path, call its handler.
+ *
+ * app_call walks the route table the linker built (see framework.h). A
+ * path that matches no route is declined, and the server looks for a file;
+ * a path that matches only routes of other methods is a 405 with Allow, so
+ * a GET of /show/12.py is told to POST instead of being shown a 404.
+ * Everything a handler writes goes through fw_*, and user text goes through
+ * fw_escape.
+ */
+#include <err.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "form.h"
+#include "framework.h"
+#include "http.h"
+
+/* The ends of the table; the linker defines them for a section so named. */
+extern struct route *const __start_netlab_routes[];
+extern struct route *const __stop_netlab_routes[];
+
+void
+app_init(const char *state_dir)
+{
+	struct route *const *r;
+	char msg[128];
+	int rc;
+
+	for (r = __start_netlab_routes; r < __stop_netlab_routes; r++) {
+		if (!(*r)->is_regex)
+			continue;
+		if ((rc = regcomp(&(*r)->re, (*r)->pattern, REG_EXTENDED)) != 0) {
+			regerror(rc, &(*r)->re, msg, sizeof(msg));
+			errx(1, "route %s: %s", (*r)->pattern, msg);
+		}
+		if ((*r)->re.re_nsub > ROUTE_GROUPS)
+			errx(1, "route %s: more than %d groups", (*r)->pattern, ROUTE_GROUPS);
+	}
+	site_open(state_dir);
+}
+
+void
+app_close(void)
+{
+	struct route *const *r;
+
+	site_close();
+	for (r = __start_netlab_routes; r < __stop_netlab_routes; r++)
+		if ((*r)->is_regex)
+			regfree(&(*r)->re);
+}
+
+/* Does the whole path match? Fill req->group with the captures if so. */
+static int
+route_match(struct route *r, const char *path, struct request *req)
+{
+	regmatch_t m[ROUTE_GROUPS + 1];
+	size_t i, len = strlen(path);
+
+	if (!r->is_regex) {
+		if (strcmp(r->pattern, path) != 0 || len >= ROUTE_GROUP_MAX)
+			return 0;
+		memcpy(req->group[0], path, len + 1);
+		return 1;
+	}
+	if (regexec(&r->re, path, ROUTE_GROUPS + 1, m, 0) != 0 ||
+	    m[0].rm_so != 0 || (size_t)m[0].rm_eo != len)
+		return 0;   /* no match, or a match of only part of the path */
+	for (i = 0; i <= r->re.re_nsub; i++) {
+		size_t n = m[i].rm_so < 0 ? 0 : (size_t)(m[i].rm_eo - m[i].rm_so);
+
+		/* A capture too long to hold is no match: never a cut-off id. */
+		if (n >= ROUTE_GROUP_MAX)
+			return 0;
+		memcpy(req->group[i], path + (m[i].rm_so < 0 ? 0 : m[i].rm_so), n);
+		req->group[i][n] = '\0';
+	}
+	return 1;
+}
+
+static void
+allow_add(char *allow, size_t size, const char *method)
+{
+	size_t len = strlen(allow);
+
+	if (strstr(allow, method) != NULL)
+		return;
+	snprintf(allow + len, size - len, "%s%s%s", len ? ", " : "", method,
+	         strcmp(method, "GET") == 0 ? ", HEAD" : "");
+}
+
+static void page_head(struct request *req, const char *title);
+
+static void
+method_not_allowed(struct request *req, const char *allow)
+{
+	struct app_header h[2] = {
+		{ "Content-Type", FW_HTML }, { "Allow", allow },
+	};
+
+	req->server->start_response(req->server, 405, h, 2);
+	page_head(req, "405 Method Not Allowed");
+	fw_write(req, "<p>This address answers only ");
+	fw_escape(req, allow, strlen(allow));
+	fw_write(req, ". Changes are made with a form\n"
+	         "(POST), never by following a link (GET).</p>\n");
+	fw_page_end(req);
+}
+
+enum app_result
+app_call(const struct app_environ *env, struct app_server *server)
+{
+	struct request req;
+	struct route *const *r;
+	const char *method = strcmp(env->method, "HEAD") == 0 ? "GET" : env->method;
+	char allow[64] = "";
+
+	memset(&req, 0, sizeof(req));
+	req.env = env;
+	req.server = server;
+	for (r = __start_netlab_routes; r < __stop_netlab_routes; r++) {
+		if (!route_match(*r, env->path, &req))
+			continue;
+		if (strcmp((*r)->method, method) == 0) {
+			(*r)->handler(&req);
+			return APP_ANSWERED;
+		}
+		allow_add(allow, sizeof(allow), (*r)->method);
+	}
+	if (allow[0] == '\0')
+		return APP_DECLINED;
+	method_not_allowed(&req, allow);
+	return APP_ANSWERED;
+}
+
+void
+fw_start(struct request *req, int status, const char *content_type)
+{
+	struct app_header h = { "Content-Type", content_type };
+
+	req->server->start_response(req->server, status, &h, 1);
+}
+
+void
+fw_write_n(struct request *req, const void *p, size_t n)
+{
+	req->server->write(req->server, p, n);
+}
+
+void
+fw_write(struct request *req, const char *s)
+{
+	fw_write_n(req, s, strlen(s));
+}
+
+void
+fw_printf(struct request *req, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	/* Formats are ours and short; a cut one would be a bug: say so. */
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		errx(1, "fw_printf: \"%s\" does not fit", fmt);
+	fw_write_n(req, buf, (size_t)n);
+}
+
+void
+fw_escape(struct request *req, const char *s, size_t n)
+{
+	char buf[256];
+
+	/* Piece by piece: a byte never escapes to more than 6. */
+	while (n > 0) {
+		size_t k = n < 40 ? n : 40, out;
+
+		out = form_escape(s, k, buf, sizeof(buf));
+		if (out != (size_t)-1)
+			fw_write_n(req, buf, out);
+		s += k;
+		n -= k;
+	}
+}
+
+void
+fw_redirect(struct request *req, const char *location)
+{
+	struct app_header h[2] = {
+		{ "Content-Type", FW_HTML }, { "Location", location },
+	};
+
+	req->server->start_response(req->server, 303, h, 2);
+	fw_write(req, "<!DOCTYPE html>\n<p>See <a href=\"");
+	fw_escape(req, location, strlen(location));
+	fw_write(req, "\">the next page</a>.</p>\n");
+}
+
+/* The page up to its <h1>: every page of a site looks the same. */
+static void
+page_head(struct request *req, const char *title)
+{
+	fw_write(req, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\n<title>");
+	fw_escape(req, title, strlen(title));
+	fw_write(req, "</title>\n<style>\n"
+	         "body { font-family: sans-serif; margin: 2em; }\n"
+	         "nav a { background: orange; padding: .3em .8em; margin-right: .5em; }\n"
+	         "table { border-collapse: collapse; margin-top: 1em; }\n"
+	         "th, td { border: 1px solid #888; padding: .3em .6em; vertical-align: top; }\n"
+	         ".remark { white-space: pre-wrap; }\n"
+	         "form { margin: 0; }\n"
+	         "</style></head>\n<body>\n");
+	fw_write(req, site_nav);
+	fw_write(req, "<h1>");
+	fw_escape(req, title, strlen(title));
+	fw_write(req, "</h1>\n");
+}
+
+void
+fw_page_begin(struct request *req, int status, const char *title)
+{
+	fw_start(req, status, FW_HTML);
+	page_head(req, title);
+}
+
+void
+fw_page_end(struct request *req)
+{
+	fw_write(req, "</body></html>\n");
+}
+
+void
+fw_error(struct request *req, int status, const char *message)
+{
+	char title[64];
+
+	snprintf(title, sizeof(title), "%d %s", status, http_reason(status));
+	fw_page_begin(req, status, title);
+	fw_write(req, "<p>");
+	fw_escape(req, message, strlen(message));
+	fw_write(req, "</p>\n");
+	fw_page_end(req);
+}
+
+const char *
+fw_header(const struct request *req, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < req->env->header_count; i++)
+		if (strcasecmp(req->env->headers[i].name, name) == 0)
+			return req->env->headers[i].value;
+	return NULL;
+}
