@@ -186,8 +186,6 @@ read_body(struct client *c, struct exchange *x)
 		if (net_now() > deadline)
 			return 408;
 	}
-	if (st == BODY_DONE && x->body.data == NULL)
-		st = body_feed(&x->body, NULL, 0, &used);   /* an empty body */
 	return st == BODY_DONE ? 0 : body_http_status(st);
 }
 
@@ -296,9 +294,11 @@ static long long
 send_static(struct client *c, const struct http_request *req, int *status, int *keep)
 {
 	struct http_response res;
+	struct http_request read = *req;
 	long long bytes = -1;
 
-	http_respond(c->s->root, req, 1, &res);
+	read.chunked = 0;   /* http_respond refuses a body it would have to skip; ours is read */
+	http_respond(c->s->root, &read, 1, &res);
 	*status = res.status;
 	*keep = res.keep_alive;
 	if (net_write_all(c->fd, res.head, res.head_len) == 0 &&

@@ -25,6 +25,8 @@
 
 #define CHUNK_DIGITS_MAX 16   /* more hex digits than this is not a size */
 
+static int reserve(struct body *b, size_t want);
+
 enum body_status
 body_init(struct body *b, long long content_length, int chunked, size_t max)
 {
@@ -38,7 +40,9 @@ body_init(struct body *b, long long content_length, int chunked, size_t max)
 		return BODY_TOO_LARGE;
 	b->left = (unsigned long long)content_length;
 	b->state = b->left == 0 ? BODY_END : BODY_LENGTH;
-	return b->left == 0 ? BODY_DONE : BODY_MORE;
+	if (b->left > 0)
+		return BODY_MORE;
+	return reserve(b, 0) == -1 ? BODY_NO_MEMORY : BODY_DONE;   /* still a string */
 }
 
 void
@@ -76,6 +80,7 @@ reserve(struct body *b, size_t want)
 		return -1;
 	b->data = p;
 	b->cap = cap;
+	b->data[b->len] = '\0';
 	return 0;
 }
 

@@ -29,13 +29,17 @@ make_docroot() {
 }
 
 # start_server STAGE [ARGS...]: sets SERVER_PID, PORT, URL, SERVER_LOG.
+# SERVER_BIN, if set, names the binary to run instead of STAGE/server.
 start_server() {
-	local stage=$1 i
+	local stage=$1 i bin
 	shift
+	bin=${SERVER_BIN:-$BIN/$stage/server}
 	SERVER_LOG=$BATS_TEST_TMPDIR/server.log
+	# 10-framework's application keeps data: in the test's own directory.
+	[ "$stage" != 10-framework ] || set -- -s "$BATS_TEST_TMPDIR/state" "$@"
 	# fd 3 is bats' own: a background job holding it would hang the suite.
 	# SERVER_WRAP (an array) may name a command to start it with (setpriv).
-	"${SERVER_WRAP[@]}" "$BIN/$stage/server" -p 0 -d "$DOCROOT" "$@" >"$SERVER_LOG" 2>&1 3>&- &
+	"${SERVER_WRAP[@]}" "$bin" -p 0 -d "$DOCROOT" "$@" >"$SERVER_LOG" 2>&1 3>&- &
 	SERVER_PID=$!
 	for i in $(seq "${START_TRIES:-100}"); do
 		grep -q '^listening on ' "$SERVER_LOG" && break
