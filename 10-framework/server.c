@@ -135,12 +135,14 @@ split_headers(struct exchange *x, size_t head_len)
 	x->head[head_len] = '\0';
 	while (*p == '\r' || *p == '\n')
 		p++;   /* empty lines before the request line (RFC 9112 2.2) */
-	p = strchr(p, '\n') + 1;   /* the request line is in x->req */
-	for (x->header_count = 0; p < end && *p != '\r' && *p != '\n'; p = eol + 1) {
+	if ((p = strchr(p, '\n')) == NULL)
+		return 400;
+	for (p++, x->header_count = 0; p < end && *p != '\r' && *p != '\n'; p = eol + 1) {
 		if (x->header_count == HEADERS_MAX)
 			return 431;
-		eol = strchr(p, '\n');
-		colon = strchr(p, ':');
+		/* http_parse checked every line; this is only belt and braces. */
+		if ((eol = strchr(p, '\n')) == NULL || (colon = memchr(p, ':', (size_t)(eol - p))) == NULL)
+			return 400;
 		*colon = '\0';
 		eol[eol > p && eol[-1] == '\r' ? -1 : 0] = '\0';
 		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
