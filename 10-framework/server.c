@@ -52,8 +52,8 @@
 /* A connection, owned by its thread. in holds what arrived and is unused. */
 struct client {
 	int fd;
-	char peer[64];
-	const struct setup *s;
+	char peer[NET_PEER_MAX];
+	const struct server *s;
 	char in[REQUEST_MAX];
 	size_t len;
 };
@@ -101,33 +101,35 @@ fill(struct client *c)
 			c->len += (size_t)n;
 			return 1;
 		}
-		if (n == -1 && errno == EINTR && !net_stop)
+		if (n == -1 && errno == EINTR && !server_stop)
 			continue;
 		return 0;   /* closed, reset, the SO_RCVTIMEO timeout, or stopping */
 	}
 }
 
-/* http_parse's result for the next request: head length, -status, or 0. */
-static long
+/* Wait for the next request's head; MORE here means the client left. */
+static enum http_parse_result
 read_head(struct client *c, struct http_request *req)
 {
-	time_t deadline = net_now() + c->s->timeout;
-	long rc;
+	time_t deadline = server_now() + c->s->timeout;
+	enum http_parse_result rc;
 
 	for (;;) {
-		if ((rc = http_parse(c->in, c->len, req)) != 0)
+		if ((rc = http_parse(c->in, c->len, req)) != HTTP_PARSE_MORE)
 			return rc;
-		if (c->len == sizeof(c->in))
-			return -400;   /* only blank lines: nothing a parser can use */
-		if (!fill(c))
-			return c->len > 0 ? -408 : 0;
-		if (net_now() > deadline)
-			return -408;   /* a byte every few seconds must not last for ever */
+		if (!fill(c)) {
+			req->error = HTTP_REQUEST_TIMEOUT;
+			return c->len > 0 ? HTTP_PARSE_ERROR : HTTP_PARSE_MORE;
+		}
+		if (server_now() > deadline) {
+			req->error = HTTP_REQUEST_TIMEOUT;   /* a byte every few seconds must not last for ever */
+			return HTTP_PARSE_ERROR;
+		}
 	}
 }
 
 /* Cut the head (validated by http_parse) into name and value strings. */
-static int
+static enum http_status
 split_headers(struct exchange *x, size_t head_len)
 {
 	char *p = x->head, *end = x->head + head_len, *eol, *colon, *v;
@@ -136,13 +138,13 @@ split_headers(struct exchange *x, size_t head_len)
 	while (*p == '\r' || *p == '\n')
 		p++;   /* empty lines before the request line (RFC 9112 2.2) */
 	if ((p = strchr(p, '\n')) == NULL)
-		return 400;
+		return HTTP_BAD_REQUEST;
 	for (p++, x->header_count = 0; p < end && *p != '\r' && *p != '\n'; p = eol + 1) {
 		if (x->header_count == HEADERS_MAX)
-			return 431;
+			return HTTP_HEADERS_TOO_LARGE;
 		/* http_parse checked every line; this is only belt and braces. */
 		if ((eol = strchr(p, '\n')) == NULL || (colon = memchr(p, ':', (size_t)(eol - p))) == NULL)
-			return 400;
+			return HTTP_BAD_REQUEST;
 		*colon = '\0';
 		eol[eol > p && eol[-1] == '\r' ? -1 : 0] = '\0';
 		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
@@ -153,22 +155,22 @@ split_headers(struct exchange *x, size_t head_len)
 		x->headers[x->header_count++].value = v;
 		if (strcasecmp(p, "Expect") == 0) {
 			if (strcasecmp(v, "100-continue") != 0)
-				return 417;   /* an expectation we cannot meet */
+				return HTTP_EXPECTATION_FAILED;   /* one we cannot meet */
 			x->expect_continue = x->req.minor >= 1;
 		}
 	}
-	return 0;
+	return HTTP_OK;
 }
 
 /*
- * Read the body into x->body: 0 when it is complete, an HTTP status when it
- * cannot be (the connection must close), -1 when the client left.
+ * Read the body into x->body: HTTP_OK when it is complete, else the status
+ * to answer before closing (408 too when the client left half-way).
  */
-static int
+static enum http_status
 read_body(struct client *c, struct exchange *x)
 {
 	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-	time_t deadline = net_now() + c->s->timeout;
+	time_t deadline = server_now() + c->s->timeout;
 	enum body_status st;
 	size_t used;
 
@@ -181,14 +183,12 @@ read_body(struct client *c, struct exchange *x)
 		}
 		/* The client waits for this before it sends the body (RFC 9110 10.1.1). */
 		if (x->expect_continue && net_write_all(c->fd, cont, sizeof(cont) - 1) == -1)
-			return -1;
+			return HTTP_REQUEST_TIMEOUT;
 		x->expect_continue = 0;
-		if (!fill(c))
-			return net_stop ? -1 : 408;
-		if (net_now() > deadline)
-			return 408;
+		if (!fill(c) || server_now() > deadline)
+			return HTTP_REQUEST_TIMEOUT;
 	}
-	return st == BODY_DONE ? 0 : body_http_status(st);
+	return st == BODY_DONE ? HTTP_OK : body_http_status(st);
 }
 
 static int
@@ -208,7 +208,9 @@ reply_start(struct app_server *api, int status, const struct app_header *h, size
 	size_t i;
 	int k;
 
-	if (r->status != 0 || status < 200 || status > 599)
+	/* http_reason names every status we know, and 500's reason for the rest. */
+	if (r->status != 0 || status < 200 || (status != HTTP_INTERNAL_ERROR &&
+	    http_reason((enum http_status)status) == http_reason(HTTP_INTERNAL_ERROR)))
 		r->failed = 1;
 	r->status = status;
 	for (i = 0; i < n && !r->failed; i++) {
@@ -255,7 +257,7 @@ reply_write(struct app_server *api, const void *data, size_t len)
 
 /* Send an error page and give up on the connection. */
 static void
-send_error(struct client *c, struct http_request *req, int status)
+send_error(struct client *c, struct http_request *req, enum http_status status)
 {
 	struct http_response res;
 	char log[LOG_LINE_MAX];
@@ -293,14 +295,15 @@ send_reply(struct client *c, const struct http_request *req, struct reply *r, in
 
 /* No route took it: a file from the docroot, as 03 serves it. */
 static long long
-send_static(struct client *c, const struct http_request *req, int *status, int *keep)
+send_static(struct client *c, const struct http_request *req, enum http_status *status,
+            int *keep)
 {
 	struct http_response res;
 	struct http_request read = *req;
 	long long bytes = -1;
 
 	read.chunked = 0;   /* http_respond refuses a body it would have to skip; ours is read */
-	http_respond(c->s->root, &read, 1, &res);
+	http_respond(c->s->root, &read, HTTP_CONN_KEEP, &res);
 	*status = res.status;
 	*keep = res.keep_alive;
 	if (net_write_all(c->fd, res.head, res.head_len) == 0 &&
@@ -312,15 +315,15 @@ send_static(struct client *c, const struct http_request *req, int *status, int *
 }
 
 /* Fill environ from the exchange: method, decoded path, query, headers, body. */
-static int
+static enum http_status
 make_environ(struct client *c, struct exchange *x, struct app_environ *env,
              char *proto, size_t size)
 {
 	char *target = x->req.target;
 	size_t q = strcspn(target, "?");
 
-	if (docroot_decode(target, q, x->path, sizeof(x->path)) == -1)
-		return 400;
+	if (docroot_decode(target, q, x->path, sizeof(x->path)) < 0)
+		return HTTP_BAD_REQUEST;
 	snprintf(proto, size, "HTTP/1.%d", x->req.minor);
 	env->method = x->req.method;
 	env->path = x->path;
@@ -331,7 +334,7 @@ make_environ(struct client *c, struct exchange *x, struct app_environ *env,
 	env->header_count = x->header_count;
 	env->body = x->body.data;
 	env->body_len = x->body.len;
-	return 0;
+	return HTTP_OK;
 }
 
 /* Ask the application, else the docroot; send the answer. 1: keep the connection. */
@@ -341,21 +344,23 @@ answer(struct client *c, struct exchange *x)
 	struct reply r = { .api = { reply_start, reply_write } };
 	struct app_environ env;
 	char proto[16], log[LOG_LINE_MAX];
-	int status, keep = x->req.keep_alive && !net_stop;
+	enum http_status status;
+	int keep = x->req.keep_alive && !server_stop;
 	long long bytes;
 
-	if ((status = make_environ(c, x, &env, proto, sizeof(proto))) != 0) {
-		send_error(c, &x->req, status);
-		return 0;
-	}
-	if (app_call(&env, &r.api) == APP_DECLINED) {
+	/*
+	 * A path that does not decode (a NUL, an encoded "/") is no route's:
+	 * the docroot's rules answer it, as they do in every other stage.
+	 */
+	if (make_environ(c, x, &env, proto, sizeof(proto)) != HTTP_OK ||
+	    app_call(&env, &r.api) == APP_DECLINED) {
 		bytes = send_static(c, &x->req, &status, &keep);
 	} else if (r.failed || r.status == 0) {
 		free(r.body);
-		send_error(c, &x->req, 500);
+		send_error(c, &x->req, HTTP_INTERNAL_ERROR);
 		return 0;
 	} else {
-		status = r.status;
+		status = (enum http_status)r.status;
 		bytes = send_reply(c, &x->req, &r, keep);
 	}
 	free(r.body);
@@ -370,25 +375,27 @@ answer(struct client *c, struct exchange *x)
 static int
 serve_one(struct client *c, struct exchange *x)
 {
-	long rc;
-	int status, keep;
+	enum http_parse_result rc;
+	enum http_status status;
+	size_t head_len;
+	int keep;
 
 	x->header_count = 0;
 	x->expect_continue = 0;
 	memset(&x->body, 0, sizeof(x->body));
-	if ((rc = read_head(c, &x->req)) == 0)
+	if ((rc = read_head(c, &x->req)) == HTTP_PARSE_MORE)
 		return 0;
-	if (rc < 0) {
-		send_error(c, NULL, (int)-rc);
+	if (rc == HTTP_PARSE_ERROR) {
+		send_error(c, NULL, x->req.error);
 		return 0;
 	}
-	memcpy(x->head, c->in, (size_t)rc);
-	consume(c, (size_t)rc);
-	if ((status = split_headers(x, (size_t)rc)) == 0)
+	head_len = x->req.head_len;
+	memcpy(x->head, c->in, head_len);
+	consume(c, head_len);
+	if ((status = split_headers(x, head_len)) == HTTP_OK)
 		status = read_body(c, x);
-	if (status != 0) {
-		if (status > 0)
-			send_error(c, &x->req, status);
+	if (status != HTTP_OK) {
+		send_error(c, &x->req, status);
 		body_free(&x->body);
 		return 0;
 	}
@@ -408,9 +415,9 @@ client_thread(void *arg)
 	(void)setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (x == NULL)
-		send_error(c, NULL, 503);
+		send_error(c, NULL, HTTP_UNAVAILABLE);
 	else
-		while (serve_one(c, x) && !net_stop)
+		while (serve_one(c, x) && !server_stop)
 			;
 	serve_finish(c->fd);
 	close(c->fd);
@@ -420,7 +427,7 @@ client_thread(void *arg)
 }
 
 static void
-handle_client(int fd, const struct sockaddr_storage *ss, const struct setup *s)
+handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 {
 	struct http_response res;
 	struct client *c;
@@ -449,15 +456,15 @@ handle_client(int fd, const struct sockaddr_storage *ss, const struct setup *s)
 		return;   /* the thread owns fd now */
 	warnx("pthread_create: %s", strerror(rc));
 	free(c);
-	http_error(&res, 503);
+	http_error(&res, HTTP_UNAVAILABLE);
 	(void)net_write_all(fd, res.head, res.head_len);
 	close(fd);
 }
 
 static void
-serve_forever(const struct setup *s)
+serve_forever(const struct server *s)
 {
-	while (!net_stop) {
+	while (!server_stop) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		int fd = accept(s->listen_fd, (struct sockaddr *)&ss, &sl);
@@ -499,7 +506,7 @@ take_state_option(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct setup s;
+	struct server s;
 
 	argc = take_state_option(argc, argv);
 	setup_server(argc, argv, "10-framework: a threaded server that hands each "

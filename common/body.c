@@ -53,13 +53,13 @@ body_free(struct body *b)
 	b->len = b->cap = 0;
 }
 
-int
+enum http_status
 body_http_status(enum body_status st)
 {
 	switch (st) {
-	case BODY_TOO_LARGE: return 413;
-	case BODY_NO_MEMORY: return 503;
-	default:             return 400;
+	case BODY_TOO_LARGE: return HTTP_CONTENT_TOO_LARGE;
+	case BODY_NO_MEMORY: return HTTP_UNAVAILABLE;
+	default:             return HTTP_BAD_REQUEST;
 	}
 }
 

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "http.h"
+
 enum body_status {
 	BODY_MORE,         /* not finished: feed more input */
 	BODY_DONE,         /* the whole body is in data */
@@ -63,7 +65,7 @@ enum body_status body_feed(struct body *b, const unsigned char *in, size_t n,
                            size_t *used);
 
 /* The HTTP status for an error result (400, 413, 503). */
-int body_http_status(enum body_status st);
+enum http_status body_http_status(enum body_status st);
 
 void body_free(struct body *b);
 

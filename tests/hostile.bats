@@ -130,7 +130,7 @@ framing() {
 	[ "$STAGE" != 10-framework ] || chunked=405
 	[ "$(status_of 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')" = "$chunked" ]
 	[ "$(status_of 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n')" = 501 ]
-	[ "$(status_of 'POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')" = 501 ]
+	[ "$(status_of 'POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')" = 400 ]
 	[ "$(status_of 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')" = 400 ]
 	[ "$(status_of 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n')" = 400 ]
 }
