@@ -43,15 +43,14 @@ app_init(const char *state_dir)
 	site_open(state_dir);
 }
 
+/*
+ * The compiled regexes are not freed: a thread still answering a request
+ * when the server stops may be matching one, and the process ends anyway.
+ */
 void
 app_close(void)
 {
-	struct route *const *r;
-
 	site_close();
-	for (r = __start_netlab_routes; r < __stop_netlab_routes; r++)
-		if ((*r)->is_regex)
-			regfree(&(*r)->re);
 }
 
 /* Does the whole path match? Fill req->group with the captures if so. */

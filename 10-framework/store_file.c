@@ -225,6 +225,7 @@ store_close(void)
 	pthread_mutex_lock(&lock);
 	close(lock_fd);
 	close(dir_fd);
+	dir_fd = -1;   /* a late thread's save fails: STORE_FAILED, nothing claimed */
 	pthread_mutex_unlock(&lock);
 }
 

@@ -31,6 +31,7 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static sqlite3 *db;
 static sqlite3_stmt *add_stmt, *delete_stmt, *note_stmt, *list_stmt;
+static int closed;   /* after store_close, a late thread gets STORE_FAILED */
 
 static const char schema[] =
 	"PRAGMA synchronous = EXTRA;"
@@ -97,6 +98,7 @@ store_close(void)
 	sqlite3_finalize(list_stmt);
 	if (sqlite3_close(db) != SQLITE_OK)
 		warnx("sqlite: %s", sqlite3_errmsg(db));
+	closed = 1;
 	pthread_mutex_unlock(&lock);
 }
 
@@ -106,6 +108,8 @@ run(sqlite3_stmt *st, int must_change)
 {
 	enum store_status rc = STORE_OK;
 
+	if (closed)
+		return STORE_FAILED;   /* stopping: the statements are gone */
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		warnx("sqlite: %s", sqlite3_errmsg(db));
 		rc = STORE_FAILED;
@@ -124,7 +128,8 @@ store_add(int id)
 
 	/* At most one row per province (UNIQUE), so never FAVOURITES_MAX. */
 	pthread_mutex_lock(&lock);
-	sqlite3_bind_int(add_stmt, 1, id);
+	if (!closed)
+		sqlite3_bind_int(add_stmt, 1, id);
 	rc = run(add_stmt, 0);
 	pthread_mutex_unlock(&lock);
 	return rc;
@@ -136,7 +141,8 @@ store_delete(int id)
 	enum store_status rc;
 
 	pthread_mutex_lock(&lock);
-	sqlite3_bind_int(delete_stmt, 1, id);
+	if (!closed)
+		sqlite3_bind_int(delete_stmt, 1, id);
 	rc = run(delete_stmt, 1);
 	pthread_mutex_unlock(&lock);
 	return rc;
@@ -150,8 +156,10 @@ store_note(int id, const char *remark, size_t len)
 	if (len > REMARK_MAX || memchr(remark, '\0', len) != NULL)
 		return STORE_FAILED;
 	pthread_mutex_lock(&lock);
-	sqlite3_bind_text(note_stmt, 1, remark, (int)len, SQLITE_TRANSIENT);
-	sqlite3_bind_int(note_stmt, 2, id);
+	if (!closed) {
+		sqlite3_bind_text(note_stmt, 1, remark, (int)len, SQLITE_TRANSIENT);
+		sqlite3_bind_int(note_stmt, 2, id);
+	}
 	rc = run(note_stmt, 1);
 	pthread_mutex_unlock(&lock);
 	return rc;
@@ -164,6 +172,10 @@ store_list(struct favourite *list, size_t max)
 	int rc = SQLITE_DONE;
 
 	pthread_mutex_lock(&lock);
+	if (closed) {
+		pthread_mutex_unlock(&lock);
+		return -1;
+	}
 	while (n < max && (rc = sqlite3_step(list_stmt)) == SQLITE_ROW) {
 		const unsigned char *text = sqlite3_column_text(list_stmt, 1);
 
