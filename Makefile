@@ -106,7 +106,8 @@ test: all bench/hold $(FW_SQLITE)
 	$(if $(filter tests tests/10-framework.bats,$(TESTS)),NETLAB_STORE=sqlite $(BATS) tests/10-framework.bats)
 
 # Sanitizer reports make the server exit non-zero; the tests' teardown checks
-# that. Then 03-threads again under ThreadSanitizer, and one valgrind run.
+# that. 10-framework runs with both stores. Then 03-threads and 10-framework's
+# concurrent tests again under ThreadSanitizer, and one valgrind run.
 check: bench/hold
 	$(MAKE) O=build/san CFLAGS="$(SAN_FLAGS)" all build/san/$(FW)/server-favourites-sqlite
 	NETLAB_BIN=build/san \
@@ -117,9 +118,14 @@ check: bench/hold
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86 \
 	$(BATS) tests/10-framework.bats
-	$(MAKE) O=build/tsan CFLAGS="$(TSAN_FLAGS)" build/tsan/03-threads/server
+	$(MAKE) O=build/tsan CFLAGS="$(TSAN_FLAGS)" build/tsan/03-threads/server \
+		build/tsan/$(FW)/server-favourites-file build/tsan/$(FW)/server-favourites-sqlite
 	NETLAB_BIN=build/tsan STAGES=03-threads TSAN_OPTIONS=exitcode=86 \
 	$(BATS) tests/03-threads.bats tests/http.bats
+	for store in file sqlite; do \
+		NETLAB_BIN=build/tsan NETLAB_STORE=$$store TSAN_OPTIONS=exitcode=86 \
+		$(BATS) -f 'concurrent|keep-alive|kill -9' tests/10-framework.bats || exit 1; \
+	done
 	$(MAKE) all
 	NETLAB_VALGRIND=1 $(BATS) tests/valgrind.bats
 

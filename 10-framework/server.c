@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,13 @@ struct exchange {
 
 static const char *state_dir = DEFAULT_STATE_DIR;
 
+/*
+ * server_stop is for the main thread, whose signal handler sets it; other
+ * threads reading it would race (sig_atomic_t is atomic only within one
+ * thread). The main thread passes the news on through this atomic.
+ */
+static atomic_int stopping;
+
 /* Drop the first n bytes of the input: a head or body the parser used. */
 static void
 consume(struct client *c, size_t n)
@@ -101,8 +109,8 @@ fill(struct client *c)
 			c->len += (size_t)n;
 			return 1;
 		}
-		if (n == -1 && errno == EINTR && !server_stop)
-			continue;
+		if (n == -1 && errno == EINTR)
+			continue;   /* SIGINT and SIGTERM go to the main thread, not here */
 		return 0;   /* closed, reset, the SO_RCVTIMEO timeout, or stopping */
 	}
 }
@@ -345,7 +353,7 @@ answer(struct client *c, struct exchange *x)
 	struct app_environ env;
 	char proto[16], log[LOG_LINE_MAX];
 	enum http_status status;
-	int keep = x->req.keep_alive && !server_stop;
+	int keep = x->req.keep_alive && !atomic_load(&stopping);
 	long long bytes;
 
 	/*
@@ -417,7 +425,7 @@ client_thread(void *arg)
 	if (x == NULL)
 		send_error(c, NULL, HTTP_UNAVAILABLE);
 	else
-		while (serve_one(c, x) && !server_stop)
+		while (serve_one(c, x) && !atomic_load(&stopping))
 			;
 	serve_finish(c->fd);
 	close(c->fd);
@@ -518,6 +526,7 @@ main(int argc, char **argv)
 	app_init(state_dir);
 	printf("application data in %s\n", state_dir);
 	serve_forever(&s);
+	atomic_store(&stopping, 1);
 	close(s.listen_fd);
 	app_close();
 	fprintf(stderr, "stopped\n");
