@@ -412,6 +412,16 @@ serve_one(struct client *c, struct exchange *x)
 	return keep;
 }
 
+/* The lingering close 01-03 use (common/serve.c), on this connection. */
+static void
+finish(struct client *c)
+{
+	struct serve_conn sc;
+
+	serve_open(&sc, &serve_blocking_io, c->fd, c->s, c->peer, HTTP_CONN_CLOSE);
+	serve_finish(&sc);
+}
+
 static void *
 client_thread(void *arg)
 {
@@ -419,6 +429,7 @@ client_thread(void *arg)
 	struct exchange *x = malloc(sizeof(*x));
 	struct timeval tv = { c->s->timeout, 0 };
 
+	c->len = 0;
 	/* An idle or stalled client gives recv EAGAIN after -t seconds. */
 	(void)setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -427,7 +438,7 @@ client_thread(void *arg)
 	else
 		while (serve_one(c, x) && !atomic_load(&stopping))
 			;
-	serve_finish(c->fd);
+	finish(c);
 	close(c->fd);
 	free(x);
 	free(c);
@@ -447,11 +458,14 @@ handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 	if ((c = malloc(sizeof(*c))) != NULL) {
 		c->fd = fd;
 		c->s = s;
-		c->len = 0;
 		net_peer_name(ss, c->peer, sizeof(c->peer));
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		/* SIGINT and SIGTERM must reach the main thread, as in 03. */
+		/*
+		 * A signal goes to any thread that does not block it. The new
+		 * thread inherits this mask, so SIGINT and SIGTERM always reach
+		 * the main thread and interrupt its accept.
+		 */
 		sigemptyset(&stop);
 		sigaddset(&stop, SIGINT);
 		sigaddset(&stop, SIGTERM);
@@ -461,7 +475,8 @@ handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 		pthread_attr_destroy(&attr);
 	}
 	if (rc == 0)
-		return;   /* the thread owns fd now */
+		return;   /* the thread owns fd now: closing it here breaks it */
+	/* Out of threads or memory (EAGAIN): tell this client, keep serving. */
 	warnx("pthread_create: %s", strerror(rc));
 	free(c);
 	http_error(&res, HTTP_UNAVAILABLE);
@@ -478,6 +493,7 @@ serve_forever(const struct server *s)
 		int fd = accept(s->listen_fd, (struct sockaddr *)&ss, &sl);
 
 		if (fd == -1) {
+			/* EINTR: the loop re-checks server_stop. EMFILE: wait, do not spin. */
 			net_accept_backoff();
 			continue;
 		}

@@ -66,3 +66,7 @@ expect() {
 @test "03-threads -> 08-coroutines keeps 03's handler and loop, on a new engine" {
 	expect 03-threads 08-coroutines "client_main client_thread co_accept co_alloc co_context co_free co_main co_ready co_recv co_release co_resume co_send_file co_set_timeout co_sleep co_spawn co_wait co_wake co_write_all co_yield handle_client heap_fix heap_swap hub_init hub_poll hub_run main now_ms serve_forever timer_add timer_del timers_reserve"
 }
+
+@test "03-threads -> 10-framework keeps 03's accept loop and hand-off; the rest is bodies and the application" {
+	expect 03-threads 10-framework "answer client_thread consume fill finish is_token main make_environ read_body read_head reply_start reply_write send_error send_reply send_static serve_one split_headers take_state_option"
+}
