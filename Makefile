@@ -84,9 +84,10 @@ $(O)/$(FW)/server-hello: $(FW_CORE) $(FW)/hello.c $(FW_HDRS) $(COMMON) $(HEADERS
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(FW_FLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
 
-# Copied only when the choice changed, so make APP=hello takes effect at once.
+# Copied only when the choice changed, so make APP=hello takes effect at once;
+# touched, so it is never older than its sources (tests/setup_suite.bash).
 $(O)/$(FW)/server: $(O)/$(FW)/server-$(FW_PICK) fw-pick
-	@cmp -s $< $@ || cp $< $@
+	@cmp -s $< $@ || cp $< $@; touch $@
 
 # STAGE on the command line narrows make test to one stage: its own file,
 # and the files every stage shares, run against it alone.

@@ -119,7 +119,7 @@ fill(struct client *c)
 static enum http_parse_result
 read_head(struct client *c, struct http_request *req)
 {
-	time_t deadline = server_now() + c->s->timeout;
+	time_t deadline = server_now() + c->s->deadline;
 	enum http_parse_result rc;
 
 	for (;;) {
@@ -178,7 +178,7 @@ static enum http_status
 read_body(struct client *c, struct exchange *x)
 {
 	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-	time_t deadline = server_now() + c->s->timeout;
+	time_t deadline = server_now() + c->s->deadline;
 	enum body_status st;
 	size_t used;
 
@@ -190,7 +190,7 @@ read_body(struct client *c, struct exchange *x)
 			continue;
 		}
 		/* The client waits for this before it sends the body (RFC 9110 10.1.1). */
-		if (x->expect_continue && net_write_all(c->fd, cont, sizeof(cont) - 1) == -1)
+		if (x->expect_continue && net_write_all(c->fd, cont, sizeof(cont) - 1, NULL) == -1)
 			return HTTP_REQUEST_TIMEOUT;
 		x->expect_continue = 0;
 		if (!fill(c) || server_now() > deadline)
@@ -263,26 +263,35 @@ reply_write(struct app_server *api, const void *data, size_t len)
 	r->len += len;
 }
 
-/* Send an error page and give up on the connection. */
+/* One access-log line; in holds the request line as it arrived. */
 static void
-send_error(struct client *c, struct http_request *req, enum http_status status)
+log_request(struct client *c, const char *in, size_t in_len, enum http_status status,
+            long long bytes)
 {
-	struct http_response res;
 	char log[LOG_LINE_MAX];
-	long long bytes = 0;
 
-	http_error(&res, status);
-	if (net_write_all(c->fd, res.head, res.head_len) == 0)
-		bytes = (long long)res.head_len;
-	if (!c->s->quiet) {
-		http_log_line(log, sizeof(log), c->peer, req, status, bytes);
-		printf("%s\n", log);
-	}
+	if (c->s->quiet)
+		return;
+	http_log_line(log, sizeof(log), c->peer, in, in_len, status, bytes);
+	printf("%s\n", log);   /* stdio locks the stream: lines do not mix */
 }
 
-/* Send what the application built; the number of bytes sent, or -1. */
-static long long
-send_reply(struct client *c, const struct http_request *req, struct reply *r, int keep)
+/* Send an error page and give up on the connection. */
+static void
+send_error(struct client *c, const char *in, size_t in_len, enum http_status status)
+{
+	struct http_response res;
+	long long sent = 0;
+
+	http_error(&res, status);
+	(void)net_write_all(c->fd, res.head, res.head_len, &sent);
+	log_request(c, in, in_len, status, sent);
+}
+
+/* Send what the application built, counting bytes in *sent; 0, or -1. */
+static int
+send_reply(struct client *c, const struct http_request *req, struct reply *r, int keep,
+           long long *sent)
 {
 	char head[RESPONSE_HEAD_MAX], date[64];
 	int n, head_only = strcmp(req->method, "HEAD") == 0;
@@ -295,31 +304,31 @@ send_reply(struct client *c, const struct http_request *req, struct reply *r, in
 	             (int)r->headers_len, r->headers, r->len, keep ? "keep-alive" : "close");
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;   /* cannot happen: headers are at most half of head */
-	if (net_write_all(c->fd, head, (size_t)n) == -1 ||
-	    (!head_only && r->len > 0 && net_write_all(c->fd, r->body, r->len) == -1))
+	if (net_write_all(c->fd, head, (size_t)n, sent) == -1 ||
+	    (!head_only && r->len > 0 && net_write_all(c->fd, r->body, r->len, sent) == -1))
 		return -1;
-	return n + (head_only ? 0 : (long long)r->len);
+	return 0;
 }
 
-/* No route took it: a file from the docroot, as 03 serves it. */
-static long long
+/* No route took it: a file from the docroot, as 03 serves it; 0, or -1. */
+static int
 send_static(struct client *c, const struct http_request *req, enum http_status *status,
-            int *keep)
+            int *keep, long long *sent)
 {
 	struct http_response res;
 	struct http_request read = *req;
-	long long bytes = -1;
+	int rc = -1;
 
 	read.chunked = 0;   /* http_respond refuses a body it would have to skip; ours is read */
 	http_respond(c->s->root, &read, HTTP_CONN_KEEP, &res);
 	*status = res.status;
 	*keep = res.keep_alive;
-	if (net_write_all(c->fd, res.head, res.head_len) == 0 &&
-	    (res.fd == -1 || net_send_file(c->fd, res.fd, res.body_len) == 0))
-		bytes = (long long)res.head_len + (res.fd == -1 ? 0 : res.body_len);
+	if (net_write_all(c->fd, res.head, res.head_len, sent) == 0 &&
+	    (res.fd == -1 || net_send_file(c->fd, res.fd, res.body_len, sent) == 0))
+		rc = 0;
 	if (res.fd != -1)
 		close(res.fd);
-	return bytes;
+	return rc;
 }
 
 /* Fill environ from the exchange: method, decoded path, query, headers, body. */
@@ -351,10 +360,10 @@ answer(struct client *c, struct exchange *x)
 {
 	struct reply r = { .api = { reply_start, reply_write } };
 	struct app_environ env;
-	char proto[16], log[LOG_LINE_MAX];
+	char proto[16];
 	enum http_status status;
-	int keep = x->req.keep_alive && !atomic_load(&stopping);
-	long long bytes;
+	int keep = x->req.keep_alive && !atomic_load(&stopping), rc;
+	long long sent = 0;
 
 	/*
 	 * A path that does not decode (a NUL, an encoded "/") is no route's:
@@ -362,21 +371,18 @@ answer(struct client *c, struct exchange *x)
 	 */
 	if (make_environ(c, x, &env, proto, sizeof(proto)) != HTTP_OK ||
 	    app_call(&env, &r.api) == APP_DECLINED) {
-		bytes = send_static(c, &x->req, &status, &keep);
+		rc = send_static(c, &x->req, &status, &keep, &sent);
 	} else if (r.failed || r.status == 0) {
 		free(r.body);
-		send_error(c, &x->req, HTTP_INTERNAL_ERROR);
+		send_error(c, x->head, x->req.head_len, HTTP_INTERNAL_ERROR);
 		return 0;
 	} else {
 		status = (enum http_status)r.status;
-		bytes = send_reply(c, &x->req, &r, keep);
+		rc = send_reply(c, &x->req, &r, keep, &sent);
 	}
 	free(r.body);
-	if (!c->s->quiet) {
-		http_log_line(log, sizeof(log), c->peer, &x->req, status, bytes < 0 ? 0 : bytes);
-		printf("%s\n", log);
-	}
-	return keep && bytes >= 0;
+	log_request(c, x->head, x->req.head_len, status, sent);
+	return keep && rc == 0;
 }
 
 /* One request on the connection: 1 to wait for another, 0 to close. */
@@ -394,7 +400,7 @@ serve_one(struct client *c, struct exchange *x)
 	if ((rc = read_head(c, &x->req)) == HTTP_PARSE_MORE)
 		return 0;
 	if (rc == HTTP_PARSE_ERROR) {
-		send_error(c, NULL, x->req.error);
+		send_error(c, c->in, c->len, x->req.error);
 		return 0;
 	}
 	head_len = x->req.head_len;
@@ -403,7 +409,7 @@ serve_one(struct client *c, struct exchange *x)
 	if ((status = split_headers(x, head_len)) == HTTP_OK)
 		status = read_body(c, x);
 	if (status != HTTP_OK) {
-		send_error(c, &x->req, status);
+		send_error(c, x->head, head_len, status);
 		body_free(&x->body);
 		return 0;
 	}
@@ -434,7 +440,7 @@ client_thread(void *arg)
 	(void)setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (x == NULL)
-		send_error(c, NULL, HTTP_UNAVAILABLE);
+		send_error(c, "", 0, HTTP_UNAVAILABLE);
 	else
 		while (serve_one(c, x) && !atomic_load(&stopping))
 			;
@@ -480,7 +486,7 @@ handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 	warnx("pthread_create: %s", strerror(rc));
 	free(c);
 	http_error(&res, HTTP_UNAVAILABLE);
-	(void)net_write_all(fd, res.head, res.head_len);
+	(void)net_write_all(fd, res.head, res.head_len, NULL);
 	close(fd);
 }
 

@@ -99,7 +99,7 @@ save(void)
 	fd = openat(dir_fd, STORE_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd == -1)
 		return -1;
-	ok = net_write_all(fd, file_buf, len) == 0 && fsync(fd) == 0;
+	ok = net_write_all(fd, file_buf, len, NULL) == 0 && fsync(fd) == 0;
 	ok = close(fd) == 0 && ok;   /* close can report a failed write, too */
 	if (ok && renameat(dir_fd, STORE_TMP, dir_fd, STORE_NAME) == 0 &&
 	    fsync(dir_fd) == 0)

@@ -68,5 +68,5 @@ expect() {
 }
 
 @test "03-threads -> 10-framework keeps 03's accept loop and hand-off; the rest is bodies and the application" {
-	expect 03-threads 10-framework "answer client_thread consume fill finish is_token main make_environ read_body read_head reply_start reply_write send_error send_reply send_static serve_one split_headers take_state_option"
+	expect 03-threads 10-framework "answer client_thread consume fill finish is_token log_request main make_environ read_body read_head reply_start reply_write send_error send_reply send_static serve_one split_headers take_state_option"
 }
