@@ -57,6 +57,7 @@ struct client {
 	const struct server *s;
 	char in[REQUEST_MAX];
 	size_t len;
+	int silent;                /* the last recv timed out (-t) */
 };
 
 /* The response the application builds through the app_server it is lent. */
@@ -102,6 +103,7 @@ consume(struct client *c, size_t n)
 static int
 fill(struct client *c)
 {
+	c->silent = 0;
 	for (;;) {
 		ssize_t n = recv(c->fd, c->in + c->len, sizeof(c->in) - c->len, 0);
 
@@ -111,7 +113,8 @@ fill(struct client *c)
 		}
 		if (n == -1 && errno == EINTR)
 			continue;   /* SIGINT and SIGTERM go to the main thread, not here */
-		return 0;   /* closed, reset, the SO_RCVTIMEO timeout, or stopping */
+		c->silent = n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK);
+		return 0;   /* closed, reset, or the SO_RCVTIMEO timeout */
 	}
 }
 
@@ -397,8 +400,15 @@ serve_one(struct client *c, struct exchange *x)
 	x->header_count = 0;
 	x->expect_continue = 0;
 	memset(&x->body, 0, sizeof(x->body));
-	if ((rc = read_head(c, &x->req)) == HTTP_PARSE_MORE)
+	if ((rc = read_head(c, &x->req)) == HTTP_PARSE_MORE) {
+		if (c->silent && !c->s->quiet) {
+			char log[LOG_LINE_MAX];
+
+			http_log_silent(log, sizeof(log), c->peer, c->s->timeout);
+			printf("%s\n", log);
+		}
 		return 0;
+	}
 	if (rc == HTTP_PARSE_ERROR) {
 		send_error(c, c->in, c->len, x->req.error);
 		return 0;
@@ -436,6 +446,7 @@ client_thread(void *arg)
 	struct timeval tv = { c->s->timeout, 0 };
 
 	c->len = 0;
+	c->silent = 0;
 	/* An idle or stalled client gives recv EAGAIN after -t seconds. */
 	(void)setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	(void)setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
