@@ -296,14 +296,13 @@ static int
 send_reply(struct client *c, const struct http_request *req, struct reply *r, int keep,
            long long *sent)
 {
-	char head[RESPONSE_HEAD_MAX], date[64];
+	char head[RESPONSE_HEAD_MAX];
 	int n, head_only = strcmp(req->method, "HEAD") == 0;
 
-	http_date(date, sizeof(date));
 	n = snprintf(head, sizeof(head),
 	             "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: %s\r\n%.*s"
 	             "Content-Length: %zu\r\nConnection: %s\r\n\r\n",
-	             r->status, http_reason(r->status), date, SERVER_NAME,
+	             r->status, http_reason(r->status), http_date(), SERVER_NAME,
 	             (int)r->headers_len, r->headers, r->len, keep ? "keep-alive" : "close");
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;   /* cannot happen: headers are at most half of head */
