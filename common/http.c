@@ -492,6 +492,7 @@ http_parse(const char *buf, size_t len, struct http_request *req)
 	req->method[0] = req->target[0] = '\0';
 	req->minor = req->keep_alive = 0;
 	req->content_length = 0;
+	req->chunked = 0;
 	req->head_len = 0;
 	req->error = HTTP_OK;
 	if ((st = parse_head(p, body, req)) != HTTP_OK)
