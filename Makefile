@@ -120,11 +120,12 @@ check: bench/hold
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86 \
 	$(BATS) tests/10-framework.bats
 	$(MAKE) O=build/tsan CFLAGS="$(TSAN_FLAGS)" build/tsan/03-threads/server \
-		build/tsan/$(FW)/server-favourites-file build/tsan/$(FW)/server-favourites-sqlite
+		build/tsan/$(FW)/server build/tsan/$(FW)/server-favourites-file \
+		build/tsan/$(FW)/server-favourites-sqlite
 	NETLAB_BIN=build/tsan STAGES=03-threads TSAN_OPTIONS=exitcode=86 \
 	$(BATS) tests/03-threads.bats tests/http.bats
 	for store in file sqlite; do \
-		NETLAB_BIN=build/tsan NETLAB_STORE=$$store TSAN_OPTIONS=exitcode=86 \
+		NETLAB_BIN=build/tsan STAGES=$(FW) NETLAB_STORE=$$store TSAN_OPTIONS=exitcode=86 \
 		$(BATS) -f 'concurrent|keep-alive|kill -9' tests/10-framework.bats || exit 1; \
 	done
 	$(MAKE) all
