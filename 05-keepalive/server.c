@@ -242,8 +242,11 @@ conn_write(struct conn *c)
 		progress = 1;
 	}
 	while (x->res.fd != -1 && x->body_off < x->res.body_len) {
+		off_t left = x->res.body_len - x->body_off;
+
 		/* Read from where the last send stopped: unsent bytes are read again. */
-		n = pread(x->res.fd, buf, sizeof(buf), x->body_off);
+		n = pread(x->res.fd, buf, left < IO_CHUNK ? (size_t)left : sizeof(buf),
+		          x->res.file_off + x->body_off);
 		if (n <= 0) {
 			errno = EIO;   /* the file shrank: the Content-Length was a lie */
 			goto unsent;

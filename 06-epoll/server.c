@@ -281,13 +281,15 @@ conn_write(struct conn *c)
 		progress = 1;
 	}
 	while (x->res.fd != -1 && x->body_off < x->res.body_len) {
-		/* The kernel copies page cache to socket, and advances body_off. */
-		n = sendfile(c->fd, x->res.fd, &x->body_off,
-		             (size_t)(x->res.body_len - x->body_off));
+		off_t pos = x->res.file_off + x->body_off;
+
+		/* The kernel copies page cache to socket, from pos on. */
+		n = sendfile(c->fd, x->res.fd, &pos, (size_t)(x->res.body_len - x->body_off));
 		if (n == 0)
 			errno = EIO;   /* the file shrank: the Content-Length was a lie */
 		if (n <= 0)
 			goto unsent;
+		x->body_off += n;
 		progress = 1;
 	}
 	conn_done(c);

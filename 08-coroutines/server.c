@@ -458,12 +458,12 @@ co_write_all(int fd, const void *buf, size_t len, long long *sent)
 	return 0;
 }
 
-/* 06's sendfile: the kernel copies the file to the socket as room appears. */
+/* 06's sendfile: the kernel copies the file from off to the socket as room appears. */
 static int
-co_send_file(int fd, int file, off_t len, long long *sent)
+co_send_file(int fd, int file, off_t off, off_t len, long long *sent)
 {
 	while (len > 0) {
-		ssize_t n = sendfile(fd, file, NULL, (size_t)len);
+		ssize_t n = sendfile(fd, file, &off, (size_t)len);   /* advances off */
 
 		if (n > 0) {
 			len -= n;

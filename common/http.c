@@ -593,6 +593,7 @@ error_page(struct http_response *res, enum http_status status, const char *extra
 	assert(n > 0 && (size_t)n < sizeof(page));   /* the texts are ours, and short */
 	res->status = s->code;
 	res->fd = -1;
+	res->file_off = 0;
 	res->body_len = n;
 	format_head(res, "text/html; charset=utf-8", extra);
 	if (body == BODY_SEND) {
@@ -635,6 +636,7 @@ answer_options(struct http_response *res)
 {
 	res->status = HTTP_OK;
 	res->fd = -1;
+	res->file_off = 0;
 	res->body_len = 0;
 	format_head(res, "text/plain; charset=utf-8", ALLOW_HEADER);
 }
@@ -676,6 +678,7 @@ http_respond(int root, const struct http_request *req, enum http_conn conn,
 		return;
 	}
 	res->status = HTTP_OK;
+	res->file_off = 0;
 	res->body_len = f.size;
 	res->fd = body == BODY_SEND ? f.fd : -1;
 	format_head(res, f.type, "");

@@ -63,6 +63,7 @@ struct http_response {
 	enum http_status status;
 	int keep_alive;            /* the connection stays open after this one */
 	int fd;                    /* file whose bytes follow the head, or -1 */
+	off_t file_off;            /* where in that file the body starts: a range's first byte */
 	off_t body_len;            /* Content-Length */
 	size_t head_len;           /* bytes in head, an in-memory body included */
 	char head[RESPONSE_HEAD_MAX];
@@ -95,7 +96,8 @@ const char *http_date(void);
 /*
  * Fill res for req, served from the docroot opened as root. conn says
  * whether the stage can keep a connection open at all. A file to send is
- * left open in res->fd; the caller closes it.
+ * left open in res->fd; the caller sends body_len bytes of it from
+ * file_off (not 0 for a range), then closes it.
  */
 void http_respond(int root, const struct http_request *req, enum http_conn conn,
                   struct http_response *res);

@@ -124,12 +124,14 @@ net_write_all(int fd, const void *buf, size_t len, long long *sent)
 }
 
 int
-net_send_file(int fd, int file, off_t len, long long *sent)
+net_send_file(int fd, int file, off_t off, off_t len, long long *sent)
 {
 	char buf[IO_CHUNK];
 
 	while (len > 0) {
-		ssize_t n = read(file, buf, sizeof(buf));
+		/* Never more than len: a file that grew must not overrun Content-Length. */
+		size_t want = len < (off_t)sizeof(buf) ? (size_t)len : sizeof(buf);
+		ssize_t n = pread(file, buf, want, off);
 
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -137,6 +139,7 @@ net_send_file(int fd, int file, off_t len, long long *sent)
 			return -1;   /* the file shrank under us: the length was a lie */
 		if (net_write_all(fd, buf, (size_t)n, sent) == -1)
 			return -1;
+		off += n;
 		len -= n;
 	}
 	return 0;

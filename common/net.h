@@ -31,8 +31,11 @@ void net_peer_name(const struct sockaddr_storage *ss, char *buf, size_t size);
  */
 int net_write_all(int fd, const void *buf, size_t len, long long *sent);
 
-/* Copy len bytes of file to fd, counting them in *sent; 0, or -1 with errno. */
-int net_send_file(int fd, int file, off_t len, long long *sent);
+/*
+ * Copy len bytes of file, from offset off, to fd, counting them in *sent;
+ * 0, or -1 with errno.
+ */
+int net_send_file(int fd, int file, off_t off, off_t len, long long *sent);
 
 /*
  * Call when accept failed. A signal (EINTR) or a client that gave up in the

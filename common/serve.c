@@ -178,7 +178,8 @@ serve_request(struct serve_conn *c, char *log, size_t size)
 	else
 		http_respond(c->srv->root, &req, c->conn, &res);
 	if (c->io->write_all(c->fd, res.head, res.head_len, &sent) == 0 &&
-	    (res.fd == -1 || c->io->send_file(c->fd, res.fd, res.body_len, &sent) == 0))
+	    (res.fd == -1 ||
+	     c->io->send_file(c->fd, res.fd, res.file_off, res.body_len, &sent) == 0))
 		result = SERVE_SENT;
 	if (res.fd != -1)
 		close(res.fd);

@@ -27,8 +27,8 @@ struct serve_io {
 	ssize_t (*recv)(int fd, void *buf, size_t len);
 	/* All len bytes, or -1 with errno; either way the bytes written are added to *sent. */
 	int (*write_all)(int fd, const void *buf, size_t len, long long *sent);
-	/* len bytes of file from its current offset, or -1 with errno; counted in *sent. */
-	int (*send_file)(int fd, int file, off_t len, long long *sent);
+	/* len bytes of file from off (a range's first byte), or -1; counted in *sent. */
+	int (*send_file)(int fd, int file, off_t off, off_t len, long long *sent);
 	/* From now on each wait for fd lasts at most seconds. */
 	void (*set_timeout)(int fd, int seconds);
 };
