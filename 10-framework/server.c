@@ -326,7 +326,7 @@ send_static(struct client *c, const struct http_request *req, enum http_status *
 	*status = res.status;
 	*keep = res.keep_alive;
 	if (net_write_all(c->fd, res.head, res.head_len, sent) == 0 &&
-	    (res.fd == -1 || net_send_file(c->fd, res.fd, res.body_len, sent) == 0))
+	    (res.fd == -1 || net_send_file(c->fd, res.fd, res.file_off, res.body_len, sent) == 0))
 		rc = 0;
 	if (res.fd != -1)
 		close(res.fd);

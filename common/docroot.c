@@ -189,7 +189,7 @@ open_file(int root, char *path, size_t size, struct docroot_file *f)
 		close(f->fd);
 		return HTTP_FORBIDDEN;   /* a directory named index.html, a FIFO, a device */
 	}
-	f->size = st.st_size;
+	f->st = st;
 	f->type = docroot_mime(path);
 	f->data = NULL;
 	return HTTP_OK;

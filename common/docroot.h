@@ -5,6 +5,7 @@
 #ifndef DOCROOT_H
 #define DOCROOT_H
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "http.h"
@@ -12,7 +13,7 @@
 
 struct docroot_file {
 	int fd;                         /* open for reading, or -1 when data is set */
-	off_t size;
+	struct stat st;                 /* its fstat: size, and what the validators need */
 	const char *type;               /* MIME type, from the file name's extension */
 	const char *data;               /* the whole file, from common/filecache.c, or NULL */
 };

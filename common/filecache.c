@@ -49,11 +49,8 @@ struct filecache_entry {
 	size_t key_len;
 	char *data;                 /* a small file's bytes, or NULL */
 	int fd;                     /* a larger file, kept open, or -1 */
-	off_t size;
 	const char *type;
-	dev_t dev;                  /* what the file was when we read it */
-	ino_t ino;
-	struct timespec mtime, ctime;
+	struct stat st;             /* what the file was when we read it */
 	time_t checked;             /* monotonic second of the last check */
 	int racy;                   /* read too soon after a write: read again */
 };
@@ -113,9 +110,9 @@ same_time(const struct timespec *a, const struct timespec *b)
 static int
 entry_current(const struct filecache_entry *e, const struct stat *st)
 {
-	return !e->racy && e->data != NULL && e->dev == st->st_dev &&
-	       e->ino == st->st_ino && e->size == st->st_size &&
-	       same_time(&e->mtime, &st->st_mtim) && same_time(&e->ctime, &st->st_ctim);
+	return !e->racy && e->data != NULL && e->st.st_dev == st->st_dev &&
+	       e->st.st_ino == st->st_ino && e->st.st_size == st->st_size &&
+	       same_time(&e->st.st_mtim, &st->st_mtim) && same_time(&e->st.st_ctim, &st->st_ctim);
 }
 
 /* Read all size bytes of fd into a new buffer; NULL if it changed size. */
@@ -171,12 +168,8 @@ entry_fill(struct filecache_entry *e, const char *key, size_t key_len,
 		e->fd = f->fd;   /* the entry owns it now */
 		f->fd = -1;
 	}
-	e->size = st->st_size;
 	e->type = f->type;
-	e->dev = st->st_dev;
-	e->ino = st->st_ino;
-	e->mtime = st->st_mtim;
-	e->ctime = st->st_ctim;
+	e->st = *st;   /* its validators too (common/cond.c) come from this */
 	e->checked = now;
 	e->racy = st->st_mtim.tv_sec >= clock_seconds(CLOCK_REALTIME) - 1;
 	return 0;
@@ -186,7 +179,7 @@ entry_fill(struct filecache_entry *e, const char *key, size_t key_len,
 static enum http_status
 entry_serve(const struct filecache_entry *e, struct docroot_file *f)
 {
-	f->size = e->size;
+	f->st = e->st;
 	f->type = e->type;
 	f->data = e->data;
 	f->fd = -1;
@@ -215,11 +208,12 @@ filecache_open(int root, const char *target, struct docroot_file *f)
 		e = NULL;   /* another path's: it is replaced only if we fill it */
 	}
 	status = docroot_open(root, target, f);
-	if (status != HTTP_OK || fstat(f->fd, &st) == -1) {
+	if (status != HTTP_OK) {
 		if (e != NULL)
 			entry_clear(e);   /* gone or refused now: forget it */
 		return status;
 	}
+	st = f->st;   /* docroot_open's fstat */
 	if (e != NULL && entry_current(e, &st)) {
 		e->checked = now;   /* unchanged: keep the bytes we have */
 		close(f->fd);

@@ -11,6 +11,12 @@
  * as UTF-8). Every byte is read as unsigned char: with plain char, which is
  * signed on x86-64 and unsigned on arm64, "café" would be refused on one
  * machine and served on the other.
+ *
+ * The headers of conditional and range requests are parsed here too, into
+ * values (dates as time_t, entity-tags checked and kept, one byte range as
+ * numbers), so that common/cond.c compares values and never reads a raw
+ * field. A malformed one is not an error: RFC 9110 has each of them
+ * ignored or failing safe (see http.h), so the client still gets an answer.
  */
 #include <assert.h>
 #include <ctype.h>
@@ -20,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cond.h"
 #include "docroot.h"
 #include "filecache.h"
 #include "http.h"
@@ -27,13 +34,15 @@
 
 /*
  * A head is a fixed part (status line, Date, Server, Content-Type,
- * Content-Length, Connection: under HEAD_FIXED_MAX bytes), one extra header
- * (at longest a Location built from the whole target), and for an error an
- * HTML page. The buffer must hold all three, so format_head cannot truncate.
+ * Content-Length, Connection: under HEAD_FIXED_MAX bytes), extra headers
+ * (at longest a Location built from the whole target; a file's validators
+ * and Content-Range are shorter), and for an error an HTML page. The buffer
+ * must hold all three, so format_head cannot truncate.
  */
 #define HEAD_FIXED_MAX  512
 #define EXTRA_MAX       (sizeof("Location: /\r\n") + REQUEST_LINE_MAX)
 #define ERROR_PAGE_MAX  512
+#define FILE_HEADERS_MAX 320    /* a file's validators and Content-Range: 244 at most */
 _Static_assert(HEAD_FIXED_MAX + EXTRA_MAX + ERROR_PAGE_MAX <= RESPONSE_HEAD_MAX,
                "RESPONSE_HEAD_MAX must hold a head with a Location and an error page");
 /* peer "request line" status bytes: the line is cut to REQUEST_LINE_MAX, the rest is under 48. */
@@ -41,7 +50,7 @@ _Static_assert(LOG_LINE_MAX >= NET_PEER_MAX + REQUEST_LINE_MAX + 48,
                "LOG_LINE_MAX must hold a peer, the request line and the status");
 
 /* A file kept by common/filecache.c goes out behind its head, in the buffer. */
-_Static_assert(HEAD_FIXED_MAX + FILECACHE_FILE_MAX <= RESPONSE_HEAD_MAX,
+_Static_assert(HEAD_FIXED_MAX + FILE_HEADERS_MAX + FILECACHE_FILE_MAX <= RESPONSE_HEAD_MAX,
                "RESPONSE_HEAD_MAX must hold a 200 head and a kept file");
 
 #define ALLOW_HEADER    "Allow: GET, HEAD\r\n"
@@ -54,16 +63,20 @@ struct status {
 
 static const struct status statuses[] = {
 	{ HTTP_OK, "OK", "" },
+	{ HTTP_PARTIAL_CONTENT, "Partial Content", "" },
 	{ HTTP_MOVED_PERMANENTLY, "Moved Permanently", "The resource lives at the address in the Location header." },
 	{ HTTP_SEE_OTHER, "See Other", "The answer is at the address in the Location header." },
+	{ HTTP_NOT_MODIFIED, "Not Modified", "" },
 	{ HTTP_BAD_REQUEST, "Bad Request", "The request is not valid HTTP/1.1." },
 	{ HTTP_FORBIDDEN, "Forbidden", "This path is outside what the server may show." },
 	{ HTTP_NOT_FOUND, "Not Found", "There is no file at this path." },
 	{ HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed", "This server only answers GET and HEAD." },
 	{ HTTP_REQUEST_TIMEOUT, "Request Timeout", "The request did not arrive in time." },
+	{ HTTP_PRECONDITION_FAILED, "Precondition Failed", "The file is not the version the request names." },
 	{ HTTP_CONTENT_TOO_LARGE, "Content Too Large", "The request body is larger than the server accepts." },
 	{ HTTP_URI_TOO_LONG, "URI Too Long", "The request target is longer than the server accepts." },
 	{ HTTP_UNSUPPORTED_MEDIA_TYPE, "Unsupported Media Type", "The request body is not in a form this address accepts." },
+	{ HTTP_RANGE_NOT_SATISFIABLE, "Range Not Satisfiable", "The requested range starts beyond the end of the file." },
 	{ HTTP_EXPECTATION_FAILED, "Expectation Failed", "The server cannot meet the request's Expect header." },
 	{ HTTP_HEADERS_TOO_LARGE, "Request Header Fields Too Large", "The request headers are larger than the server accepts." },
 	{ HTTP_INTERNAL_ERROR, "Internal Server Error", "The server failed while answering." },
@@ -328,11 +341,307 @@ parse_content_length(const unsigned char *v, size_t len, struct http_request *re
 	return HTTP_OK;
 }
 
+/* A cursor over a field value: each take_ function advances it or fails. */
+struct cursor {
+	const unsigned char *p, *end;
+};
+
+static const char *const day_names[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+static const char *const day_names_long[] = {
+	"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+};
+static const char *const month_names[] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+};
+
+/* Exactly the bytes of lit (HTTP-date is case-sensitive, RFC 9110 5.6.7). */
+static int
+take_lit(struct cursor *c, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, lit, n) != 0)
+		return 0;
+	c->p += n;
+	return 1;
+}
+
+/* One of the n words of list: its index, or -1. */
+static int
+take_word(struct cursor *c, const char *const *list, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (take_lit(c, list[i]))
+			return i;
+	return -1;
+}
+
+/* Exactly digits decimal digits. */
+static int
+take_num(struct cursor *c, int digits, int *n)
+{
+	int i;
+
+	if (c->end - c->p < digits)
+		return 0;
+	for (*n = 0, i = 0; i < digits; i++) {
+		if (!isdigit(c->p[i]))
+			return 0;
+		*n = *n * 10 + (c->p[i] - '0');
+	}
+	c->p += digits;
+	return 1;
+}
+
+static int
+take_month(struct cursor *c, struct tm *tm)
+{
+	return (tm->tm_mon = take_word(c, month_names, 12)) >= 0;
+}
+
+/* "08:49:37" */
+static int
+take_clock(struct cursor *c, struct tm *tm)
+{
+	return take_num(c, 2, &tm->tm_hour) && take_lit(c, ":") &&
+	       take_num(c, 2, &tm->tm_min) && take_lit(c, ":") && take_num(c, 2, &tm->tm_sec);
+}
+
+/* IMF-fixdate after "Sun, ": "06 Nov 1994 08:49:37 GMT". */
+static int
+take_imf_date(struct cursor *c, struct tm *tm)
+{
+	return take_num(c, 2, &tm->tm_mday) && take_lit(c, " ") && take_month(c, tm) &&
+	       take_lit(c, " ") && take_num(c, 4, &tm->tm_year) && take_lit(c, " ") &&
+	       take_clock(c, tm) && take_lit(c, " GMT");
+}
+
+/* The obsolete RFC 850 form after "Sunday, ": "06-Nov-94 08:49:37 GMT". */
+static int
+take_rfc850_date(struct cursor *c, struct tm *tm)
+{
+	if (!(take_num(c, 2, &tm->tm_mday) && take_lit(c, "-") && take_month(c, tm) &&
+	      take_lit(c, "-") && take_num(c, 2, &tm->tm_year) && take_lit(c, " ") &&
+	      take_clock(c, tm) && take_lit(c, " GMT")))
+		return 0;
+	/* Two digits: 70-99 are the 1900s, the rest this century (a fixed window). */
+	tm->tm_year += tm->tm_year >= 70 ? 1900 : 2000;
+	return 1;
+}
+
+/* C's asctime() form after "Sun ": "Nov  6 08:49:37 1994". */
+static int
+take_asctime_date(struct cursor *c, struct tm *tm)
+{
+	if (!take_month(c, tm) || !take_lit(c, " "))
+		return 0;
+	if (!(take_lit(c, " ") ? take_num(c, 1, &tm->tm_mday) : take_num(c, 2, &tm->tm_mday)))
+		return 0;
+	return take_lit(c, " ") && take_clock(c, tm) && take_lit(c, " ") &&
+	       take_num(c, 4, &tm->tm_year);
+}
+
+/* UTC fields (full year) to seconds; refuses 31 Feb and 25:00. */
+static int
+tm_to_time(struct tm *tm, time_t *t)
+{
+	struct tm back;
+	int mday = tm->tm_mday, mon = tm->tm_mon;
+
+	if (tm->tm_hour > 23 || tm->tm_min > 59 || tm->tm_sec > 60)
+		return 0;
+	if (tm->tm_sec == 60)
+		tm->tm_sec = 59;   /* a leap second: the second before it will do */
+	tm->tm_year -= 1900;
+	*t = timegm(tm);
+	/* timegm moves 31 Feb to 3 Mar; converting back shows it did. */
+	return gmtime_r(t, &back) != NULL && back.tm_mday == mday && back.tm_mon == mon;
+}
+
+int
+http_date_parse(const unsigned char *v, size_t len, time_t *t)
+{
+	struct cursor c = { v, v + len };
+	struct tm tm;
+	int ok;
+
+	/* RFC 9110 5.6.7: a recipient must accept all three formats. */
+	memset(&tm, 0, sizeof(tm));
+	if (take_word(&c, day_names_long, 7) >= 0)
+		ok = take_lit(&c, ", ") && take_rfc850_date(&c, &tm);
+	else if (take_word(&c, day_names, 7) >= 0)
+		ok = take_lit(&c, ", ") ? take_imf_date(&c, &tm) :
+		     take_lit(&c, " ") && take_asctime_date(&c, &tm);
+	else
+		ok = 0;
+	return ok && c.p == c.end && tm_to_time(&tm, t);
+}
+
+/* An entity-tag, [W/] DQUOTE *etagc DQUOTE (RFC 9110 8.8.3): its length, or 0. */
+static size_t
+etag_len(const unsigned char *v, const unsigned char *end)
+{
+	const unsigned char *p = v;
+
+	if (end - p >= 2 && p[0] == 'W' && p[1] == '/')
+		p += 2;
+	if (p == end || *p++ != '"')
+		return 0;
+	/* etagc: any visible byte but DQUOTE, and obs-text (0x80-0xff). */
+	while (p < end && (*p == 0x21 || (*p >= 0x23 && *p != 0x7f)))
+		p++;
+	if (p == end || *p != '"')
+		return 0;
+	return (size_t)(p + 1 - v);
+}
+
+/* Skip optional whitespace and empty list elements (RFC 9110 5.6.1). */
+static const unsigned char *
+skip_list_space(const unsigned char *p, const unsigned char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == ','))
+		p++;
+	return p;
+}
+
+/* Append one checked entity-tag to tags->list; 431 when it cannot hold it. */
+static enum http_status
+tags_append(struct http_tags *tags, const unsigned char *tag, size_t n)
+{
+	if (tags->len + (tags->len > 0) + n > sizeof(tags->list))
+		return HTTP_HEADERS_TOO_LARGE;
+	if (tags->len > 0)
+		tags->list[tags->len++] = ',';
+	memcpy(tags->list + tags->len, tag, n);
+	tags->len += n;
+	return HTTP_OK;
+}
+
+/* If-Match, If-None-Match: "*" or 1#entity-tag (a tag may hold a comma). */
+static enum http_status
+parse_tags(const unsigned char *v, const unsigned char *end, struct http_tags *tags)
+{
+	enum http_status st;
+	size_t n;
+
+	if (end - v == 1 && *v == '*') {
+		tags->kind = tags->kind == HTTP_TAGS_ABSENT ? HTTP_TAGS_ANY : HTTP_TAGS_INVALID;
+		return HTTP_OK;
+	}
+	if (tags->kind == HTTP_TAGS_ANY || tags->kind == HTTP_TAGS_INVALID) {
+		tags->kind = HTTP_TAGS_INVALID;   /* "*" and a list together */
+		return HTTP_OK;
+	}
+	tags->kind = HTTP_TAGS_LIST;
+	for (v = skip_list_space(v, end); v < end; v = skip_list_space(v, end)) {
+		if ((n = etag_len(v, end)) == 0)
+			break;
+		if ((st = tags_append(tags, v, n)) != HTTP_OK)
+			return st;
+		for (v += n; v < end && (*v == ' ' || *v == '\t'); v++)
+			;
+		if (v < end && *v != ',')
+			break;
+	}
+	if (v < end)
+		tags->kind = HTTP_TAGS_INVALID;
+	return HTTP_OK;
+}
+
+/* If-Range: an HTTP-date, or a strong entity-tag short enough to be ours. */
+static void
+parse_if_range(const unsigned char *v, const unsigned char *end,
+               struct http_if_range *ir, int repeated)
+{
+	size_t n = (size_t)(end - v);
+
+	ir->kind = HTTP_IF_RANGE_INVALID;
+	if (repeated)
+		return;
+	if (http_date_parse(v, n, &ir->date)) {
+		ir->kind = HTTP_IF_RANGE_DATE;
+	} else if (n > 0 && v[0] == '"' && etag_len(v, end) == n && n <= ETAG_MAX) {
+		memcpy(ir->etag, v, n);
+		ir->etag[n] = '\0';
+		ir->kind = HTTP_IF_RANGE_ETAG;
+	}
+}
+
+/* 1*DIGIT, saturating at HTTP_RANGE_INFINITY; the byte after it, or NULL. */
+static const unsigned char *
+range_number(const unsigned char *p, const unsigned char *end, long long *n)
+{
+	const unsigned char *start = p;
+
+	for (*n = 0; p < end && isdigit(*p); p++)
+		*n = *n > (HTTP_RANGE_INFINITY - 9) / 10 ? HTTP_RANGE_INFINITY : *n * 10 + (*p - '0');
+	return p > start ? p : NULL;
+}
+
+/* Range: "bytes=" and one range-spec; anything else leaves it NONE. */
+static void
+parse_range(const unsigned char *v, const unsigned char *end,
+            struct http_range *r, int repeated)
+{
+	struct http_range got = { HTTP_RANGE_FROM, 0, -1, 0 };
+	const unsigned char *p;
+
+	r->kind = HTTP_RANGE_NONE;
+	if (repeated || end - v < 6 || !word_is(v, 6, "bytes="))
+		return;
+	p = skip_list_space(v + 6, end);
+	if (p < end && *p == '-') {
+		got.kind = HTTP_RANGE_SUFFIX;
+		p = range_number(p + 1, end, &got.suffix);
+	} else if ((p = range_number(p, end, &got.first)) != NULL && p < end && *p == '-') {
+		if (++p < end && isdigit(*p))
+			p = range_number(p, end, &got.last);
+		if (got.last != -1 && got.last < got.first)
+			return;   /* RFC 9110 14.1.1: invalid, so the Range is ignored */
+	} else {
+		return;
+	}
+	/* What is left must be empty: a second range is served as the whole file. */
+	if (p != NULL && skip_list_space(p, end) == end)
+		*r = got;
+}
+
 struct header_seen {
 	int host, length, encoding;
 	int chunked_last;      /* the last Transfer-Encoding ends with chunked */
 	int chunked_only;      /* one Transfer-Encoding, and it is just "chunked" */
+	int modified_since, unmodified_since, if_range, range;
 };
+
+/*
+ * The headers of conditional and range requests. A date header given
+ * twice is ignored (RFC 9110 13.1.3-4: more than one member), as are two
+ * Ranges; two If-Range lines can never hold.
+ */
+static enum http_status
+header_conditional(const unsigned char *name, size_t nl, const unsigned char *v,
+                   const unsigned char *ve, struct http_request *req, struct header_seen *seen)
+{
+	size_t len = (size_t)(ve - v);
+
+	if (word_is(name, nl, "If-Match"))
+		return parse_tags(v, ve, &req->if_match);
+	if (word_is(name, nl, "If-None-Match"))
+		return parse_tags(v, ve, &req->if_none_match);
+	if (word_is(name, nl, "If-Modified-Since"))
+		req->has_modified_since = !seen->modified_since++ &&
+		                          http_date_parse(v, len, &req->modified_since);
+	else if (word_is(name, nl, "If-Unmodified-Since"))
+		req->has_unmodified_since = !seen->unmodified_since++ &&
+		                            http_date_parse(v, len, &req->unmodified_since);
+	else if (word_is(name, nl, "If-Range"))
+		parse_if_range(v, ve, &req->if_range, seen->if_range++);
+	else if (word_is(name, nl, "Range"))
+		parse_range(v, ve, &req->range, seen->range++);
+	return HTTP_OK;
+}
 
 /* Act on the few headers the suite needs; the value runs from v to ve. */
 static enum http_status
@@ -353,6 +662,8 @@ header_apply(const unsigned char *name, size_t nl, const unsigned char *v,
 	} else if (word_is(name, nl, "Transfer-Encoding")) {
 		seen->chunked_only = !seen->encoding++ && word_is(v, (size_t)(ve - v), "chunked");
 		seen->chunked_last = list_ends_chunked(v, ve);
+	} else {
+		return header_conditional(name, nl, v, ve, req, seen);
 	}
 	return HTTP_OK;
 }
@@ -406,7 +717,7 @@ check_framing(struct http_request *req, const struct header_seen *seen)
 static enum http_status
 parse_head(const unsigned char *p, const unsigned char *end, struct http_request *req)
 {
-	struct header_seen seen = { 0, 0, 0, 0, 0 };
+	struct header_seen seen = { 0, 0, 0, 0, 0, 0, 0, 0, 0 };
 	const unsigned char *eol, *next = NULL;
 	enum http_status st;
 
@@ -501,6 +812,15 @@ http_parse(const char *buf, size_t len, struct http_request *req)
 	return HTTP_PARSE_DONE;
 }
 
+void
+http_date_format(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, size, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
+		buf[0] = '\0';
+}
+
 /*
  * The Date header (RFC 9110 6.6.1) of the current second. strftime costs
  * more than all the rest of a response head, and the answer changes once a
@@ -512,12 +832,9 @@ http_date(void)
 	static _Thread_local char date[40];
 	static _Thread_local time_t formatted = -1;
 	time_t now = time(NULL);
-	struct tm tm;
 
 	if (now != formatted) {
-		if (gmtime_r(&now, &tm) == NULL ||
-		    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
-			date[0] = '\0';
+		http_date_format(now, date, sizeof(date));
 		formatted = now;
 	}
 	return date;
@@ -556,7 +873,11 @@ put_number(char *p, const char *end, long long v)
 	return put_bytes(p, end, d, (size_t)(digits + sizeof(digits) - d));
 }
 
-/* Status line and headers; extra holds more header lines or is "". */
+/*
+ * Status line and headers; extra holds more header lines or is "". A 304
+ * has no body, and RFC 9110 15.4.5 asks for no Content-Type or
+ * Content-Length in it: they would describe the file the client already has.
+ */
 static void
 format_head(struct http_response *res, const char *type, const char *extra)
 {
@@ -566,9 +887,11 @@ format_head(struct http_response *res, const char *type, const char *extra)
 	p = put_number(p, end, res->status);
 	p = put(put(p, end, " "), end, http_reason(res->status));
 	p = put(put(p, end, "\r\nDate: "), end, http_date());
-	p = put(p, end, "\r\nServer: " SERVER_NAME "\r\nContent-Type: ");
-	p = put(put(p, end, type), end, "\r\nContent-Length: ");
-	p = put(put_number(p, end, (long long)res->body_len), end, "\r\n");
+	p = put(p, end, "\r\nServer: " SERVER_NAME "\r\n");
+	if (res->status != HTTP_NOT_MODIFIED) {
+		p = put(put(put(p, end, "Content-Type: "), end, type), end, "\r\nContent-Length: ");
+		p = put(put_number(p, end, (long long)res->body_len), end, "\r\n");
+	}
 	p = put(put(p, end, extra), end, res->keep_alive ?
 	        "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");
 	/* The static assertions above make truncation impossible. */
@@ -641,6 +964,63 @@ answer_options(struct http_response *res)
 	format_head(res, "text/plain; charset=utf-8", ALLOW_HEADER);
 }
 
+/* Last-Modified, ETag, Accept-Ranges, and Content-Range for a 206 or 416. */
+static void
+file_headers(char *buf, size_t size, const struct cond_validators *v,
+             enum http_status status, const struct cond_span *span, off_t file_size)
+{
+	char date[64], range[128] = "";
+	int n;
+
+	http_date_format(v->last_modified, date, sizeof(date));
+	if (status == HTTP_PARTIAL_CONTENT)
+		snprintf(range, sizeof(range), "Content-Range: bytes %lld-%lld/%lld\r\n",
+		         (long long)span->first, (long long)(span->first + span->len - 1),
+		         (long long)file_size);
+	else if (status == HTTP_RANGE_NOT_SATISFIABLE)
+		snprintf(range, sizeof(range), "Content-Range: bytes */%lld\r\n", (long long)file_size);
+	n = snprintf(buf, size, "Last-Modified: %s\r\nETag: %s\r\n%s%s", date, v->etag,
+	             status == HTTP_NOT_MODIFIED ? "" : "Accept-Ranges: bytes\r\n", range);
+	assert(n > 0 && (size_t)n < size);   /* FILE_HEADERS_MAX holds the longest */
+}
+
+/*
+ * A regular file: its validators, then the preconditions and the range in
+ * the order of RFC 9110 13.2.2, then the head. Takes ownership of f->fd:
+ * it is left in res->fd only if the body is to be sent.
+ */
+static void
+respond_file(const struct http_request *req, const struct docroot_file *f,
+             enum http_body body, struct http_response *res)
+{
+	char extra[FILE_HEADERS_MAX];
+	struct cond_validators v;
+	struct cond_span span = { 0, f->st.st_size };
+	enum http_status status;
+
+	cond_validators(&f->st, time(NULL), &v);
+	status = cond_check(req, &v);
+	if (status == HTTP_OK)
+		status = cond_range(req, &v, f->st.st_size, &span);
+	file_headers(extra, sizeof(extra), &v, status, &span, f->st.st_size);
+	if (status == HTTP_PRECONDITION_FAILED || status == HTTP_RANGE_NOT_SATISFIABLE) {
+		error_page(res, status, status == HTTP_RANGE_NOT_SATISFIABLE ? extra : "", body);
+	} else {
+		res->status = status;
+		res->file_off = span.first;
+		res->body_len = status == HTTP_NOT_MODIFIED ? 0 : span.len;
+		res->fd = body == BODY_SEND && status != HTTP_NOT_MODIFIED ? f->fd : -1;
+		format_head(res, f->type, extra);
+		if (f->data != NULL && res->fd == -1 && body == BODY_SEND && res->body_len > 0) {
+			/* A kept small file (or its range) goes out in the same send as its head. */
+			memcpy(res->head + res->head_len, f->data + span.first, (size_t)span.len);
+			res->head_len += (size_t)span.len;
+		}
+	}
+	if (f->fd != -1 && res->fd != f->fd)
+		close(f->fd);
+}
+
 void
 http_respond(int root, const struct http_request *req, enum http_conn conn,
              struct http_response *res)
@@ -677,18 +1057,7 @@ http_respond(int root, const struct http_request *req, enum http_conn conn,
 		error_page(res, status, status == HTTP_MOVED_PERMANENTLY ? extra : "", body);
 		return;
 	}
-	res->status = HTTP_OK;
-	res->file_off = 0;
-	res->body_len = f.size;
-	res->fd = body == BODY_SEND ? f.fd : -1;
-	format_head(res, f.type, "");
-	if (f.data != NULL && body == BODY_SEND) {
-		/* A kept small file goes out in the same send as its head. */
-		memcpy(res->head + res->head_len, f.data, (size_t)f.size);
-		res->head_len += (size_t)f.size;
-	}
-	if (body == BODY_OMIT && f.fd != -1)
-		close(f.fd);
+	respond_file(req, &f, body, res);
 }
 
 /*

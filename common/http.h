@@ -11,22 +11,27 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "param.h"
 
 /* The statuses the suite sends (RFC 9110 15), named as quark names them. */
 enum http_status {
 	HTTP_OK = 200,
+	HTTP_PARTIAL_CONTENT = 206,
 	HTTP_MOVED_PERMANENTLY = 301,
 	HTTP_SEE_OTHER = 303,
+	HTTP_NOT_MODIFIED = 304,
 	HTTP_BAD_REQUEST = 400,
 	HTTP_FORBIDDEN = 403,
 	HTTP_NOT_FOUND = 404,
 	HTTP_METHOD_NOT_ALLOWED = 405,
 	HTTP_REQUEST_TIMEOUT = 408,
+	HTTP_PRECONDITION_FAILED = 412,
 	HTTP_CONTENT_TOO_LARGE = 413,
 	HTTP_URI_TOO_LONG = 414,
 	HTTP_UNSUPPORTED_MEDIA_TYPE = 415,
+	HTTP_RANGE_NOT_SATISFIABLE = 416,
 	HTTP_EXPECTATION_FAILED = 417,
 	HTTP_HEADERS_TOO_LARGE = 431,
 	HTTP_INTERNAL_ERROR = 500,
@@ -48,6 +53,52 @@ enum http_conn {
 	HTTP_CONN_KEEP,
 };
 
+/* If-Match or If-None-Match (RFC 9110 13.1.1-2); repeated lines add to the list. */
+enum http_tags_kind {
+	HTTP_TAGS_ABSENT,
+	HTTP_TAGS_ANY,             /* "*": whatever the current version is */
+	HTTP_TAGS_LIST,            /* the entity-tags in list */
+	HTTP_TAGS_INVALID,         /* not a list of entity-tags: matches nothing */
+};
+
+struct http_tags {
+	enum http_tags_kind kind;
+	size_t len;
+	char list[ETAG_LIST_MAX];  /* [W/]"opaque" entries, comma-separated, no spaces */
+};
+
+/* If-Range (RFC 9110 13.1.5): send the range only if the file is this version. */
+enum http_if_range_kind {
+	HTTP_IF_RANGE_ABSENT,
+	HTTP_IF_RANGE_DATE,        /* an HTTP-date, compared with Last-Modified */
+	HTTP_IF_RANGE_ETAG,        /* a strong entity-tag, compared with ETag */
+	HTTP_IF_RANGE_INVALID,     /* weak, too long or malformed: never true */
+};
+
+struct http_if_range {
+	enum http_if_range_kind kind;
+	time_t date;
+	char etag[ETAG_MAX + 1];
+};
+
+/*
+ * A Range header, as far as this server honours it (RFC 9110 14.1.2): one
+ * range of bytes. Several ranges, another unit or a malformed value are
+ * HTTP_RANGE_NONE, and the whole file is sent with 200, which 14.2 allows.
+ */
+enum http_range_kind {
+	HTTP_RANGE_NONE,
+	HTTP_RANGE_FROM,           /* bytes=first-last, or bytes=first- (last is -1) */
+	HTTP_RANGE_SUFFIX,         /* bytes=-suffix: the last suffix bytes */
+};
+
+struct http_range {
+	enum http_range_kind kind;
+	long long first, last, suffix;  /* saturate at HTTP_RANGE_INFINITY */
+};
+
+#define HTTP_RANGE_INFINITY (1LL << 62)  /* larger than any file we can serve */
+
 struct http_request {
 	char method[METHOD_MAX + 1];
 	char target[REQUEST_LINE_MAX + 1]; /* /path?query, "*" (OPTIONS) or host:port (CONNECT) */
@@ -57,6 +108,13 @@ struct http_request {
 	size_t head_len;           /* bytes the head took, empty lines before it included */
 	int chunked;               /* Transfer-Encoding: chunked; common/body.c reads it */
 	enum http_status error;    /* after HTTP_PARSE_ERROR: the status to answer */
+	/* Conditional requests and ranges (RFC 9110 13 and 14), parsed and checked. */
+	struct http_tags if_match, if_none_match;
+	int has_modified_since;    /* If-Modified-Since held one valid HTTP-date */
+	int has_unmodified_since;  /* likewise If-Unmodified-Since */
+	time_t modified_since, unmodified_since;
+	struct http_if_range if_range;
+	struct http_range range;
 };
 
 struct http_response {
@@ -92,6 +150,12 @@ const char *http_reason(enum http_status status);
 
 /* The Date header's value for now (RFC 9110 5.6.7), in this thread's buffer. */
 const char *http_date(void);
+
+/* t as an IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 5.6.7). */
+void http_date_format(time_t t, char *buf, size_t size);
+
+/* An HTTP-date in any of its three formats; 1 with *t set, or 0. */
+int http_date_parse(const unsigned char *v, size_t len, time_t *t);
 
 /*
  * Fill res for req, served from the docroot opened as root. conn says

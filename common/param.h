@@ -35,5 +35,7 @@
 #define COROUTINE_STACK  (128 * 1024) /* 08: a coroutine's stack; ASan builds use half */
 #define COROUTINE_SPARE  64          /* 08: finished coroutines' stacks kept for reuse */
 #define LOG_LINE_MAX     (REQUEST_LINE_MAX + 128) /* one access-log line */
+#define ETAG_MAX         64          /* longest entity-tag kept, quotes included: ours are shorter */
+#define ETAG_LIST_MAX    512         /* If-Match / If-None-Match list kept; longer: 431 */
 
 #endif
