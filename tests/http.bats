@@ -286,3 +286,268 @@ fd_limit() {
 @test "the descriptor limit is raised to the hard limit and printed" {
 	for_each_stage fd_limit
 }
+
+# --- Validators, conditional requests and ranges (RFC 9110 8.8, 13, 14) ---
+
+# get PATH [CURL ARGS...]: fetch PATH; head in $T/h, body in $T/b; prints the status.
+get() {
+	local path=$1
+	shift
+	rm -f "$BATS_TEST_TMPDIR/b"
+	curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" -w '%{http_code}' "$@" \
+		"http://127.0.0.1:$PORT$path"
+}
+
+# http_date FILE: FILE's mtime as an IMF-fixdate.
+http_date() {
+	LC_ALL=C date -u -d "@$(stat -c %Y "$1")" '+%a, %d %b %Y %H:%M:%S GMT'
+}
+
+# etag_of PATH: the ETag the server sends for PATH.
+etag_of() {
+	curl -s -I "http://127.0.0.1:$PORT$1" | grep -i '^ETag:' | cut -d' ' -f2- | tr -d '\r'
+}
+
+# piece_sum FILE FIRST LEN: sha256 of LEN bytes of FILE from FIRST.
+piece_sum() {
+	tail -c +"$(($2 + 1))" "$1" | head -c "$3" | sha256sum | cut -d' ' -f1
+}
+
+validators() {
+	local f=$DOCROOT/about.html etag
+	[ "$(get /about.html)" = 200 ]
+	[ "$(header Last-Modified "$BATS_TEST_TMPDIR/h")" = "$(http_date "$f")" ]
+	etag=$(header ETag "$BATS_TEST_TMPDIR/h")
+	# strong (no W/), quoted, and the same on every request for the same file
+	[[ "$etag" =~ ^\"[!#-~]+\"$ ]]
+	[ "$(etag_of /about.html)" = "$etag" ]
+	[ "$(header Accept-Ranges "$BATS_TEST_TMPDIR/h")" = bytes ]
+	# RFC 9110 8.8.2.1: a modification time in the future is sent as now
+	cp "$f" "$DOCROOT/future-$STAGE.html"
+	touch -d '+1 hour' "$DOCROOT/future-$STAGE.html"
+	[ "$(get "/future-$STAGE.html")" = 200 ]
+	[ "$(header Last-Modified "$BATS_TEST_TMPDIR/h")" = "$(header Date "$BATS_TEST_TMPDIR/h")" ]
+}
+@test "a file is sent with Last-Modified, a strong ETag and Accept-Ranges" {
+	for_each_stage validators
+}
+
+# Rewritten in place, same size, within the same second: only the
+# nanoseconds of the mtime tell the versions apart. Replaced by rename with
+# the old mtime kept: only the inode does. (eventually: a server that caches
+# open files may serve the old validator for a moment, not for long.)
+new_version() {
+	local f=$DOCROOT/v-$STAGE.txt old
+	printf 'version 1\n' >"$f"
+	old=$(etag_of "/v-$STAGE.txt")
+	[ -n "$old" ]
+	sleep 0.05
+	printf 'version 2\n' >"$f"
+	eventually [ "$(code "/v-$STAGE.txt" -H "If-None-Match: $old")" = 200 ]
+	old=$(etag_of "/v-$STAGE.txt")
+	[ -n "$old" ]
+	printf 'version 3\n' >"$f.new"
+	touch -r "$f" "$f.new"
+	mv "$f.new" "$f"
+	eventually [ "$(code "/v-$STAGE.txt" -H "If-None-Match: $old")" = 200 ]
+	[ "$(curl -s "http://127.0.0.1:$PORT/v-$STAGE.txt")" = "version 3" ]
+}
+@test "a file changed on disk gets a new ETag, even within one second" {
+	for_each_stage new_version
+}
+
+if_none_match() {
+	local etag log
+	etag=$(etag_of /about.html)
+	[ "$(get /about.html -H "If-None-Match: $etag")" = 304 ]
+	# RFC 9110 15.4.5: the validators, Date, no body and no Content-Length
+	[ "$(header ETag "$BATS_TEST_TMPDIR/h")" = "$etag" ]
+	[ "$(header Last-Modified "$BATS_TEST_TMPDIR/h")" = "$(http_date "$DOCROOT/about.html")" ]
+	[ -n "$(header Date "$BATS_TEST_TMPDIR/h")" ]
+	! grep -qi '^Content-Length:' "$BATS_TEST_TMPDIR/h"
+	[ ! -s "$BATS_TEST_TMPDIR/b" ]
+	raw "GET /about.html HTTP/1.0\r\nIf-None-Match: $etag\r\n\r\n" >"$BATS_TEST_TMPDIR/r"
+	[ "$(tail -c 4 "$BATS_TEST_TMPDIR/r" | od -An -c | tr -d ' ')" = '\r\n\r\n' ]
+	# a list, weak comparison, "*", HEAD; another tag is a full 200
+	[ "$(code /about.html -H "If-None-Match: \"x\", $etag")" = 304 ]
+	[ "$(code /about.html -H "If-None-Match: \"x\"" -H "If-None-Match: W/$etag")" = 304 ]
+	[ "$(code /about.html -H 'If-None-Match: *')" = 304 ]
+	[ "$(code /about.html -I -H "If-None-Match: $etag")" = 304 ]
+	[ "$(get /about.html -H 'If-None-Match: "x", W/"y"')" = 200 ]
+	cmp "$BATS_TEST_TMPDIR/b" "$DOCROOT/about.html"
+	[ "$(code /about.html -H 'If-None-Match: not-a-tag')" = 200 ]
+	[ "$(code /missing.html -H 'If-None-Match: *')" = 404 ]
+	# what a browser's reload shows in the access log
+	log=$(sed -n "s/^$STAGE $PORT [0-9]* //p" "$BATS_FILE_TMPDIR/servers")
+	curl -s -o /dev/null -H "If-None-Match: $etag" "http://127.0.0.1:$PORT/about.html?reload=$STAGE"
+	eventually grep -Eq "\"GET /about.html\?reload=$STAGE HTTP/1.1\" 304 [0-9]+$" "$log"
+}
+@test "If-None-Match with the ETag (a list, W/, *) gets 304 with validators and no body" {
+	for_each_stage if_none_match
+}
+
+if_modified_since() {
+	local f=$DOCROOT/about.html lm
+	lm=$(http_date "$f")
+	[ "$(code /about.html -z "$lm")" = 304 ]
+	[ "$(code /about.html -H "If-Modified-Since: $(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S GMT')")" = 304 ]
+	[ "$(code /about.html -H 'If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT')" = 200 ]
+	# the two obsolete formats a recipient must also accept (RFC 9110 5.6.7)
+	[ "$(code /about.html -H 'If-Modified-Since: Friday, 01-Jan-38 00:00:00 GMT')" = 304 ]
+	[ "$(code /about.html -H 'If-Modified-Since: Fri Jan  1 00:00:00 2038')" = 304 ]
+	# ignored: an invalid date, two of them, or beside If-None-Match
+	[ "$(code /about.html -H 'If-Modified-Since: yesterday')" = 200 ]
+	[ "$(code /about.html -H 'If-Modified-Since: Sun, 31 Feb 2038 00:00:00 GMT')" = 200 ]
+	[ "$(code /about.html -H "If-Modified-Since: $lm" -H "If-Modified-Since: $lm")" = 200 ]
+	[ "$(code /about.html -H "If-Modified-Since: $lm" -H 'If-None-Match: "x"')" = 200 ]
+}
+@test "If-Modified-Since: 304 unless changed since; ignored when invalid or beside If-None-Match" {
+	for_each_stage if_modified_since
+}
+
+if_match() {
+	local etag lm
+	etag=$(etag_of /about.html)
+	lm=$(http_date "$DOCROOT/about.html")
+	[ "$(get /about.html -H 'If-Match: "x"')" = 412 ]
+	grep -q '<h1>412 Precondition Failed</h1>' "$BATS_TEST_TMPDIR/b"
+	[ "$(code /about.html -H "If-Match: W/$etag")" = 412 ]   # strong comparison
+	[ "$(code /about.html -H "If-Match: \"x\", $etag")" = 200 ]
+	[ "$(code /about.html -H 'If-Match: *')" = 200 ]
+	[ "$(code /about.html -H 'If-Unmodified-Since: Sat, 01 Jan 2000 00:00:00 GMT')" = 412 ]
+	[ "$(code /about.html -H "If-Unmodified-Since: $lm")" = 200 ]
+	[ "$(code /about.html -H 'If-Unmodified-Since: soon')" = 200 ]
+	# If-Match decides, If-Unmodified-Since is then ignored (RFC 9110 13.2.2)
+	[ "$(code /about.html -H "If-Match: $etag" -H 'If-Unmodified-Since: Sat, 01 Jan 2000 00:00:00 GMT')" = 200 ]
+	# 412 comes before 304
+	[ "$(code /about.html -H 'If-Match: "x"' -H "If-None-Match: $etag")" = 412 ]
+}
+@test "If-Match and If-Unmodified-Since: 412 unless the file is that version" {
+	for_each_stage if_match
+}
+
+# Three pieces of 10 MiB, one per form of range, reassemble byte-exact.
+ranges() {
+	local f=$DOCROOT/big10.bin size=10485760 parts=$BATS_TEST_TMPDIR/parts
+	make_big10
+	: >"$parts"
+	[ "$(get /big10.bin -r 0-3999999)" = 206 ]
+	[ "$(header Content-Range "$BATS_TEST_TMPDIR/h")" = "bytes 0-3999999/$size" ]
+	[ "$(header Content-Length "$BATS_TEST_TMPDIR/h")" = 4000000 ]
+	[ "$(sha256sum <"$BATS_TEST_TMPDIR/b" | cut -d' ' -f1)" = "$(piece_sum "$f" 0 4000000)" ]
+	cat "$BATS_TEST_TMPDIR/b" >>"$parts"
+	[ "$(get /big10.bin -H 'Range: bytes=4000000-7999999')" = 206 ]
+	[ "$(sha256sum <"$BATS_TEST_TMPDIR/b" | cut -d' ' -f1)" = "$(piece_sum "$f" 4000000 4000000)" ]
+	cat "$BATS_TEST_TMPDIR/b" >>"$parts"
+	[ "$(get /big10.bin -H "Range: bytes=-$((size - 8000000))")" = 206 ]
+	[ "$(header Content-Range "$BATS_TEST_TMPDIR/h")" = "bytes 8000000-$((size - 1))/$size" ]
+	cat "$BATS_TEST_TMPDIR/b" >>"$parts"
+	cmp "$parts" "$f"
+	[ "$(get /big10.bin -H 'Range: bytes=10000000-')" = 206 ]
+	[ "$(header Content-Range "$BATS_TEST_TMPDIR/h")" = "bytes 10000000-$((size - 1))/$size" ]
+	[ "$(sha256sum <"$BATS_TEST_TMPDIR/b" | cut -d' ' -f1)" = "$(piece_sum "$f" 10000000 $((size - 10000000)))" ]
+	# a last byte past the end, a suffix longer than the file: clipped
+	[ "$(get /about.html -r 10-999999)" = 206 ]
+	tail -c +11 "$DOCROOT/about.html" | cmp - "$BATS_TEST_TMPDIR/b"
+	[ "$(get /about.html -r -999999)" = 206 ]
+	cmp "$BATS_TEST_TMPDIR/b" "$DOCROOT/about.html"
+}
+@test "Range bytes=a-b, a- and -n get 206 with Content-Range; 10 MiB in pieces reassembles" {
+	for_each_stage ranges
+}
+
+unsatisfiable() {
+	local size
+	size=$(wc -c <"$DOCROOT/about.html")
+	[ "$(get /about.html -r "$size-")" = 416 ]
+	[ "$(header Content-Range "$BATS_TEST_TMPDIR/h")" = "bytes */$size" ]
+	grep -q '<h1>416 Range Not Satisfiable</h1>' "$BATS_TEST_TMPDIR/b"
+	[ "$(code /about.html -H 'Range: bytes=99999999999999999999999-')" = 416 ]
+	[ "$(code /about.html -H 'Range: bytes=-0')" = 416 ]
+}
+@test "a range past the end is 416 with Content-Range: bytes */length" {
+	for_each_stage unsatisfiable
+}
+
+# This server sends one range or the whole file: several ranges, another
+# unit, or a malformed value get a 200 with all of it (RFC 9110 14.2 allows it).
+whole_file_ranges() {
+	local r
+	[ "$(code /about.html -H 'Range: bytes=0-1')" = 206 ]   # where one range would be served
+	for r in 'bytes=0-1,5-6' 'bytes=0-0,-1' 'bytes=5-2' 'items=0-1' 'bytes=abc' 'bytes=' 'bytes 0-1' 'bytes=1-2-3'; do
+		echo "Range: $r"
+		[ "$(get /about.html -H "Range: $r")" = 200 ]
+		cmp "$BATS_TEST_TMPDIR/b" "$DOCROOT/about.html"
+		! grep -qi '^Content-Range:' "$BATS_TEST_TMPDIR/h"
+	done
+	[ "$(code /about.html -H 'Range: bytes=0-1' -H 'Range: bytes=2-3')" = 200 ]
+}
+@test "several ranges, another unit or a malformed Range get the whole file (200)" {
+	for_each_stage whole_file_ranges
+}
+
+if_range() {
+	local etag lm
+	etag=$(etag_of /about.html)
+	lm=$(http_date "$DOCROOT/about.html")
+	[ "$(get /about.html -r 0-9 -H "If-Range: $etag")" = 206 ]
+	[ "$(header Content-Length "$BATS_TEST_TMPDIR/h")" = 10 ]
+	[ "$(code /about.html -r 0-9 -H "If-Range: $lm")" = 206 ]
+	# a stale validator: the whole current file instead of a piece of it
+	[ "$(get /about.html -r 0-9 -H 'If-Range: "stale"')" = 200 ]
+	cmp "$BATS_TEST_TMPDIR/b" "$DOCROOT/about.html"
+	[ "$(code /about.html -r 0-9 -H 'If-Range: Sat, 01 Jan 2000 00:00:00 GMT')" = 200 ]
+	[ "$(code /about.html -r 0-9 -H "If-Range: W/$etag")" = 200 ]   # never weak
+	[ "$(code /about.html -r 99999- -H 'If-Range: "stale"')" = 200 ]
+}
+@test "If-Range: the current validator gets 206, a stale one the whole file" {
+	for_each_stage if_range
+}
+
+# RFC 9110 14.2: GET is the only method with ranges; HEAD describes all.
+head_range() {
+	raw 'HEAD /about.html HTTP/1.0\r\nRange: bytes=0-9\r\n\r\n' >"$BATS_TEST_TMPDIR/r"
+	head -n 1 "$BATS_TEST_TMPDIR/r" | grep -q '^HTTP/1.1 200 OK'
+	[ "$(header Content-Length "$BATS_TEST_TMPDIR/r")" = "$(wc -c <"$DOCROOT/about.html")" ]
+	[ "$(header Accept-Ranges "$BATS_TEST_TMPDIR/r")" = bytes ]
+	! grep -qi '^Content-Range:' "$BATS_TEST_TMPDIR/r"
+	[ "$(tail -c 4 "$BATS_TEST_TMPDIR/r" | od -An -c | tr -d ' ')" = '\r\n\r\n' ]
+}
+@test "HEAD with a Range gets the head of the whole file and no body" {
+	for_each_stage head_range
+}
+
+# A 206 and a 304 are framed exactly: on a kept-alive connection the next
+# response starts right after them.
+pipelined_partial() {
+	local etag
+	etag=$(etag_of /about.html)
+	raw "GET /about.html HTTP/1.1\r\nHost: x\r\nRange: bytes=0-9\r\n\r\nGET /about.html HTTP/1.1\r\nHost: x\r\nIf-None-Match: $etag\r\n\r\nGET /img/logo.png HTTP/1.1\r\nHost: x\r\nRange: bytes=-100\r\n\r\nGET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" >"$BATS_TEST_TMPDIR/r"
+	if ! head -n 1 "$BATS_TEST_TMPDIR/r" | grep -q '^HTTP/1.1 206 '; then
+		return 1
+	fi
+	if sed '/^\r$/q' "$BATS_TEST_TMPDIR/r" | grep -qi '^Connection: close'; then
+		[ "$(grep -a -c '^HTTP/1.1' "$BATS_TEST_TMPDIR/r")" = 1 ]   # 01-04: one request per connection
+		return
+	fi
+	# a body does not end in a newline: the next status line follows on its line
+	[ "$(grep -ao 'HTTP/1\.1 [0-9]\{3\}' "$BATS_TEST_TMPDIR/r" | cut -d' ' -f2 | tr '\n' ' ')" = "206 304 206 200 " ]
+	tail -c "$(wc -c <"$DOCROOT/about.html")" "$BATS_TEST_TMPDIR/r" | cmp - "$DOCROOT/about.html"
+}
+@test "206 and 304 keep a kept-alive connection in step" {
+	for_each_stage pipelined_partial
+}
+
+# A download cut off after 1,234,567 bytes (the reader went away), then
+# curl -C - asks for the rest with "Range: bytes=1234567-".
+resume() {
+	local part=$BATS_TEST_TMPDIR/part.bin
+	{ curl -s "http://127.0.0.1:$PORT/big.bin" || true; } | head -c 1234567 >"$part"
+	[ "$(wc -c <"$part")" = 1234567 ]
+	curl -s -C - -o "$part" -w '%{http_code}' "http://127.0.0.1:$PORT/big.bin" >"$BATS_TEST_TMPDIR/code"
+	[ "$(cat "$BATS_TEST_TMPDIR/code")" = 206 ]
+	cmp "$part" "$DOCROOT/big.bin"
+}
+@test "curl -C - resumes an interrupted 5 MiB download byte-exact" {
+	for_each_stage resume
+}
