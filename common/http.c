@@ -964,7 +964,13 @@ answer_options(struct http_response *res)
 	format_head(res, "text/plain; charset=utf-8", ALLOW_HEADER);
 }
 
-/* Last-Modified, ETag, Accept-Ranges, and Content-Range for a 206 or 416. */
+/*
+ * Last-Modified, ETag, Cache-Control, Accept-Ranges, and Content-Range for
+ * a 206 or 416. "no-cache" means: keep a copy, but ask before each use. A
+ * lab's files change under the editor, and Last-Modified alone lets a
+ * browser reuse its copy unasked for a while (heuristic freshness, RFC 9111
+ * 4.2.2); asking costs a 304.
+ */
 static void
 file_headers(char *buf, size_t size, const struct cond_validators *v,
              enum http_status status, const struct cond_span *span, off_t file_size)
@@ -979,7 +985,8 @@ file_headers(char *buf, size_t size, const struct cond_validators *v,
 		         (long long)file_size);
 	else if (status == HTTP_RANGE_NOT_SATISFIABLE)
 		snprintf(range, sizeof(range), "Content-Range: bytes */%lld\r\n", (long long)file_size);
-	n = snprintf(buf, size, "Last-Modified: %s\r\nETag: %s\r\n%s%s", date, v->etag,
+	n = snprintf(buf, size, "Last-Modified: %s\r\nETag: %s\r\nCache-Control: no-cache\r\n%s%s",
+	             date, v->etag,
 	             status == HTTP_NOT_MODIFIED ? "" : "Accept-Ranges: bytes\r\n", range);
 	assert(n > 0 && (size_t)n < size);   /* FILE_HEADERS_MAX holds the longest */
 }

@@ -322,6 +322,8 @@ validators() {
 	[[ "$etag" =~ ^\"[!#-~]+\"$ ]]
 	[ "$(etag_of /about.html)" = "$etag" ]
 	[ "$(header Accept-Ranges "$BATS_TEST_TMPDIR/h")" = bytes ]
+	# ask every time: without it a browser may reuse its copy without asking
+	[ "$(header Cache-Control "$BATS_TEST_TMPDIR/h")" = no-cache ]
 	# RFC 9110 8.8.2.1: a modification time in the future is sent as now
 	cp "$f" "$DOCROOT/future-$STAGE.html"
 	touch -d '+1 hour' "$DOCROOT/future-$STAGE.html"
@@ -360,8 +362,9 @@ if_none_match() {
 	local etag log
 	etag=$(etag_of /about.html)
 	[ "$(get /about.html -H "If-None-Match: $etag")" = 304 ]
-	# RFC 9110 15.4.5: the validators, Date, no body and no Content-Length
+	# RFC 9110 15.4.5: the validators, Date, Cache-Control, no body and no Content-Length
 	[ "$(header ETag "$BATS_TEST_TMPDIR/h")" = "$etag" ]
+	[ "$(header Cache-Control "$BATS_TEST_TMPDIR/h")" = no-cache ]
 	[ "$(header Last-Modified "$BATS_TEST_TMPDIR/h")" = "$(http_date "$DOCROOT/about.html")" ]
 	[ -n "$(header Date "$BATS_TEST_TMPDIR/h")" ]
 	! grep -qi '^Content-Length:' "$BATS_TEST_TMPDIR/h"
