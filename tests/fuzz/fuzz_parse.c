@@ -9,6 +9,11 @@
  * with head_len n parses the same from exactly those n bytes (a stage that
  * feeds the parser piece by piece sees what one that feeds it everything at
  * once sees).
+ *
+ * For the headers of conditional and range requests: a Range is one
+ * range with 0 <= first <= last (or open, or a suffix), every entity-tag
+ * kept is well formed and fits, and a date that parsed formats back to
+ * the same second.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,6 +45,67 @@ target_ok(const struct http_request *req)
 	return req->target[0] == '/';
 }
 
+static int
+range_ok(const struct http_range *r)
+{
+	switch (r->kind) {
+	case HTTP_RANGE_NONE:
+		return 1;
+	case HTTP_RANGE_FROM:
+		return r->first >= 0 && r->first <= HTTP_RANGE_INFINITY &&
+		       (r->last == -1 || (r->last >= r->first && r->last <= HTTP_RANGE_INFINITY));
+	case HTTP_RANGE_SUFFIX:
+		return r->suffix >= 0 && r->suffix <= HTTP_RANGE_INFINITY;
+	}
+	return 0;
+}
+
+/* The list is [W/]"...", comma-separated, each tag closed, nothing else. */
+static int
+tags_ok(const struct http_tags *t)
+{
+	const char *p = t->list, *end = p + t->len, *q;
+
+	if (t->len > sizeof(t->list) || (t->kind != HTTP_TAGS_LIST && t->kind != HTTP_TAGS_INVALID && t->len != 0))
+		return 0;
+	if (t->kind != HTTP_TAGS_LIST)
+		return 1;
+	while (p < end) {
+		if (end - p >= 2 && p[0] == 'W' && p[1] == '/')
+			p += 2;
+		if (p == end || *p != '"' || (q = memchr(p + 1, '"', (size_t)(end - p - 1))) == NULL)
+			return 0;
+		p = q + 1;
+		if (p < end && *p++ != ',')
+			return 0;
+	}
+	return 1;
+}
+
+/* A date that parsed prints as an IMF-fixdate that parses to it again. */
+static int
+date_ok(int has, time_t t)
+{
+	char buf[64];
+	time_t again;
+
+	if (!has || t < -2208988800LL)   /* before 1900: %Y may not print 4 digits */
+		return 1;
+	http_date_format(t, buf, sizeof(buf));
+	return http_date_parse((const unsigned char *)buf, strlen(buf), &again) && again == t;
+}
+
+static int
+conditional_ok(const struct http_request *req)
+{
+	return range_ok(&req->range) && tags_ok(&req->if_match) && tags_ok(&req->if_none_match) &&
+	       (req->if_range.kind != HTTP_IF_RANGE_ETAG ||
+	        (req->if_range.etag[0] == '"' && strlen(req->if_range.etag) <= ETAG_MAX)) &&
+	       date_ok(req->has_modified_since, req->modified_since) &&
+	       date_ok(req->has_unmodified_since, req->unmodified_since) &&
+	       date_ok(req->if_range.kind == HTTP_IF_RANGE_DATE, req->if_range.date);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -59,11 +125,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (strlen(req.target) > REQUEST_LINE_MAX || req.minor < 0 || req.minor > 9)
 			abort();
-		if (req.content_length < 0 || req.content_length > BODY_MAX)
+		if (req.content_length < 0 || req.content_length > BODY_MAX || !conditional_ok(&req))
 			abort();
 		if (http_parse((const char *)data, req.head_len, &again) != HTTP_PARSE_DONE ||
 		    again.head_len != req.head_len || strcmp(again.target, req.target) != 0 ||
-		    again.keep_alive != req.keep_alive)
+		    again.keep_alive != req.keep_alive ||
+		    memcmp(&again.range, &req.range, sizeof(req.range)) != 0 ||
+		    again.if_none_match.len != req.if_none_match.len)
 			abort();
 	}
 	return 0;
