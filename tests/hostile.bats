@@ -138,6 +138,25 @@ framing() {
 	for_each_stage framing
 }
 
+# The conditional and range headers are parsed into fixed-size values:
+# a tag list too long to keep is refused (431), not cut short (a cut list
+# could lose the tag that matters); numbers saturate rather than overflow.
+conditional_limits() {
+	local tags
+	tags=$(printf '"%060d", ' $(seq 10))
+	[ "$(status_of "GET /about.html HTTP/1.1\r\nHost: x\r\nIf-None-Match: ${tags}\"x\"\r\n\r\n")" = 431 ]
+	[ "$(status_of "GET /about.html HTTP/1.1\r\nHost: x\r\nIf-Match: ${tags:0:300}\"x\"\r\nConnection: close\r\n\r\n")" = 412 ]
+	[ "$(code /about.html -H 'Range: bytes=0-99999999999999999999999999999999')" = 206 ]
+	[ "$(code /about.html -H 'Range: bytes=-99999999999999999999999999999999')" = 206 ]
+	[ "$(code /about.html -H 'Range: bytes=18446744073709551615-18446744073709551616')" = 416 ]
+	[ "$(code /about.html -H 'If-Modified-Since: Fri, 31 Dec 9999 23:59:59 GMT')" = 304 ]
+	[ "$(code /about.html -H 'If-Range: "unterminated' -r 0-1)" = 200 ]
+	alive
+}
+@test "conditional headers: an over-long tag list is 431, huge ranges saturate" {
+	for_each_stage conditional_limits
+}
+
 random_bytes() {
 	local r
 	head -c 65536 /dev/urandom >"$BATS_TEST_TMPDIR/noise"
