@@ -31,6 +31,12 @@ serve_burst() {
 	[ "$(code /link-in.html)" = 200 ]
 	[ "$(code /docs/)" = 200 ]
 	[ "$(status_of 'garbage\r\n\r\n')" = 400 ]
+	# each answer of common/cond.c: 206 from the middle, 304, 412, 416
+	curl -s -r 1000000-1999999 "http://127.0.0.1:$PORT/big.bin" |
+		cmp - <(tail -c +1000001 "$DOCROOT/big.bin" | head -c 1000000)
+	[ "$(code /about.html -H 'If-None-Match: *')" = 304 ]
+	[ "$(code /about.html -H 'If-Match: "x"')" = 412 ]
+	[ "$(code /about.html -r 99999-)" = 416 ]
 	reset_mid_response /big.bin
 }
 
