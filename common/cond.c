@@ -46,7 +46,7 @@ cond_validators(const struct stat *st, time_t now, struct cond_validators *v)
 static int
 tags_match(const struct http_tags *tags, const char *etag, enum cond_compare how)
 {
-	const char *p = tags->list, *end = p + tags->len, *close;
+	const char *p = tags->list, *end = p + tags->len, *quote;
 	size_t n = strlen(etag);
 	int weak;
 
@@ -58,13 +58,13 @@ tags_match(const struct http_tags *tags, const char *etag, enum cond_compare how
 		weak = *p == 'W';
 		p += weak ? 2 : 0;
 		/* An opaque-tag holds no '"', so the next one closes it. */
-		close = end - p > 1 ? memchr(p + 1, '"', (size_t)(end - p - 1)) : NULL;
-		if (close == NULL)
+		quote = end - p > 1 ? memchr(p + 1, '"', (size_t)(end - p - 1)) : NULL;
+		if (quote == NULL)
 			return 0;
-		if ((!weak || how == COMPARE_WEAK) && (size_t)(close + 1 - p) == n &&
+		if ((!weak || how == COMPARE_WEAK) && (size_t)(quote + 1 - p) == n &&
 		    memcmp(p, etag, n) == 0)
 			return 1;
-		p = close + 1;
+		p = quote + 1;
 		p += p < end;   /* and the comma */
 	}
 	return 0;
