@@ -773,6 +773,17 @@ http_head_ready(const char *buf, size_t len, size_t *scanned)
 	return len > REQUEST_LINE_MAX;
 }
 
+/* No conditional or range header seen yet (the lists' bytes need no zeroing). */
+static void
+reset_conditional(struct http_request *req)
+{
+	req->if_match.kind = req->if_none_match.kind = HTTP_TAGS_ABSENT;
+	req->if_match.len = req->if_none_match.len = 0;
+	req->has_modified_since = req->has_unmodified_since = 0;
+	req->if_range.kind = HTTP_IF_RANGE_ABSENT;
+	req->range = (struct http_range){ HTTP_RANGE_NONE, 0, -1, 0 };
+}
+
 enum http_parse_result
 http_parse(const char *buf, size_t len, struct http_request *req)
 {
@@ -806,6 +817,7 @@ http_parse(const char *buf, size_t len, struct http_request *req)
 	req->chunked = 0;
 	req->head_len = 0;
 	req->error = HTTP_OK;
+	reset_conditional(req);
 	if ((st = parse_head(p, body, req)) != HTTP_OK)
 		return parse_error(req, st);
 	req->head_len = (size_t)(body - start);
