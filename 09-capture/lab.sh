@@ -175,8 +175,8 @@ build() {
 
 # wait_for NAME TEXT: up to 5 s for TEXT in NAME's log, while it runs.
 wait_for() {
-	local i log=$dir/$1.log
-	for i in $(seq 100); do
+	local _ log=$dir/$1.log
+	for _ in $(seq 100); do
 		grep -q "$2" "$log" 2>/dev/null && return 0
 		kill -0 "${started[$1]}" 2>/dev/null || break
 		sleep 0.05
@@ -241,8 +241,8 @@ request() {
 # connection in TIME_WAIT (it got C's FIN and sent the last ACK) and C's
 # side gone. Then the sniffers drain what they have queued and stop.
 finish_capture() {
-	local i
-	for i in $(seq 100); do
+	local _
+	for _ in $(seq 100); do
 		if [ -n "$(ip netns exec "$P-a" ss -Htn state time-wait)" ] &&
 			[ -z "$(ip netns exec "$P-c" ss -Htn state all '( sport = :80 )' | grep -v LISTEN)" ]; then
 			break
@@ -276,7 +276,8 @@ describe() {
 # lan TITLE PCAP: the decoded capture with notes under the frames; the
 # transcript is kept in $txt for the summary.
 lan() {
-	local t=$txt/$(basename "$2" .pcap).txt
+	local t
+	t=$txt/$(basename "$2" .pcap).txt
 	echo
 	echo "== $1 (sniff -r ${2##*/})"
 	"$SNIFF" -r "$2" 2>/dev/null >"$t"
