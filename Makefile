@@ -14,6 +14,7 @@
 #   make bench        every stage beside nginx and lighttpd under wrk (QUICK=1: a smoke run)
 #   make bench-c10k   10,000 keep-alive connections against 06-epoll and nginx
 #   make bench-coro   a coroutine's switch and memory, beside a thread and 06's struct
+#   make bench-spawn  what a fork, a thread and a coroutine cost to start and end
 #   make trace        system calls and instructions per request, 06 beside
 #                     nginx and lighttpd (TRACE="01-static 06-epoll" picks)
 #   make diffs        each stage's server.c as a diff against the stage before it
@@ -190,7 +191,7 @@ run: $(O)/$(STAGE)/server
 bench/hold: bench/hold.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-bench/switch: bench/switch.c
+bench/switch bench/spawn: %: %.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 bench: all
@@ -201,6 +202,9 @@ bench-c10k: all bench/hold
 
 bench-coro: all bench/hold bench/switch
 	bench/coro.sh
+
+bench-spawn: bench/spawn
+	bench/spawn.sh
 
 TRACE ?= 06-epoll nginx lighttpd
 
@@ -217,7 +221,7 @@ diffs:
 	diff -u $$base/server.c $$s/server.c; prev=$$s; done; true
 
 clean:
-	rm -f $(STAGES:%=%/server) 07-client/client 09-capture/sniff bench/hold bench/switch $(FW)/server $(FW)/server-*
+	rm -f $(STAGES:%=%/server) 07-client/client 09-capture/sniff bench/hold bench/switch bench/spawn $(FW)/server $(FW)/server-*
 	rm -rf build
 
-.PHONY: all test check analyze fuzz capture bench bench-c10k bench-coro trace diffs run clean fw-pick
+.PHONY: all test check analyze fuzz capture bench bench-c10k bench-coro bench-spawn trace diffs run clean fw-pick

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# spawn.sh: what starting and ending a worker costs, the three ways of
+# notes 2.2 (fork, a thread, a coroutine): bench/spawn, pinned to one core.
+# The table goes to stdout and to bench/results/spawn-*.md (OUT=dir to
+# change); ROUNDS=... (default 2000) per way. Run it under flock with the
+# other benchmarks; make bench-spawn does.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/lib.sh"
+
+ROUNDS=${ROUNDS:-2000}
+OUT=${OUT:-$ROOT/bench/results}
+need taskset util-linux
+[ -x "$ROOT/bench/spawn" ] || { echo "spawn: build bench/spawn first (make bench/spawn)" >&2; exit 2; }
+
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+raw=$(taskset -c "$LOAD_CPU" "$ROOT/bench/spawn" "$ROUNDS")
+mkdir -p "$OUT"
+stamp=$(date -u +%Y%m%d-%H%M)
+{
+	echo "# netlab spawn $stamp: starting and ending a worker"
+	echo
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "- machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r), $(ldd --version | head -n 1)"
+	echo "- load average (1, 5, 15 min): $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+	echo "- command: taskset -c $LOAD_CPU bench/spawn $ROUNDS (the mean of $ROUNDS rounds each)"
+	echo "- fork: fork, the child calls _exit(0) at once, the parent waitpid()s it; thread: pthread_create of a function that returns, then pthread_join; coroutine: getcontext, makecontext on a 128 KiB stack kept between rounds, swapcontext to it and back when it returns"
+	echo
+	echo "| worker | microseconds to start and end one |"
+	echo "|---|---:|"
+	awk -F'\t' '{ printf "| %s | %s |\n", $1, $2 }' <<<"$raw"
+	echo
+	echo '```'
+	echo "$raw"
+	echo '```'
+} | tee "$OUT/spawn-$stamp.md"
