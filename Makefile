@@ -15,6 +15,7 @@
 #   make bench-c10k   10,000 keep-alive connections against 06-epoll and nginx
 #   make bench-coro   a coroutine's switch and memory, beside a thread and 06's struct
 #   make bench-spawn  what a fork, a thread and a coroutine cost to start and end
+#   make bench-idle   CPU used by 04, 06 and 08 (and the busy loop, if built) while idle
 #   make trace        system calls and instructions per request, 06 beside
 #                     nginx and lighttpd (TRACE="01-static 06-epoll" picks)
 #   make diffs        each stage's server.c as a diff against the stage before it
@@ -206,6 +207,9 @@ bench-coro: all bench/hold bench/switch
 bench-spawn: bench/spawn
 	bench/spawn.sh
 
+bench-idle: all
+	bench/idle.sh
+
 TRACE ?= 06-epoll nginx lighttpd
 
 trace: all
@@ -224,4 +228,4 @@ clean:
 	rm -f $(STAGES:%=%/server) 07-client/client 09-capture/sniff bench/hold bench/switch bench/spawn $(FW)/server $(FW)/server-*
 	rm -rf build
 
-.PHONY: all test check analyze fuzz capture bench bench-c10k bench-coro bench-spawn trace diffs run clean fw-pick
+.PHONY: all test check analyze fuzz capture bench bench-c10k bench-coro bench-spawn bench-idle trace diffs run clean fw-pick
