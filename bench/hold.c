@@ -2,7 +2,7 @@
  * hold.c: open N keep-alive connections to 127.0.0.1:PORT, send one request
  * on each, read every reply, then hold them all idle for SECONDS. Used by
  * c10k.sh to measure what an idle kept-alive connection costs a server,
- * and by idle.sh. With PATH "-" nothing is sent: the connections stay
+ * and by coro.sh. With PATH "-" nothing is sent: the connections stay
  * silent (what 03-threads holds a thread for).
  *
  *   bench/hold PORT N SECONDS PATH
