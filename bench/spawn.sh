@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # spawn.sh: what starting and ending a worker costs, the three ways of
-# notes 2.2 (fork, a thread, a coroutine): bench/spawn, pinned to one core.
+# notes 2.2 (fork, a thread, a coroutine on a kept or a new stack):
+# bench/spawn, pinned to one core.
 # The table goes to stdout and to bench/results/spawn-*.md (OUT=dir to
 # change); ROUNDS=... (default 2000) per way. Run it under flock with the
 # other benchmarks; make bench-spawn does.
@@ -25,7 +26,7 @@ stamp=$(date -u +%Y%m%d-%H%M)
 	echo "- machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r), $(ldd --version | head -n 1)"
 	echo "- load average (1, 5, 15 min): $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 	echo "- command: taskset -c $LOAD_CPU bench/spawn $ROUNDS (the mean of $ROUNDS rounds each)"
-	echo "- fork: fork, the child calls _exit(0) at once, the parent waitpid()s it; thread: pthread_create of a function that returns, then pthread_join; coroutine: getcontext, makecontext on a 128 KiB stack kept between rounds, swapcontext to it and back when it returns"
+	echo "- each worker writes 16 KiB of its stack, then ends. fork: fork, the child writes and calls _exit(0), the parent waitpid()s it; thread: pthread_create, then pthread_join; coroutine: getcontext, makecontext, swapcontext to it and back when it returns, on a 128 KiB stack kept between rounds, or on a new mmap (with a PROT_NONE guard page) unmapped after each round"
 	echo
 	echo "| worker | microseconds to start and end one |"
 	echo "|---|---:|"
