@@ -85,9 +85,8 @@ stamp=$(date -u +%Y%m%d-%H%M)
 {
 	echo "# netlab idle $stamp: CPU used by a server with one silent connection"
 	echo
-	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-	echo "- machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r)"
-	echo "- load average (1, 5, 15 min): $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+	host
+	load
 	echo "- command: bench/idle.sh $*"
 	[ -z "${NOTE:-}" ] || echo "- note: $NOTE"
 	echo "- each server alone, pinned to CPU $SERVER_CPU, one client connected and silent; window ${WINDOW} s; CPU from /proc/PID/stat (utime + stime, $HZ ticks a second), sleeps from voluntary_ctxt_switches"

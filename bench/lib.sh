@@ -213,13 +213,23 @@ median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int(
 min() { printf '%s\n' "$@" | sort -n | head -n 1; }
 max() { printf '%s\n' "$@" | sort -n | tail -n 1; }
 
-machine() {
+# When and on what a report was made; every report opens with these.
+host() {
 	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "- machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r)"
-	echo "- load generator: $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2), on the same machine"
-	# Other work on the machine shows here: above the number of cores, the
-	# servers and wrk shared their cores with it, and every number is noisier.
+}
+
+# Other work on the machine shows here: above the number of cores, the
+# servers and wrk shared their cores with it, and every number is noisier.
+# LOAD_START is read when a run begins.
+load() {
 	echo "- load average (1, 5, 15 min): $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+}
+
+machine() {
+	host
+	echo "- load generator: $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2), on the same machine"
+	load
 	command -v nginx >/dev/null && echo "- $(nginx -v 2>&1), one worker, access_log off, sendfile on"
 	command -v lighttpd >/dev/null && echo "- $(lighttpd -v 2>&1 | head -n 1), single process"
 }

@@ -22,9 +22,9 @@ stamp=$(date -u +%Y%m%d-%H%M)
 {
 	echo "# netlab spawn $stamp: starting and ending a worker"
 	echo
-	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-	echo "- machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r), $(ldd --version | head -n 1)"
-	echo "- load average (1, 5, 15 min): $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+	host
+	echo "- libc: $(ldd --version | head -n 1)"
+	load
 	echo "- command: taskset -c $LOAD_CPU bench/spawn $ROUNDS (the mean of $ROUNDS rounds each)"
 	echo "- each worker writes 16 KiB of its stack, then ends. fork: fork, the child writes and calls _exit(0), the parent waitpid()s it; thread: pthread_create, then pthread_join; coroutine: getcontext, makecontext, swapcontext to it and back when it returns, on a 128 KiB stack kept between rounds, or on a new mmap (with a PROT_NONE guard page) unmapped after each round"
 	echo
