@@ -192,7 +192,7 @@ run: $(O)/$(STAGE)/server
 bench/hold: bench/hold.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-bench/switch bench/spawn: %: %.c
+bench/switch bench/spawn bench/sendbuf: %: %.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 bench: all
@@ -225,7 +225,7 @@ diffs:
 	diff -u $$base/server.c $$s/server.c; prev=$$s; done; true
 
 clean:
-	rm -f $(STAGES:%=%/server) 07-client/client 09-capture/sniff bench/hold bench/switch bench/spawn $(FW)/server $(FW)/server-*
+	rm -f $(STAGES:%=%/server) 07-client/client 09-capture/sniff bench/hold bench/switch bench/spawn bench/sendbuf $(FW)/server $(FW)/server-*
 	rm -rf build
 
 .PHONY: all test check analyze fuzz capture bench bench-c10k bench-coro bench-spawn bench-idle trace diffs run clean fw-pick
