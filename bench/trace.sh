@@ -11,9 +11,11 @@
 #   warm-up and read after the requests (callgrind_control). 02-fork's
 #   children are separate processes with their own counters: not counted.
 #
-# Writes a table and each server's strace -c table to stdout and to
-# bench/results/trace-*.md (OUT=dir to change). REQUESTS=... (default
-# 4,000; 20,000 at 50 connections) changes the count.
+# Writes a table, each server's strace -c table and the functions its
+# instructions went to, to stdout and to bench/results/trace-*.md (OUT=dir
+# to change). REQUESTS=... (default 4,000; 20,000 at 50 connections)
+# changes the count; BIN=dir traces stages built elsewhere (make O=dir, or
+# an older commit), and NOTE="..." says in the report what they are.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -54,6 +56,25 @@ syscalls() {
 	awk -v n="$n" '$NF == "total" { printf "%.2f", $4 / n }' "$file"
 }
 
+# own_costs DUMP N: the functions a callgrind dump's instructions were
+# spent in (their own, not their callees'), per request, most first. A name
+# is given once as "(id) name" and afterwards as "(id)"; the cost line
+# after a calls= line is the callee's inclusive cost, already counted there.
+own_costs() {
+	awk -v n="$2" '
+		function resolve(s,  i) {
+			i = index(s, " ")
+			if (s ~ /^\(/ && i) { name[substr(s, 1, i - 1)] = substr(s, i + 1); return substr(s, i + 1) }
+			return (s in name) ? name[s] : s
+		}
+		/^fn=/ { fn = resolve(substr($0, 4)); next }
+		/^cfn=/ { resolve(substr($0, 5)); next }
+		/^calls=/ { skip = 1; next }
+		/^[-+*0-9]/ { if (skip) skip = 0; else { own[fn] += $2; all += $2 } }
+		END { for (f in own) printf "%.0f\t%.1f%%\t%s\n", own[f] / n, 100 * own[f] / all, f }
+	' "$1" | sort -rn | head -n 12
+}
+
 # insns NAME: user-space instructions per request, one connection.
 insns() {
 	local name=$1 dump n=$REQUESTS
@@ -69,6 +90,7 @@ insns() {
 	dump=$(ls "$WORK"/callgrind.*.1 2>/dev/null | head -n 1)
 	if [ -z "$dump" ]; then echo -; return; fi
 	awk -v n="$n" '/^summary:/ { printf "%.0f", $2 / n }' "$dump"
+	own_costs "$dump" "$n" >"$WORK/profile-$name.txt"
 	rm -f "$WORK"/callgrind.*
 }
 
@@ -88,6 +110,7 @@ done
 	echo "# netlab trace $stamp: the cost of one request"
 	echo
 	machine | grep -v '^- load generator'
+	[ -z "${NOTE:-}" ] || echo "- note: $NOTE"
 	echo "- ab -k fetches /1k.bin (1 KiB): $REQUESTS requests on one connection, $((REQUESTS * 5)) on 50"
 	echo "- system calls: strace -f -c attached to the serving process for the requests only"
 	echo "- instructions: valgrind --tool=callgrind, user space only, counters zeroed after 200 warm-up requests; nginx with master_process off"
@@ -105,6 +128,15 @@ done
 			cat "$WORK/strace-$s-$c.txt"
 			echo '```'
 		done
+		[ -s "$WORK/profile-$s.txt" ] || continue
+		echo
+		echo "## $s, 1 connection: where the instructions go (callgrind, own cost per function)"
+		echo
+		echo "instructions per request, share, function:"
+		echo
+		echo '```'
+		cat "$WORK/profile-$s.txt"
+		echo '```'
 	done
 } | tee "$md"
 echo "written: $md" >&2
