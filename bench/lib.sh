@@ -136,6 +136,14 @@ server_start() {
 	wait_port "$PORT"
 }
 
+# worker PID NAME: the process that serves requests: nginx's worker, or
+# the server itself (02-fork's children come and go; tracers follow them).
+worker() {
+	local child
+	child=$(pgrep -P "$1" | head -n 1)
+	if [ "$2" = nginx ] && [ -n "$child" ]; then echo "$child"; else echo "$1"; fi
+}
+
 # server_stop [PID]: stop PID (default SPID) and wait for it to exit.
 server_stop() {
 	local pid=${1:-$SPID}

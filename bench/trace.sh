@@ -32,13 +32,6 @@ need valgrind
 need callgrind_control valgrind
 bench_init
 
-# The process that serves requests: nginx's worker, or the server itself.
-worker() {
-	local child
-	child=$(pgrep -P "$1" | head -n 1)
-	if [ "$2" = nginx ] && [ -n "$child" ]; then echo "$child"; else echo "$1"; fi
-}
-
 # syscalls NAME CONNS N: system calls per request; the strace -c table is
 # left in $WORK/strace-NAME-CONNS.txt.
 syscalls() {
