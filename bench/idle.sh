@@ -53,6 +53,7 @@ sleeps() {
 # measure SERVER: one raw line "SERVER ticks0 ticks1 sleeps0 sleeps1".
 measure() {
 	local port t0 t1 v0 v1
+	: >"$WORK/out"   # there before the server writes to it, for the sed below
 	taskset -c "$SERVER_CPU" "$1" -p 0 -q -t 60 -d "$ROOT/www" >"$WORK/out" 2>&1 &
 	SPID=$!
 	for _ in $(seq 100); do
