@@ -16,6 +16,7 @@
 #   make bench-coro   a coroutine's switch and memory, beside a thread and 06's struct
 #   make bench-spawn  what a fork, a thread and a coroutine cost to start and end
 #   make bench-idle   CPU used by 04, 06 and 08 (and the busy loop, if built) while idle
+#   make bench-sendbuf how much of a 10 MiB response one non-blocking send takes
 #   make trace        system calls and instructions per request, 06 beside
 #                     nginx and lighttpd (TRACE="01-static 06-epoll" picks)
 #   make diffs        each stage's server.c as a diff against the stage before it
@@ -210,6 +211,9 @@ bench-spawn: bench/spawn
 bench-idle: all
 	bench/idle.sh
 
+bench-sendbuf: bench/sendbuf
+	bench/sendbuf.sh
+
 TRACE ?= 06-epoll nginx lighttpd
 
 trace: all
@@ -228,4 +232,4 @@ clean:
 	rm -f $(STAGES:%=%/server) 07-client/client 09-capture/sniff bench/hold bench/switch bench/spawn bench/sendbuf $(FW)/server $(FW)/server-*
 	rm -rf build
 
-.PHONY: all test check analyze fuzz capture bench bench-c10k bench-coro bench-spawn bench-idle trace diffs run clean fw-pick
+.PHONY: all test check analyze fuzz capture bench bench-c10k bench-coro bench-spawn bench-idle bench-sendbuf trace diffs run clean fw-pick

@@ -39,3 +39,37 @@ load helpers
 	grep -q '^## 06-epoll, 1 connection: strace -c$' "$md"
 	not pgrep -f "$BATS_TEST_TMPDIR" >/dev/null
 }
+
+@test "bench/spawn.sh writes microseconds for fork, thread and both coroutines" {
+	make -s -C "$ROOT" bench/spawn
+	run env ROUNDS=50 OUT="$BATS_TEST_TMPDIR/out" "$ROOT/bench/spawn.sh"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	md=$(ls "$BATS_TEST_TMPDIR"/out/spawn-*.md)
+	for w in fork thread 'coroutine, kept stack' 'coroutine, new stack'; do
+		grep -qE "^\| $w \| [0-9]+\.[0-9] \|$" "$md"
+	done
+}
+
+@test "bench/idle.sh writes a row per server and stops every server it started" {
+	# copies under our directory, so that pgrep finds what it left running
+	cp "$ROOT/06-epoll/server" "$BATS_TEST_TMPDIR/epoll"
+	cp "$ROOT/08-coroutines/server" "$BATS_TEST_TMPDIR/coro"
+	run env WINDOW=1 OUT="$BATS_TEST_TMPDIR/out" TMPDIR="$BATS_TEST_TMPDIR" "$ROOT/bench/idle.sh" \
+		"$BATS_TEST_TMPDIR/epoll" "$BATS_TEST_TMPDIR/coro"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	md=$(ls "$BATS_TEST_TMPDIR"/out/idle-*.md)
+	grep -q '^| server | CPU s in 1 s | share of one core | sleeps per second |$' "$md"
+	[ "$(grep -cE '^\| .*/(epoll|coro) \| [0-9]+\.[0-9]{2} \| [0-9.]+% \| [0-9]+ \|$' "$md")" -eq 2 ]
+	not pgrep -f "$BATS_TEST_TMPDIR" >/dev/null
+}
+
+@test "bench/sendbuf.sh: one send to a client that does not read takes less than 10 MiB" {
+	make -s -C "$ROOT" bench/sendbuf
+	run env OUT="$BATS_TEST_TMPDIR/out" "$ROOT/bench/sendbuf.sh"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	md=$(ls "$BATS_TEST_TMPDIR"/out/sendbuf-*.md)
+	grep -qE '^\| 10485760 \| [0-9]+ \| [0-9]+ \| [1-9][0-9]* \| [0-9]+ \|$' "$md"
+}
