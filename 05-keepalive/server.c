@@ -2,8 +2,11 @@
  * 05-keepalive: one connection, many requests (HTTP/1.1 persistent connections).
  *
  * Lesson (notes 2.4): closing the connection is one way to say "the response
- * is complete"; Content-Length is the other, and it lets the connection carry
- * the next request without a new TCP handshake. HTTP/1.1 keeps a connection
+ * is complete"; Content-Length is another, and it lets the connection carry
+ * the next request without a new TCP handshake. The third is chunked
+ * transfer coding (Transfer-Encoding: chunked, in the notes' own example
+ * response), for a body whose length is not known when it starts; a file's
+ * length is, so we send Content-Length. HTTP/1.1 keeps a connection
  * open unless either side says "Connection: close"; HTTP/1.0 closes unless
  * the client asks for keep-alive.
  *
@@ -323,8 +326,9 @@ conn_open(int fd, const struct sockaddr_storage *ss)
 	/*
 	 * Nagle's algorithm holds a small segment (our body, after the head)
 	 * until the last one is acknowledged, and the client delays its ACK
-	 * (up to 40 ms) hoping to send it with data: on a kept-alive
-	 * connection every request would wait for that. Send at once instead.
+	 * (on Linux at least 40 ms, up to 200 ms) hoping to send it with
+	 * data: on a kept-alive connection every request would wait for
+	 * that. Send at once instead.
 	 */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->fd = fd;
