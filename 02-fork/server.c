@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "lab.h"
 #include "net.h"
 #include "param.h"
 #include "serve.h"
@@ -82,7 +83,8 @@ handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 		http_error(&res, HTTP_UNAVAILABLE);
 		(void)net_write_all(fd, res.head, res.head_len, NULL);
 	}
-	close(fd);   /* the child has its own copy; this one would keep it open */
+	if (!BUG_PARENT_KEEPS_SOCKET)
+		close(fd);   /* the child has its own copy; this one would keep it open */
 }
 
 static void
@@ -109,7 +111,8 @@ main(int argc, char **argv)
 
 	setup_server(argc, argv, "02-fork: a static file server that forks a "
 	             "process per connection.", &s);
-	install_reaper();
+	if (!BUG_NO_REAP)
+		install_reaper();
 	serve_forever(&s);
 	close(s.listen_fd);
 	fprintf(stderr, "stopped\n");

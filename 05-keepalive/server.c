@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "lab.h"
 #include "net.h"
 #include "param.h"
 #include "pool.h"
@@ -116,7 +117,7 @@ conn_respond(struct conn *c)
 	else
 		http_respond(srv->root, &x->req, HTTP_CONN_KEEP, &x->res);
 	if (x->parsed == HTTP_PARSE_DONE)
-		x->drop = (long long)x->req.head_len + x->req.content_length;
+		x->drop = (long long)x->req.head_len + (BUG_NO_DROP_INPUT ? 0 : x->req.content_length);
 	x->head_off = 0;
 	x->body_off = 0;
 	c->state = CONN_WRITING;
@@ -219,6 +220,8 @@ conn_done(struct conn *c)
 	}
 	c->state = CONN_READING;
 	drop_input(x);
+	if (BUG_DROP_PIPELINED)
+		x->in_off = x->in_len = 0;   /* the notes: the rest of that recv is lost */
 	if (x->in_len == 0 && x->drop == 0) {
 		pool_put(&exchanges, x);    /* idle: an open connection holds no buffers */
 		c->x = NULL;
@@ -234,7 +237,7 @@ conn_write(struct conn *c)
 {
 	struct exchange *x = c->x;
 	char buf[IO_CHUNK];
-	ssize_t n;
+	ssize_t n, sent;
 	int progress = 0;
 
 	while (x->head_off < x->res.head_len) {
@@ -254,10 +257,10 @@ conn_write(struct conn *c)
 			errno = EIO;   /* the file shrank: the Content-Length was a lie */
 			goto unsent;
 		}
-		n = send(c->fd, buf, (size_t)n, 0);
-		if (n == -1)
+		sent = send(c->fd, buf, (size_t)n, 0);
+		if (sent == -1 && !BUG_UNCHECKED_SEND)
 			goto unsent;
-		x->body_off += n;
+		x->body_off += BUG_UNCHECKED_SEND ? n : sent;   /* the notes count all n as sent */
 		progress = 1;
 	}
 	conn_done(c);
@@ -330,7 +333,8 @@ conn_open(int fd, const struct sockaddr_storage *ss)
 	 * data: on a kept-alive connection every request would wait for
 	 * that. Send at once instead.
 	 */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (!BUG_NO_NODELAY)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->fd = fd;
 	c->state = CONN_READING;
 	c->active = server_now();
@@ -406,7 +410,7 @@ serve_forever(void)
 			if (c->state == CONN_DONE)
 				conn_close(c);   /* handlers only mark it done: the loop frees */
 		}
-		if (!progress)
+		if (!progress && !BUG_BUSY_LOOP)
 			nanosleep(&idle, NULL);
 	}
 }

@@ -42,6 +42,7 @@
 
 #include "filecache.h"
 #include "http.h"
+#include "lab.h"
 #include "net.h"
 #include "param.h"
 #include "pool.h"
@@ -154,7 +155,7 @@ conn_respond(struct conn *c)
 	else
 		http_respond(srv->root, &x->req, HTTP_CONN_KEEP, &x->res);
 	if (x->parsed == HTTP_PARSE_DONE)
-		x->drop = (long long)x->req.head_len + x->req.content_length;
+		x->drop = (long long)x->req.head_len + (BUG_NO_DROP_INPUT ? 0 : x->req.content_length);
 	x->head_off = 0;
 	x->body_off = 0;
 	c->state = CONN_WRITING;
@@ -257,6 +258,8 @@ conn_done(struct conn *c)
 	}
 	c->state = CONN_READING;
 	drop_input(x);
+	if (BUG_DROP_PIPELINED)
+		x->in_off = x->in_len = 0;   /* the notes: the rest of that recv is lost */
 	if (x->in_len == 0 && x->drop == 0) {
 		pool_put(&exchanges, x);    /* idle: an open connection holds no buffers */
 		c->x = NULL;
@@ -365,9 +368,12 @@ conn_open(int fd, const struct sockaddr_storage *ss)
 	 * data: on a kept-alive connection every request would wait for
 	 * that. Send at once instead.
 	 */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (!BUG_NO_NODELAY)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
 
+	if (BUG_EPOLLOUT_ALWAYS)
+		ev.events = EPOLLIN | EPOLLOUT;   /* also room to write: nearly always there */
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
 		free(c);
 		close(fd);
@@ -413,6 +419,8 @@ conn_watch(struct conn *c)
 	unsigned want = c->state == CONN_WRITING ? EPOLLOUT : EPOLLIN;
 	struct epoll_event ev = { .events = want, .data.fd = c->fd };
 
+	if (BUG_EPOLLOUT_ALWAYS)
+		return;   /* registered for both at conn_open, and left so */
 	if (want == c->events)
 		return;
 	if (epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev) == -1) {

@@ -58,6 +58,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "lab.h"
 #include "net.h"
 #include "param.h"
 #include "serve.h"
@@ -520,7 +521,7 @@ co_accept(int lfd, struct sockaddr_storage *ss, socklen_t *sl)
 	/* No Nagle delay for the body after the head (see 06). */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	ev.data.fd = fd;
-	if (fd >= FD_LIMIT_MAX || net_nonblock(fd) == -1 ||
+	if (fd >= FD_LIMIT_MAX || (!BUG_UNPATCHED && net_nonblock(fd) == -1) ||
 	    epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
 		close(fd);
 		errno = ECONNABORTED;
@@ -537,7 +538,9 @@ client_main(void *arg)
 	struct serve_conn conn;     /* its buffers live on this coroutine's stack */
 	char log[LOG_LINE_MAX];
 
-	serve_open(&conn, &hub_io, c->fd, c->s, c->peer, HTTP_CONN_KEEP);
+	/* Without the patch (and a blocking socket), a recv stops the whole thread. */
+	serve_open(&conn, BUG_UNPATCHED ? &serve_blocking_io : &hub_io, c->fd, c->s, c->peer,
+	           HTTP_CONN_KEEP);
 	while (conn.open && serve_request(&conn, log, sizeof(log)) != SERVE_NOTHING)
 		if (!c->s->quiet)
 			printf("%s\n", log);   /* one thread: lines cannot mix */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "form.h"
+#include "lab.h"
 
 static int
 hex_digit(unsigned char c)
@@ -32,7 +33,7 @@ decode(const unsigned char *src, size_t len, char *out, size_t size, size_t *out
 	while (i < len) {
 		int c = src[i];
 
-		if (c == '%') {
+		if (c == '%' && !BUG_NO_UNQUOTE) {
 			int hi, lo;
 
 			if (len - i < 3 || (hi = hex_digit(src[i + 1])) < 0 ||
@@ -41,7 +42,7 @@ decode(const unsigned char *src, size_t len, char *out, size_t size, size_t *out
 			c = hi * 16 + lo;
 			i += 3;
 		} else {
-			c = c == '+' ? ' ' : c;
+			c = c == '+' && !BUG_NO_UNQUOTE ? ' ' : c;
 			i++;
 		}
 		if (c == '\0')
@@ -138,6 +139,8 @@ form_escape(const char *src, size_t len, char *dst, size_t size)
 		case '\'': rep = "&#39;"; break;
 		default:   rep = one; break;
 		}
+		if (BUG_HTML_UNESCAPED)
+			rep = one;   /* the notes paste the byte as it is */
 		n = strlen(rep);
 		if (n == 0 || o + n >= size)
 			return (size_t)-1;   /* a NUL in src, or no room */

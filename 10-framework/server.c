@@ -41,6 +41,7 @@
 #include "body.h"
 #include "docroot.h"
 #include "http.h"
+#include "lab.h"
 #include "net.h"
 #include "param.h"
 #include "serve.h"
@@ -490,6 +491,8 @@ handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		pthread_attr_destroy(&attr);
 	}
+	if (rc == 0 && BUG_MAIN_CLOSES_SOCKET)
+		close(fd);   /* the notes' t.start(); new_socket.close() */
 	if (rc == 0)
 		return;   /* the thread owns fd now: closing it here breaks it */
 	/* Out of threads or memory (EAGAIN): tell this client, keep serving. */

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lab.h"
 #include "store.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -148,6 +149,27 @@ store_delete(int id)
 	return rc;
 }
 
+/*
+ * BUG_SQL_PASTED: the notes' way, the remark formatted into the SQL text.
+ * A quote in it ends the string, and the rest is read as SQL. Under lock.
+ */
+static enum store_status
+note_pasted(int id, const char *remark, size_t len)
+{
+	char sql[REMARK_MAX + 128], *msg = NULL;
+
+	if (closed)
+		return STORE_FAILED;
+	snprintf(sql, sizeof(sql), "UPDATE favourites SET remark = '%.*s' WHERE district_id = %d",
+	         (int)len, remark, id);
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		warnx("sqlite: %s", msg);
+		sqlite3_free(msg);
+		return STORE_FAILED;
+	}
+	return sqlite3_changes(db) == 0 ? STORE_NOT_FOUND : STORE_OK;
+}
+
 enum store_status
 store_note(int id, const char *remark, size_t len)
 {
@@ -156,11 +178,11 @@ store_note(int id, const char *remark, size_t len)
 	if (len > REMARK_MAX || memchr(remark, '\0', len) != NULL)
 		return STORE_FAILED;
 	pthread_mutex_lock(&lock);
-	if (!closed) {
+	if (!closed && !BUG_SQL_PASTED) {
 		sqlite3_bind_text(note_stmt, 1, remark, (int)len, SQLITE_TRANSIENT);
 		sqlite3_bind_int(note_stmt, 2, id);
 	}
-	rc = run(note_stmt, 1);
+	rc = BUG_SQL_PASTED ? note_pasted(id, remark, len) : run(note_stmt, 1);
 	pthread_mutex_unlock(&lock);
 	return rc;
 }
