@@ -92,7 +92,7 @@ guards() {
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 	printf 'GET /index.html HTTP/1.1\r\nHost: x\r\n' >&"$fd"
 	sleep 0.2
-	[ "$(code /about.html)" = 200 ]
+	[ "$(code /about.html -m 5)" = 200 ]
 	printf 'Connection: close\r\n\r\n' >&"$fd"
 	timeout 5 cat <&"$fd" >/dev/null
 	exec {fd}>&-
@@ -129,7 +129,7 @@ spare_max() {
 	local idle after
 	idle=$(guards "$SERVER_PID")
 	hold_connections 150
-	[ "$(code /about.html)" = 200 ]
+	[ "$(code /about.html -m 5)" = 200 ]
 	# one coroutine per connection, plus the one that accepts
 	[ "$(guards "$SERVER_PID")" -ge $((idle + 150)) ]
 	release_connections

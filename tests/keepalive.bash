@@ -2,8 +2,9 @@
 # share. Each function expects a server started on $PORT.
 
 # Two URLs in one curl run: the second goes over the first's connection.
+# (-m: a response whose end curl cannot find would keep it waiting.)
 check_two_requests_one_connection() {
-	curl -sv "http://127.0.0.1:$PORT/" "http://127.0.0.1:$PORT/about.html" \
+	curl -sv -m 5 "http://127.0.0.1:$PORT/" "http://127.0.0.1:$PORT/about.html" \
 		-o /dev/null -o /dev/null 2>"$BATS_TEST_TMPDIR/v"
 	grep -q 'Re-using existing connection' "$BATS_TEST_TMPDIR/v"
 	equal "200 responses" 2 "$(grep -c '^< HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/v")"
