@@ -20,13 +20,18 @@
 #   make trace        system calls and instructions per request, 06 beside
 #                     nginx and lighttpd (TRACE="01-static 06-epoll" picks)
 #   make diffs        each stage's server.c as a diff against the stage before it
+#   make lab          list the pitfall switches (common/lab.h): each undoes one fix, to
+#                     show the lecture notes' bug; BUG=no-reap builds that stage with
+#                     the fix undone into build/lab/no-reap/ and says how to see the bug
+#   make bugs         build every switch in turn and check that its test catches it
+#                     while the rest of that test file passes (tests/bugs.txt)
 #   make clean
 #
 # Standard variables are respected: make CC=clang CFLAGS=-O0 LDFLAGS=...
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -Icommon
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -Icommon $(LAB_FLAGS)
 WARN      = -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wvla
 LDLIBS   += -pthread
@@ -228,8 +233,16 @@ diffs:
 	case $$s in 08-coroutines|10-framework) base=03-threads ;; esac; \
 	diff -u $$base/server.c $$s/server.c; prev=$$s; done; true
 
+# A switch goes into CPPFLAGS through LAB_FLAGS, and its build into
+# build/lab/NAME/ (O=): the normal binaries are never built with one.
+lab:
+	@$(if $(BUG),tests/bugs.sh lab $(BUG),tests/bugs.sh list)
+
+bugs:
+	LAB_CFLAGS=-Werror tests/bugs.sh check
+
 clean:
 	rm -f $(STAGES:%=%/server) 07-client/client 09-capture/sniff bench/hold bench/switch bench/spawn bench/sendbuf $(FW)/server $(FW)/server-*
 	rm -rf build
 
-.PHONY: all test check analyze fuzz capture bench bench-c10k bench-coro bench-spawn bench-idle bench-sendbuf trace diffs run clean fw-pick
+.PHONY: all test check analyze fuzz capture bench bench-c10k bench-coro bench-spawn bench-idle bench-sendbuf trace diffs lab bugs run clean fw-pick

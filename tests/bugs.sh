@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# bugs.sh: the pitfall switches of common/lab.h, as tests/bugs.txt lists them.
+#
+#   tests/bugs.sh list          what make lab prints: each switch, its stage,
+#                               the notes' point and the test that catches it
+#   tests/bugs.sh lab NAME      build that stage with the fix undone, into
+#                               build/lab/NAME/, and say how to watch the bug
+#   tests/bugs.sh check [NAME...]
+#                               what make bugs runs: for each switch, build it,
+#                               run its test file against that build alone, and
+#                               check from the TAP output that exactly the
+#                               tests it names fail; exit 1 unless all do
+#
+# The builds go to build/lab/NAME/ through the Makefile's O= and never touch
+# the normal binaries: the Makefile adds LAB_FLAGS (here -DBUG_NAME=1) to
+# CPPFLAGS. LAB_CFLAGS (make bugs sets -Werror) is added to CFLAGS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CATALOG=tests/bugs.txt
+MAKE=${MAKE:-make}
+
+# records: one line per switch, its fields separated by \037 (a byte no
+# field holds; a tab would let read merge empty fields):
+# name stage run point try server test1 test2 ...
+records() {
+	awk -v S=$'\037' '
+		function flush() {
+			if (name != "")
+				print name S stage S run S point S try S server tests
+			name = stage = run = point = try = server = tests = ""
+		}
+		/^#/ { next }
+		/^[ \t]*$/ { flush(); next }
+		{
+			key = $1
+			val = $0
+			sub(/^[a-z]+[ \t]+/, "", val)
+			if (key == "bug") { flush(); name = val }
+			else if (key == "stage") stage = val
+			else if (key == "run") run = val
+			else if (key == "point") point = val
+			else if (key == "try") try = val
+			else if (key == "server") server = val
+			else if (key == "test") tests = tests S val
+			else { print FILENAME ": unknown key " key > "/dev/stderr"; exit 1 }
+		}
+		END { flush() }
+	' "$CATALOG"
+}
+
+# record NAME: that switch's line, or a message listing the valid names.
+record() {
+	local line
+	line=$(records | awk -F '\037' -v n="$1" '$1 == n')
+	if [ -z "$line" ]; then
+		echo "unknown BUG=$1; the switches are:" >&2
+		records | cut -d $'\037' -f1 | sed 's/^/  /' >&2
+		return 1
+	fi
+	printf '%s\n' "$line"
+}
+
+# split LINE: NAME STAGE RUN POINT TRY SERVER and the array TESTS.
+split() {
+	local rest
+	IFS=$'\037' read -r NAME STAGE RUN POINT TRY SERVER rest <<<"$1"
+	IFS=$'\037' read -r -a TESTS <<<"$rest"
+	SERVER=${SERVER:-$STAGE/server}
+	MACRO=BUG_$(printf '%s' "$NAME" | tr 'a-z-' 'A-Z_')
+	OUT=build/lab/$NAME
+	# RUN is "VAR=value ... tests/file.bats".
+	FILE=${RUN##* }
+	ENVS=${RUN% *}
+	[ "$ENVS" != "$RUN" ] || ENVS=
+}
+
+# build: the stage (10-framework: all its variants) with the switch on.
+build() {
+	local targets=("$OUT/$STAGE/server")
+	[ "$STAGE" != 10-framework ] || targets+=("$OUT/10-framework/server-favourites-file"
+		"$OUT/10-framework/server-hello" "$OUT/10-framework/server-favourites-sqlite")
+	# bench/hold: the 1,000-connection tests of 06 and 08 use it.
+	"$MAKE" -s bench/hold
+	mkdir -p "$OUT"
+	"$MAKE" -s O="$OUT" CFLAGS="${CFLAGS:--O2 -g} ${LAB_CFLAGS:-}" LAB_FLAGS="-D$MACRO=1" \
+		"${targets[@]}"
+}
+
+list() {
+	local line
+	echo "Pitfall switches: make lab BUG=<name> builds a stage with one fix undone."
+	echo
+	while IFS= read -r line; do
+		split "$line"
+		printf '%-20s %-14s %s\n' "$NAME" "$STAGE" "$POINT"
+		printf '%-35s caught by: %s\n' "" "${TESTS[0]} (${FILE#tests/})"
+		[ "${#TESTS[@]}" -eq 1 ] ||
+			printf '%-35s (and %d more tests it breaks: make lab BUG=%s names them)\n' "" \
+				$((${#TESTS[@]} - 1)) "$NAME"
+	done < <(records)
+}
+
+lab() {
+	local line i
+	line=$(record "$1") || return 1
+	split "$line"
+	build
+	echo
+	echo "$NAME: $POINT"
+	echo "Built into $OUT/ with $MACRO=1 (the normal binaries are untouched). Run it:"
+	echo "  $OUT/$SERVER -p 8080"
+	echo "See the bug:"
+	echo "  $TRY"
+	echo "The test that catches it (it fails now; make bugs checks that):"
+	echo "  NETLAB_BIN=$OUT STAGES=$STAGE ${ENVS:+$ENVS }bats $FILE"
+	for i in "${!TESTS[@]}"; do
+		if [ "$i" -eq 0 ]; then
+			echo "  fails: ${TESTS[0]}"
+		else
+			echo "  and also: ${TESTS[i]}"
+		fi
+	done
+}
+
+# verdict TAP: one word for what the run showed, and a line of detail.
+verdict() {
+	local tap=$1 t fail=() pass=() missing=() extra=() name
+	while IFS= read -r t; do
+		name=${t#* [0-9]* }
+		name=${name%% # skip*}
+		case $t in
+		"not ok "*) fail+=("$name") ;;
+		"ok "*) pass+=("$name") ;;
+		esac
+	done < <(grep -E '^(not )?ok [0-9]+ ' "$tap")
+	for t in "${TESTS[@]}"; do
+		printf '%s\n' "${fail[@]}" | grep -Fxq -- "$t" || missing+=("$t")
+	done
+	for t in "${fail[@]}"; do
+		printf '%s\n' "${TESTS[@]}" | grep -Fxq -- "$t" || extra+=("$t")
+	done
+	if [ "${#pass[@]}" -eq 0 ] && [ "${#fail[@]}" -eq 0 ]; then
+		echo "NOT-RUN: no test results (see $tap)"
+	elif [ "${#missing[@]}" -gt 0 ]; then
+		echo "NOT-caught: passed with the switch on: $(printf '"%s" ' "${missing[@]}")"
+	elif [ "${#extra[@]}" -gt 0 ]; then
+		echo "other-tests-broke: $(printf '"%s" ' "${extra[@]}")"
+	else
+		echo "caught: ${#fail[@]} failing as named, ${#pass[@]} others pass"
+	fi
+}
+
+check() {
+	local line names=("$@") bad=0 start tap v
+	[ "${#names[@]}" -gt 0 ] || mapfile -t names < <(records | cut -d $'\037' -f1)
+	for name in "${names[@]}"; do
+		line=$(record "$name") || return 1
+		split "$line"
+		start=$(date +%s)
+		tap=$OUT/tap.txt
+		mkdir -p "$OUT"
+		if ! build >"$OUT/build.log" 2>&1; then
+			v="NOT-built: see $OUT/build.log"
+		else
+			# bats fails when a test fails: that is expected here. A
+			# switch that hangs a test for good is cut off (and reported).
+			env NETLAB_BIN="$OUT" STAGES="$STAGE" $ENVS timeout -k 10 300 bats "$FILE" >"$tap" 2>&1 || true
+			v=$(verdict "$tap")
+		fi
+		printf '%-20s %-14s %4ss  %s\n' "$NAME" "$STAGE" "$(($(date +%s) - start))" "$v"
+		[ "${v%%:*}" = caught ] || bad=1
+	done
+	return "$bad"
+}
+
+case ${1:-} in
+list) list ;;
+lab) [ -n "${2:-}" ] || { echo "usage: make lab BUG=<name> (make lab lists them)" >&2; exit 2; }
+     lab "$2" ;;
+check) shift; check "$@" ;;
+*) echo "usage: $0 list | lab NAME | check [NAME...]" >&2; exit 2 ;;
+esac
