@@ -95,9 +95,12 @@ list() {
 		split "$line"
 		printf '%-20s %-14s %s\n' "$NAME" "$STAGE" "$POINT"
 		printf '%-35s caught by: %s\n' "" "${TESTS[0]} (${FILE#tests/})"
-		[ "${#TESTS[@]}" -eq 1 ] ||
-			printf '%-35s (and %d more tests it breaks: make lab BUG=%s names them)\n' "" \
-				$((${#TESTS[@]} - 1)) "$NAME"
+		case ${#TESTS[@]} in
+		1) ;;
+		2) printf '%-35s (and 1 more test it breaks: make lab BUG=%s names it)\n' "" "$NAME" ;;
+		*) printf '%-35s (and %d more tests it breaks: make lab BUG=%s names them)\n' "" \
+			$((${#TESTS[@]} - 1)) "$NAME" ;;
+		esac
 	done < <(records)
 }
 
