@@ -166,7 +166,7 @@ build/fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c 09-capture/decode.c 09-capture/
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) -I09-capture $(WARN) $(FUZZ_FLAGS) -o $@ $< 09-capture/decode.c
 
-build/fuzz/fuzz_form: tests/fuzz/fuzz_form.c $(FW)/form.c $(FW)/form.h
+build/fuzz/fuzz_form: tests/fuzz/fuzz_form.c $(FW)/form.c $(FW)/form.h $(HEADERS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) -I$(FW) $(WARN) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^)
 

@@ -10,19 +10,8 @@
 #include <string.h>
 
 #include "form.h"
+#include "hexdig.h"
 #include "lab.h"
-
-static int
-hex_digit(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decode src[0..len) ("+" is a space, %XX a byte) into out; see form_field. */
 static enum form_status
@@ -36,8 +25,8 @@ decode(const unsigned char *src, size_t len, char *out, size_t size, size_t *out
 		if (c == '%' && !BUG_NO_UNQUOTE) {
 			int hi, lo;
 
-			if (len - i < 3 || (hi = hex_digit(src[i + 1])) < 0 ||
-			    (lo = hex_digit(src[i + 2])) < 0)
+			if (len - i < 3 || (hi = hexdig(src[i + 1])) < 0 ||
+			    (lo = hexdig(src[i + 2])) < 0)
 				return FORM_BAD;
 			c = hi * 16 + lo;
 			i += 3;

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "body.h"
+#include "hexdig.h"
 #include "param.h"
 
 #define CHUNK_DIGITS_MAX 16   /* more hex digits than this is not a size */
@@ -101,23 +102,11 @@ copy_data(struct body *b, const unsigned char *in, size_t n, enum body_status *s
 	return k;
 }
 
-static int
-hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One byte of a chunk-size line: size, blanks, ";extension", CRLF. */
 static enum body_status
 size_line(struct body *b, unsigned char c)
 {
-	int h = hex_value(c);
+	int h = hexdig(c);
 
 	if (b->state == CHUNK_SIZE && h >= 0) {
 		if (++b->digits > CHUNK_DIGITS_MAX)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "docroot.h"
+#include "hexdig.h"
 #include "lab.h"
 
 /* Where descriptor fd really points, as the kernel sees it. */
@@ -94,18 +95,6 @@ docroot_init(const char *dir)
 	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-static int
-hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 docroot_decode(const char *src, size_t len, char *dst, size_t size)
 {
@@ -115,9 +104,9 @@ docroot_decode(const char *src, size_t len, char *dst, size_t size)
 		int c = (unsigned char)src[i];
 
 		if (c == '%') {
-			if (i + 2 >= len || hex(src[i + 1]) < 0 || hex(src[i + 2]) < 0)
+			if (i + 2 >= len || hexdig(src[i + 1]) < 0 || hexdig(src[i + 2]) < 0)
 				return DOCROOT_BAD_ESCAPE;
-			c = hex(src[i + 1]) * 16 + hex(src[i + 2]);
+			c = hexdig(src[i + 1]) * 16 + hexdig(src[i + 2]);
 			i += 2;
 			if (c == '/')
 				return DOCROOT_ENCODED_SLASH;
