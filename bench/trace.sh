@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # trace.sh [SERVER...]: what one request costs each server (a stage
-# directory, nginx or lighttpd; default: every stage, nginx and lighttpd),
-# fetching a 1 KiB file with keep-alive where the server allows it:
+# directory, nginx or lighttpd; default: every stage that has a server,
+# nginx and lighttpd), fetching a 1 KiB file with keep-alive where the
+# server allows it:
 #
 # - system calls per request, with one connection (ab -k -c 1) and with 50
 #   (ab -k -c 50): strace -f -c attached to the running server for the
@@ -24,7 +25,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 REQUESTS=${REQUESTS:-4000}
 OUT=${OUT:-$ROOT/bench/results}
 if [ $# -eq 0 ]; then
-	set -- $(cd "$ROOT" && ls -d 0[1-6]-*/ | tr -d /) nginx lighttpd
+	set -- $(cd "$ROOT" && ls -d [0-9][0-9]-*/server.c | cut -d/ -f1) nginx lighttpd
 fi
 need strace
 need ab apache2-utils
