@@ -92,7 +92,8 @@ workload_run() {
 	workload "$wl"
 	declare -gA PID PORTS RPS P50 P99 ERRS TMO CPU PEAK TASKS
 	servers_start
-	list=($STAGES $REFS) n=${#list[@]}
+	read -r -a list <<<"$STAGES $REFS"
+	n=${#list[@]}
 	for server in "${list[@]}"; do
 		RPS[$server]='' P50[$server]='' P99[$server]=''
 		ERRS[$server]=0 TMO[$server]=0 CPU[$server]=0 PEAK[$server]=0 TASKS[$server]=0

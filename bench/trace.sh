@@ -25,7 +25,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 REQUESTS=${REQUESTS:-4000}
 OUT=${OUT:-$ROOT/bench/results}
 if [ $# -eq 0 ]; then
-	set -- $(cd "$ROOT" && ls -d [0-9][0-9]-*/server.c | cut -d/ -f1) nginx lighttpd
+	mapfile -t stages < <(cd "$ROOT" && ls -d [0-9][0-9]-*/server.c | cut -d/ -f1)
+	set -- "${stages[@]}" nginx lighttpd
 fi
 need strace
 need ab apache2-utils
