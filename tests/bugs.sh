@@ -21,14 +21,14 @@ CATALOG=tests/bugs.txt
 MAKE=${MAKE:-make}
 
 # records: one line per switch, its fields separated by \037 (a byte no
-# field holds; a tab would let read merge empty fields):
-# name stage run point try server test1 test2 ...
+# field holds; a tab would let read merge empty fields), the maybe tests
+# joined by \036: name stage run point try server maybes test1 test2 ...
 records() {
 	awk -v S=$'\037' '
 		function flush() {
 			if (name != "")
-				print name S stage S run S point S try S server tests
-			name = stage = run = point = try = server = tests = ""
+				print name S stage S run S point S try S server S maybes tests
+			name = stage = run = point = try = server = maybes = tests = ""
 		}
 		/^#/ { next }
 		/^[ \t]*$/ { flush(); next }
@@ -43,6 +43,7 @@ records() {
 			else if (key == "try") try = val
 			else if (key == "server") server = val
 			else if (key == "test") tests = tests S val
+			else if (key == "maybe") maybes = maybes (maybes == "" ? "" : "\036") val
 			else { print FILENAME ": unknown key " key > "/dev/stderr"; exit 1 }
 		}
 		END { flush() }
@@ -61,11 +62,13 @@ record() {
 	printf '%s\n' "$line"
 }
 
-# split LINE: NAME STAGE RUN POINT TRY SERVER and the array TESTS.
+# split LINE: NAME STAGE RUN POINT TRY SERVER and the arrays TESTS, MAYBE.
 split() {
-	local rest
-	IFS=$'\037' read -r NAME STAGE RUN POINT TRY SERVER rest <<<"$1"
+	local rest maybes
+	IFS=$'\037' read -r NAME STAGE RUN POINT TRY SERVER maybes rest <<<"$1"
 	IFS=$'\037' read -r -a TESTS <<<"$rest"
+	MAYBE=()
+	[ -z "$maybes" ] || IFS=$'\036' read -r -a MAYBE <<<"$maybes"
 	SERVER=${SERVER:-$STAGE/server}
 	MACRO=BUG_$(printf '%s' "$NAME" | tr 'a-z-' 'A-Z_')
 	OUT=build/lab/$NAME
@@ -124,6 +127,9 @@ lab() {
 			echo "  and also: ${TESTS[i]}"
 		fi
 	done
+	for i in "${!MAYBE[@]}"; do
+		echo "  and, depending on timing, perhaps: ${MAYBE[i]}"
+	done
 }
 
 # verdict TAP: one word for what the run showed, and a line of detail.
@@ -141,7 +147,7 @@ verdict() {
 		printf '%s\n' "${fail[@]}" | grep -Fxq -- "$t" || missing+=("$t")
 	done
 	for t in "${fail[@]}"; do
-		printf '%s\n' "${TESTS[@]}" | grep -Fxq -- "$t" || extra+=("$t")
+		printf '%s\n' "${TESTS[@]}" "${MAYBE[@]}" | grep -Fxq -- "$t" || extra+=("$t")
 	done
 	if [ "${#pass[@]}" -eq 0 ] && [ "${#fail[@]}" -eq 0 ]; then
 		echo "NOT-RUN: no test results (see $tap)"
