@@ -1,9 +1,12 @@
 #!/usr/bin/env bats
 # 04-nonblock.bats: one thread, non-blocking sockets, a polling loop.
 # Requests and responses move in pieces across passes; nobody waits for
-# anybody; one request per connection; an idle loop does not spin.
+# anybody; one request per connection; an idle loop does not spin. The
+# req_ checks are the requirements make grade holds a student's server to
+# (require.bash); the lines beside them are netlab's stricter own.
 
 load helpers
+load require
 
 STAGE=04-nonblock
 
@@ -13,21 +16,22 @@ setup_file() {
 
 @test "04-nonblock: while one client stays silent, another is answered at once" {
 	start_server "$STAGE" -t 5
-	check_silent_client_does_not_block
+	req_silent_not_blocking
 }
 
 @test "04-nonblock: a slow reader gets all of a 10 MiB file while others are served" {
 	start_server "$STAGE" -q
-	check_slow_reader
+	req_slow_reader
 }
 
 @test "04-nonblock: 200 parallel clients all get the right body" {
 	start_server "$STAGE" -q
-	equal "clients with the right body" 200 "$(parallel 200 /about.html)"
+	req_parallel 200
 }
 
 @test "04-nonblock: one thread serves everything" {
 	start_server "$STAGE" -q
+	req_one_thread
 	equal "clients with the right body" 50 "$(parallel 50 /about.html)"
 	equal "threads" 1 "$(proc_field "$SERVER_PID" Threads)"
 }
@@ -41,10 +45,7 @@ setup_file() {
 
 @test "04-nonblock: idle, the polling loop sleeps between passes instead of spinning" {
 	start_server "$STAGE" -q
-	hold_connections 20
-	# 2 s is 200 ticks of a core; a loop that never sleeps would use them all.
-	between "CPU ticks used in 2 s idle" 0 49 "$(idle_ticks "$SERVER_PID" 2)"
-	release_connections
+	req_idle_cpu
 }
 
 @test "04-nonblock: a silent connection is dropped after the timeout" {

@@ -3,6 +3,7 @@
 # connection, pipelining, exact framing, closing when asked or idle.
 
 load helpers
+load require
 load keepalive
 
 STAGE=05-keepalive
@@ -18,7 +19,7 @@ setup_file() {
 
 @test "05-keepalive: three pipelined requests in one write are answered in order" {
 	start_server "$STAGE"
-	check_pipelining
+	req_pipelining
 }
 
 @test "05-keepalive: 300 pipelined requests, more than the input buffer holds, are answered in order" {
@@ -84,19 +85,19 @@ setup_file() {
 
 @test "05-keepalive: while one client stays silent, another is answered at once" {
 	start_server "$STAGE" -t 5
-	check_silent_client_does_not_block
+	req_silent_not_blocking
 }
 
 # -t 5 here and below: a response that never ends (make lab BUG=no-content-length)
 # keeps a client waiting until the server closes, not a minute.
 @test "05-keepalive: a slow reader gets all of a 10 MiB file while others are served" {
 	start_server "$STAGE" -q -t 5
-	check_slow_reader
+	req_slow_reader
 }
 
 @test "05-keepalive: 200 parallel clients all get the right body" {
 	start_server "$STAGE" -q -t 5
-	equal "clients with the right body" 200 "$(parallel 200 /about.html)"
+	req_parallel 200
 }
 
 # 05 sends a response's head and its body in two writes. With Nagle's
@@ -106,10 +107,5 @@ setup_file() {
 # slow ones (a few may be slow on a busy machine; with Nagle nearly all are).
 @test "05-keepalive: 50 keep-alive requests, head and body in two writes, do not wait for delayed ACKs" {
 	start_server "$STAGE" -q
-	local args=() i
-	for ((i = 0; i < 50; i++)); do args+=(-o /dev/null "http://127.0.0.1:$PORT/about.html?n=$i"); done
-	curl -s -m 5 --fail-early -w '%{http_code} %{num_connects} %{time_total}\n' "${args[@]}" >"$BATS_TEST_TMPDIR/t"
-	equal "200 responses" 50 "$(grep -c '^200 ' "$BATS_TEST_TMPDIR/t")"
-	equal "connections opened" 1 "$(awk '{ n += $2 } END { print n }' "$BATS_TEST_TMPDIR/t")"
-	between "requests that took 35 ms or more" 0 10 "$(awk '$3 >= 0.035' "$BATS_TEST_TMPDIR/t" | wc -l)"
+	req_no_delayed_ack
 }

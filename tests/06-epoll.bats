@@ -3,6 +3,7 @@
 # idle, a thousand connections at once, and surviving the descriptor limit.
 
 load helpers
+load require
 load keepalive
 
 STAGE=06-epoll
@@ -18,7 +19,7 @@ setup_file() {
 
 @test "06-epoll: three pipelined requests in one write are answered in order" {
 	start_server "$STAGE"
-	check_pipelining
+	req_pipelining
 }
 
 @test "06-epoll: 300 pipelined requests, more than the input buffer holds, are answered in order" {
@@ -68,21 +69,22 @@ setup_file() {
 
 @test "06-epoll: while one client stays silent, another is answered at once" {
 	start_server "$STAGE" -t 5
-	check_silent_client_does_not_block
+	req_silent_not_blocking
 }
 
 @test "06-epoll: a slow reader gets all of a 10 MiB file while others are served" {
 	start_server "$STAGE" -q
-	check_slow_reader
+	req_slow_reader
 }
 
 @test "06-epoll: 200 parallel clients all get the right body" {
 	start_server "$STAGE" -q
-	equal "clients with the right body" 200 "$(parallel 200 /about.html)"
+	req_parallel 200
 }
 
 @test "06-epoll: idle with open connections, the server uses (nearly) no CPU" {
 	start_server "$STAGE" -q
+	req_idle_zero
 	hold_connections 20
 	# It wakes once a second for the timeout sweep, and that is all.
 	between "CPU ticks used in 2 s idle" 0 2 "$(idle_ticks "$SERVER_PID" 2)"
@@ -90,11 +92,8 @@ setup_file() {
 }
 
 @test "06-epoll: 1,000 concurrent connections are all served" {
-	ulimit -n 4096 2>/dev/null || [ "$(ulimit -n)" -ge 2100 ] || skip "ulimit -n too low"
 	start_server "$STAGE" -q
-	hold_connections 1000
-	equal "held connections served" 1000 "$(serve_held)"
-	release_connections
+	req_many_connections
 }
 
 @test "06-epoll: out of descriptors (EMFILE), it neither spins nor dies, and recovers" {

@@ -5,6 +5,7 @@
 # alive as in 05/06; every coroutine's stack goes when its client does.
 
 load helpers
+load require
 load keepalive
 
 STAGE=08-coroutines
@@ -27,6 +28,8 @@ guards() {
 
 @test "08-coroutines: while one client stays silent, others are answered at once, on one thread" {
 	start_server "$STAGE" -t 5
+	req_silent_not_blocking
+	req_one_thread
 	hold_silent
 	hold_connections 20
 	equal "status for another client within 1 s" 200 "$(code /about.html -m 1)"
@@ -43,7 +46,7 @@ guards() {
 
 @test "08-coroutines: three pipelined requests in one write are answered in order" {
 	start_server "$STAGE"
-	check_pipelining
+	req_pipelining
 }
 
 @test "08-coroutines: a request body is skipped by Content-Length, then the next request parses" {
@@ -83,7 +86,7 @@ guards() {
 
 @test "08-coroutines: a slow reader gets all of a 10 MiB file while others are served" {
 	start_server "$STAGE" -q
-	check_slow_reader
+	req_slow_reader
 }
 
 @test "08-coroutines: the log follows the order requests complete, not the order clients came" {
@@ -146,6 +149,7 @@ spare_max() {
 
 @test "08-coroutines: idle with open connections, the server uses (nearly) no CPU" {
 	start_server "$STAGE" -q
+	req_idle_zero
 	hold_connections 20
 	# Waits have timers now, but an idle hub still sleeps in epoll_wait.
 	between "CPU ticks used in 2 s idle" 0 2 "$(idle_ticks "$SERVER_PID" 2)"

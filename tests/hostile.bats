@@ -3,8 +3,11 @@
 # in turn (STAGES="..." picks some). Each case gets the right status or a
 # clean close; afterwards every server still answers, and no byte from
 # outside the docroot was ever sent (every raw reply is kept and searched).
+# The req_ checks are what any correct server must do (require.bash); the
+# exact statuses beside them are netlab's own choices.
 
 load helpers
+load require
 
 setup_file() {
 	make_docroot
@@ -29,6 +32,7 @@ alive() {
 
 traversal() {
 	local p r
+	req_contained
 	for p in '/../outside/secret.txt' '/%2e%2e/outside/secret.txt' '/%2E%2E%2Foutside/secret.txt' \
 		'/docs/../../outside/secret.txt' '/..%2foutside/secret.txt' '/.%2e/outside/secret.txt' \
 		'/link-out.txt' '/dir-out/secret.txt' '/dir-out/' 'http://x/../outside/secret.txt' \
@@ -62,6 +66,8 @@ traversal() {
 }
 
 bad_requests() {
+	req_bad_request
+	req_host
 	[ "$(status_of 'garbage\r\n\r\n')" = 400 ]
 	[ "$(status_of 'GET /\r\n\r\n')" = 400 ]
 	[ "$(status_of 'GET / \r\n\r\n')" = 400 ]
@@ -170,17 +176,8 @@ random_bytes() {
 	for_each_stage random_bytes
 }
 
-empty_and_half() {
-	local fd
-	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
-	exec {fd}>&-
-	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
-	printf 'GET /about.html HTTP/1.1\r\nHo' >&"$fd"
-	exec {fd}>&-
-	alive
-}
 @test "an empty connection and a half request that vanishes do no harm" {
-	for_each_stage empty_and_half
+	for_each_stage req_empty_connection
 }
 
 reset_mid() {

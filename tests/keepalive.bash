@@ -1,29 +1,23 @@
 # keepalive.bash: the persistent-connection checks 05-keepalive and 06-epoll
-# share. Each function expects a server started on $PORT.
+# share. Each function expects a server started on $PORT. The req_ checks
+# are the requirements make grade holds a student's server to (require.bash);
+# the lines beside them are netlab's own.
 
 # Two URLs in one curl run: the second goes over the first's connection.
 # (-m: a response whose end curl cannot find would keep it waiting.)
 check_two_requests_one_connection() {
-	curl -sv -m 5 "http://127.0.0.1:$PORT/" "http://127.0.0.1:$PORT/about.html" \
+	req_keep_alive
+	# netlab's own: it says keep-alive, and its log shows one connection
+	curl -sv -m 5 "http://127.0.0.1:$PORT/?ka" "http://127.0.0.1:$PORT/about.html?ka" \
 		-o /dev/null -o /dev/null 2>"$BATS_TEST_TMPDIR/v"
-	grep -q 'Re-using existing connection' "$BATS_TEST_TMPDIR/v"
-	equal "200 responses" 2 "$(grep -c '^< HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/v")"
 	equal "responses with Connection: keep-alive" 2 "$(grep -c '^< Connection: keep-alive' "$BATS_TEST_TMPDIR/v")"
-	# one connection seen by the server: both log lines name the same peer
 	sleep 0.2
-	equal "client ports in the log" 1 "$(grep -E '"GET /(about.html)? HTTP' "$SERVER_LOG" | cut -d' ' -f1 | sort -u | wc -l)"
-}
-
-# Three requests in one write come back in order, the last one closing.
-check_pipelining() {
-	raw 'GET /about.html HTTP/1.1\r\nHost: x\r\n\r\nHEAD /missing HTTP/1.1\r\nHost: x\r\n\r\nGET /style.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
-		>"$BATS_TEST_TMPDIR/r"
-	equal "statuses, in order" "200 404 200 " "$(grep -a '^HTTP/1.1' "$BATS_TEST_TMPDIR/r" | cut -d' ' -f2 | tr '\n' ' ')"
-	tail -c "$(wc -c <"$DOCROOT/style.css")" "$BATS_TEST_TMPDIR/r" | cmp - "$DOCROOT/style.css"
+	equal "client ports in the log" 1 "$(grep -E '"GET /(about.html)?\?ka HTTP' "$SERVER_LOG" | cut -d' ' -f1 | sort -u | wc -l)"
 }
 
 # A body announced by Content-Length is skipped, and the next request parses.
 check_body_skipped() {
+	req_body_skipped
 	raw 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 15\r\n\r\nname=netlab&x=1GET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
 		>"$BATS_TEST_TMPDIR/r"
 	equal "statuses, in order" "405 200 " "$(grep -a '^HTTP/1.1' "$BATS_TEST_TMPDIR/r" | cut -d' ' -f2 | tr '\n' ' ')"
@@ -116,6 +110,7 @@ time_to_close() {
 
 # With -t 2: Connection: close and HTTP/1.0 close at once, keep-alive waits.
 check_close_rules() {
+	req_close_rules
 	between "ms to close after Connection: close" 0 899 "$(time_to_close 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')"
 	between "ms to close after HTTP/1.0" 0 899 "$(time_to_close 'GET / HTTP/1.0\r\n\r\n')"
 	# Connection options are case-insensitive tokens in a list (RFC 9110 7.6.1).

@@ -1,0 +1,722 @@
+# require.bash: the requirements of HTTP and of the lecture notes, each a
+# check that any correct server passes, whatever its language.
+#
+# Each req_NAME function checks one requirement of the server listening on
+# 127.0.0.1:$PORT and serving $DOCROOT (made by make_docroot in
+# helpers.bash). It relies only on what HTTP (RFC 9110, 9112) or the notes
+# ask for, never on what is netlab's own: not the Server header, not the
+# exact spelling of a header value where HTTP allows others, not the error
+# pages' wording, not the log or the options. The stages' bats tests call
+# these functions and check netlab's own behaviour beside them; make grade
+# (tests/grade.sh) calls the same functions, in the order tests/ladder.txt
+# gives, against a program a student wrote. So the two cannot disagree.
+#
+# A check fails by returning non-zero under set -e (bats, and the grader,
+# run it so), after saying on stderr what it expected and what it got. The
+# last exchange, what was sent and what came back, is kept in
+# $BATS_TEST_TMPDIR/ex.* for the grader to show.
+#
+# Model checks read /proc of $SERVER_PID, the process that listens.
+
+# --- Exchanges: a request sent, its reply kept -------------------------------
+
+# ex_begin KIND WHAT: a new exchange; KIND is raw or curl.
+ex_begin() {
+	local T=$BATS_TEST_TMPDIR
+	rm -f "$T"/ex.*
+	echo "$1" >"$T/ex.kind"
+	printf '%s\n' "$2" >"$T/ex.what"
+	: >"$T/ex.reply"
+}
+
+# ex_end NOTE: how the exchange ended (the server closed, or it did not).
+ex_end() {
+	[ -z "$1" ] || printf '%s\n' "$1" >"$BATS_TEST_TMPDIR/ex.end"
+}
+
+# ex_forget: no exchange to show: what follows is judged from /proc.
+ex_forget() {
+	rm -f "$BATS_TEST_TMPDIR"/ex.*
+}
+
+# ask BYTES [SECONDS]: send BYTES (printf %b: \r\n and \xHH are expanded) in
+# one write on a new connection, and print what comes back until the server
+# closes, or for at most SECONDS (5).
+ask() {
+	ASK_WAIT=${2:-5} ask_pieces 0 "$1"
+}
+
+# ask_pieces GAP PIECE...: the same, the PIECEs written GAP seconds apart
+# (bash's printf writes line by line: dd gathers each piece into one write).
+# ASK_WAIT, if set, is how long to wait for the server to close.
+ask_pieces() {
+	local T=$BATS_TEST_TMPDIR gap=$1 fd piece rc=0 wait=${ASK_WAIT:-5} start
+	shift
+	if [ "$#" = 1 ]; then
+		ex_begin raw "in one write"
+	else
+		ex_begin raw "in $# pieces, $gap s apart"
+	fi
+	for piece in "$@"; do
+		printf '%b' "$piece" >>"$T/ex.sent"
+		printf '%s\n' "$piece" >>"$T/ex.pieces"
+	done
+	if ! exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"; then
+		ex_end "the connection was refused: nothing listens on port $PORT"
+		return 0
+	fi
+	start=$(date +%s%N)
+	for piece in "$@"; do
+		printf '%b' "$piece" | dd bs=1M iflag=fullblock status=none >&"$fd" 2>/dev/null || break
+		[ "$gap" = 0 ] || sleep "$gap"
+	done
+	timeout "$wait" cat <&"$fd" >"$T/ex.reply" 2>/dev/null || rc=$?
+	exec {fd}>&-
+	if [ "$rc" = 124 ]; then
+		ex_end "the connection was still open after $wait s"
+	else
+		ex_end "the server closed the connection after $((($(date +%s%N) - start) / 1000000)) ms"
+	fi
+	cat "$T/ex.reply"
+}
+
+# fetch PATH [CURL ARGS...]: GET PATH with curl (10 s at most, or -m in the
+# arguments); head in ex.head, body in ex.body; prints the status code
+# (000 when no response came).
+fetch() {
+	local T=$BATS_TEST_TMPDIR path=$1 code
+	shift
+	ex_begin curl "curl${*:+ $*} http://127.0.0.1:$PORT$path"
+	code=$(curl -sS -v --path-as-is -m 10 -D "$T/ex.head" -o "$T/ex.body" -w '%{http_code}' \
+		"$@" "http://127.0.0.1:$PORT$path" 2>"$T/ex.trace") || true
+	cat "$T/ex.head" "$T/ex.body" >"$T/ex.reply" 2>/dev/null || true
+	ex_end "$(grep '^curl: ' "$T/ex.trace" | head -n 1)"
+	echo "${code:-000}"
+}
+
+# --- What came back ----------------------------------------------------------
+
+# expect WHAT EXPECTED GOT: succeed when the two are equal; otherwise say
+# what was expected and what came, and fail.
+expect() {
+	[ "$2" = "$3" ] && return 0
+	echo "$1: expected $2, got ${3:-nothing}" >&2
+	return 1
+}
+
+# expect_one_of WHAT "A B C" GOT: GOT is one of the words.
+expect_one_of() {
+	local w
+	for w in $2; do
+		[ "$w" = "$3" ] && return 0
+	done
+	echo "$1: expected one of ${2// /, }, got ${3:-nothing}" >&2
+	return 1
+}
+
+# first_line FILE: its first line, the CR kept visible as \r.
+first_line() {
+	head -n 1 "$1" | LC_ALL=C sed 's/\r$/\\r/'
+}
+
+# status_in FILE: the status code of the response at the start of FILE.
+status_in() {
+	head -n 1 "$1" | LC_ALL=C sed -n 's/^HTTP\/1\.[01] \([0-9][0-9][0-9]\)\( .*\)\{0,1\}\r\{0,1\}$/\1/p'
+}
+
+# statuses_in FILE: the status code of every response in FILE, in order.
+statuses_in() {
+	LC_ALL=C grep -ao 'HTTP/1\.[01] [0-9][0-9][0-9]' "$1" | cut -d' ' -f2 | tr '\n' ' '
+}
+
+# field NAME FILE: the value of header NAME (any case) in a saved head,
+# without the spaces around it.
+field() {
+	LC_ALL=C sed -n '/^\r\{0,1\}$/q; p' "$2" | LC_ALL=C grep -ai "^$1:" | head -n 1 |
+		cut -d: -f2- | tr -d '\r' | sed 's/^[ \t]*//; s/[ \t]*$//'
+}
+
+# media_type VALUE: a Content-Type's type/subtype, lower case (RFC 9110 8.3.1:
+# both are case-insensitive; parameters follow a ";", spaces allowed).
+media_type() {
+	printf '%s' "${1%%;*}" | tr 'A-Z' 'a-z' | tr -d ' \t'
+}
+
+# charset_of VALUE: its charset parameter, lower case, quotes removed.
+charset_of() {
+	printf '%s' "$1" | tr 'A-Z' 'a-z' | tr -d ' \t"' | tr ';' '\n' | sed -n 's/^charset=//p' | head -n 1
+}
+
+# ends_with FILE REFERENCE: FILE's last bytes are REFERENCE's.
+ends_with() {
+	tail -c "$(wc -c <"$2")" "$1" | cmp -s - "$2"
+}
+
+# body_is WHAT FILE: the last fetch's body is FILE, byte for byte.
+body_is() {
+	local T=$BATS_TEST_TMPDIR got
+	got=$(wc -c <"$T/ex.body" 2>/dev/null || echo 0)
+	cmp -s "$T/ex.body" "$2" && return 0
+	echo "$1: expected the $(wc -c <"$2") bytes of ${2#"$DOCROOT"/}, got $got bytes that differ" >&2
+	return 1
+}
+
+# listening PORT: something listens on PORT (IPv4 or IPv6), read from /proc
+# so that no connection is made.
+listening() {
+	local hex
+	hex=$(printf '%04X' "$1")
+	awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" { found = 1 } END { exit !found }' \
+		/proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# hit N PATH: N requests for PATH, one after another, each on a connection
+# of its own; nothing kept.
+hit() {
+	local i
+	for ((i = 0; i < $1; i++)); do
+		curl -s -o /dev/null -m 10 -H 'Connection: close' "http://127.0.0.1:$PORT$2" || true
+	done
+}
+
+# live_children PID: child processes of PID that are not zombies.
+live_children() {
+	ps -o stat= --ppid "$1" | grep -vc '^Z' || true
+}
+
+# --- 01: a static file server ------------------------------------------------
+
+# It listens on the port it was given.
+req_listens() {
+	listening "$PORT" && return 0
+	echo "nothing listens on 127.0.0.1:$PORT" >&2
+	return 1
+}
+
+# A response begins with a status line, then header lines, then an empty
+# line, each ending in CRLF (notes 2.1 (1) and (3)).
+req_status_line() {
+	local T=$BATS_TEST_TMPDIR
+	ask 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' >/dev/null
+	if [ ! -s "$T/ex.reply" ]; then
+		echo "a response: expected a status line such as HTTP/1.1 200 OK, got nothing" >&2
+		return 1
+	fi
+	if ! head -n 1 "$T/ex.reply" | LC_ALL=C grep -Eq $'^HTTP/1\\.[01] [1-5][0-9]{2} [^\r]*\r$'; then
+		echo "the status line: expected HTTP/1.1, a space, three digits, a space, a reason and CRLF" \
+			"(HTTP/1.1 200 OK\\r), got $(first_line "$T/ex.reply")" >&2
+		return 1
+	fi
+	if ! LC_ALL=C grep -aq $'^\r$' "$T/ex.reply"; then
+		echo "an empty line (CRLF alone) between the head and the body: expected one, found none" >&2
+		return 1
+	fi
+}
+
+# GET / serves index.html.
+req_index() {
+	expect "status of GET /" 200 "$(fetch /)"
+	body_is "body of GET /" "$DOCROOT/index.html"
+}
+
+# The head is read until its empty line, however it is cut: one recv is not
+# a request (notes 2.1 (4)).
+req_whole_head() {
+	local T=$BATS_TEST_TMPDIR cookie
+	ask_pieces 0.3 'GE' 'T /about.html HTTP/1.1\r\nHo' 'st: localhost\r\nConnection: close\r\n\r\n' >/dev/null
+	expect "status of a request sent in three pieces" 200 "$(status_in "$T/ex.reply")"
+	if ! ends_with "$T/ex.reply" "$DOCROOT/about.html"; then
+		echo "body of a request sent in three pieces: expected about.html" >&2
+		return 1
+	fi
+	# More than one recv(1024) takes, in one write.
+	cookie=$(head -c 3000 /dev/zero | tr '\0' c)
+	ask "GET /about.html HTTP/1.1\r\nHost: localhost\r\nCookie: a=$cookie\r\nConnection: close\r\n\r\n" >/dev/null
+	expect "status of a request with a 3 KiB head" 200 "$(status_in "$T/ex.reply")"
+	if ! ends_with "$T/ex.reply" "$DOCROOT/about.html"; then
+		echo "body of a request with a 3 KiB head: expected about.html" >&2
+		return 1
+	fi
+}
+
+# Content-Length is the body's size (notes 2.4 (3)).
+req_content_length() {
+	local p size
+	for p in /about.html /style.css /img/logo.png; do
+		size=$(wc -c <"$DOCROOT$p")
+		expect "status of GET $p" 200 "$(fetch "$p")"
+		expect "Content-Length of $p (its size)" "$size" "$(field Content-Length "$BATS_TEST_TMPDIR/ex.head")"
+		body_is "body of GET $p" "$DOCROOT$p"
+	done
+}
+
+# Content-Type by extension; text says its charset (notes 2.1 (2)).
+req_content_type() {
+	local T=$BATS_TEST_TMPDIR v
+	fetch /about.html >/dev/null
+	v=$(field Content-Type "$T/ex.head")
+	expect "media type of about.html (Content-Type: $v)" text/html "$(media_type "$v")"
+	expect "charset of about.html (Content-Type: $v)" utf-8 "$(charset_of "$v")"
+	fetch /style.css >/dev/null
+	v=$(field Content-Type "$T/ex.head")
+	expect "media type of style.css (Content-Type: $v)" text/css "$(media_type "$v")"
+	fetch /img/logo.png >/dev/null
+	v=$(field Content-Type "$T/ex.head")
+	expect "media type of img/logo.png (Content-Type: $v)" image/png "$(media_type "$v")"
+}
+
+# Binary files arrive byte for byte, a 5 MiB one too: open them as bytes and
+# send until every byte is out (notes 2.1 (8) and (10)).
+req_binary() {
+	expect "status of /img/logo.png" 200 "$(fetch /img/logo.png)"
+	body_is "body of /img/logo.png" "$DOCROOT/img/logo.png"
+	expect "status of /big.bin (5 MiB)" 200 "$(fetch /big.bin)"
+	body_is "body of /big.bin" "$DOCROOT/big.bin"
+}
+
+# A missing file is 404, not a "not found" page sent with 200 (notes 2.1).
+req_not_found() {
+	expect "status of GET /missing.html" 404 "$(fetch /missing.html)"
+	expect "status of GET /no/such/dir.html" 404 "$(fetch /no/such/dir.html)"
+}
+
+# No path reaches a file outside the docroot (notes 2.1: the path is joined
+# to the docroot unchecked).
+req_contained() {
+	local T=$BATS_TEST_TMPDIR p s
+	for p in '/../outside/secret.txt' '/%2e%2e/outside/secret.txt' '/%2E%2E%2Foutside/secret.txt' \
+		'/docs/../../outside/secret.txt' '/..%2foutside/secret.txt' '/./../outside/secret.txt'; do
+		ask "GET $p HTTP/1.0\r\n\r\n" >/dev/null
+		if LC_ALL=C grep -aq SECRET-OUTSIDE-DOCROOT "$T/ex.reply"; then
+			echo "GET $p: sent ../outside/secret.txt, a file outside the docroot" >&2
+			return 1
+		fi
+		s=$(status_in "$T/ex.reply")
+		case $s in
+		[34][0-9][0-9]) ;;
+		*) echo "status of GET $p: expected a refusal (403, 404 or 400), got ${s:-nothing}" >&2
+		   return 1 ;;
+		esac
+	done
+}
+
+# A Date header on every response (RFC 9110 6.6.1), an IMF-fixdate near now.
+req_date() {
+	local T=$BATS_TEST_TMPDIR p d t
+	for p in /about.html /missing.html; do
+		fetch "$p" >/dev/null
+		d=$(field Date "$T/ex.head")
+		if ! [[ "$d" =~ ^(Mon|Tue|Wed|Thu|Fri|Sat|Sun),\ [0-9]{2}\ (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\ [0-9]{4}\ [0-9]{2}:[0-9]{2}:[0-9]{2}\ GMT$ ]]; then
+			echo "Date of GET $p: expected an IMF-fixdate such as Sun, 06 Nov 1994 08:49:37 GMT, got ${d:-no Date header}" >&2
+			return 1
+		fi
+		t=$(date -u -d "$d" +%s)
+		if [ $((t - $(date +%s))) -gt 60 ] || [ $(($(date +%s) - t)) -gt 60 ]; then
+			echo "Date of GET $p: expected now, in GMT, got $d" >&2
+			return 1
+		fi
+	done
+}
+
+# HEAD is GET without the body (RFC 9110 9.3.2).
+req_head() {
+	local T=$BATS_TEST_TMPDIR n
+	ask 'HEAD /about.html HTTP/1.0\r\n\r\n' >/dev/null
+	expect "status of HEAD /about.html" 200 "$(status_in "$T/ex.reply")"
+	n=$(field Content-Length "$T/ex.reply")
+	[ -z "$n" ] || expect "Content-Length of HEAD /about.html (that of GET)" "$(wc -c <"$DOCROOT/about.html")" "$n"
+	if [ "$(tail -c 4 "$T/ex.reply" | od -An -c | tr -d ' ')" != '\r\n\r\n' ]; then
+		echo "HEAD /about.html: expected the head alone, ending in an empty line; got a body after it" >&2
+		return 1
+	fi
+	ask 'HEAD /missing.html HTTP/1.0\r\n\r\n' >/dev/null
+	expect "status of HEAD /missing.html" 404 "$(status_in "$T/ex.reply")"
+	if [ "$(tail -c 4 "$T/ex.reply" | od -An -c | tr -d ' ')" != '\r\n\r\n' ]; then
+		echo "HEAD /missing.html: expected the head alone; got a body after it" >&2
+		return 1
+	fi
+}
+
+# A method it does not serve gets 405 or 501, not the page (RFC 9110 15.5.6, 15.6.2).
+req_methods() {
+	expect_one_of "status of DELETE /about.html" "405 501" "$(fetch /about.html -X DELETE)"
+	expect_one_of "status of BREW /about.html" "405 501" "$(fetch /about.html -X BREW)"
+}
+
+# A request that is not HTTP gets 400, and the server goes on (RFC 9112 3, 5.1).
+req_bad_request() {
+	local T=$BATS_TEST_TMPDIR r
+	for r in 'garbage\r\n\r\n' 'GET / HTTP/1.1 extra\r\nHost: x\r\n\r\n' \
+		'GET / HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n' 'GET / HTTP/1.1\r\nHost : x\r\n\r\n'; do
+		ask "$r" >/dev/null
+		expect "status of $(printf '%s' "$r" | sed 's/\\r\\n.*//')..." 400 "$(status_in "$T/ex.reply")"
+	done
+	expect "status of GET /about.html after them" 200 "$(fetch /about.html)"
+}
+
+# HTTP/1.1 requires Host (RFC 9112 3.2: a server MUST answer 400 without
+# it); HTTP/1.0 does not. The notes only say the first line is required.
+req_host() {
+	local T=$BATS_TEST_TMPDIR
+	ask 'GET /about.html HTTP/1.1\r\nConnection: close\r\n\r\n' >/dev/null
+	expect "status of an HTTP/1.1 request without Host" 400 "$(status_in "$T/ex.reply")"
+	ask 'GET /about.html HTTP/1.0\r\n\r\n' >/dev/null
+	expect "status of an HTTP/1.0 request without Host" 200 "$(status_in "$T/ex.reply")"
+}
+
+# A percent-encoded name is decoded before the file is opened (notes 四,
+# URL quoting: unquote).
+req_unquote() {
+	expect "status of /%E4%B8%AD%E5%9B%BD.html (中国.html)" 200 "$(fetch /%E4%B8%AD%E5%9B%BD.html)"
+	body_is "body of /%E4%B8%AD%E5%9B%BD.html" "$DOCROOT/中国.html"
+	expect "status of /%e4%b8%ad%e5%9b%bd.html (lower-case hex)" 200 "$(fetch /%e4%b8%ad%e5%9b%bd.html)"
+	expect "status of /about%2Ehtml" 200 "$(fetch /about%2Ehtml)"
+}
+
+# The query is not part of the file's name.
+req_query() {
+	expect "status of /about.html?lang=zh" 200 "$(fetch '/about.html?lang=zh')"
+	body_is "body of /about.html?lang=zh" "$DOCROOT/about.html"
+}
+
+# Header bytes that are not UTF-8 (allowed in a field value: RFC 9110 5.5)
+# stop nothing: decoding the whole request as UTF-8 throws (notes 2.1 (4)).
+req_not_utf8() {
+	local T=$BATS_TEST_TMPDIR
+	ask 'GET /about.html HTTP/1.1\r\nHost: localhost\r\nX-Name: caf\xe9 \x80\xff\r\nConnection: close\r\n\r\n' >/dev/null
+	expect "status of a request with Latin-1 bytes in a header" 200 "$(status_in "$T/ex.reply")"
+	expect "status of GET /about.html after it" 200 "$(fetch /about.html)"
+}
+
+# A connection closed before or during its request stops nothing: recv
+# returns nothing at end of input (notes 2.3), and browsers open connections
+# they never use.
+req_empty_connection() {
+	local fd
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	exec {fd}>&-
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET /about' >&"$fd"
+	exec {fd}>&-
+	sleep 0.3
+	expect "status of GET /about.html after a connection closed empty and one closed mid-request" \
+		200 "$(fetch /about.html -m 5)"
+}
+
+# A restart on the same port works at once, though the last connection the
+# server closed is still in TIME_WAIT (notes 二: SO_REUSEADDR). The caller
+# provides restart_server.
+req_restart() {
+	local T=$BATS_TEST_TMPDIR
+	# The server closes first (HTTP/1.0), so its side keeps the TIME_WAIT.
+	ask 'GET /about.html HTTP/1.0\r\n\r\n' >/dev/null
+	expect "status of GET /about.html" 200 "$(status_in "$T/ex.reply")"
+	restart_server || return 1
+	expect "status of GET /about.html after the restart on port $PORT" 200 "$(fetch /about.html -m 5)"
+}
+
+# A client that sends half a request and goes silent is dropped in the end,
+# so a one-at-a-time server serves the next (notes 2.1: it waits for ever).
+req_silent_dropped() {
+	local fd code
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET / HTTP/1.1\r\n' >&"$fd"
+	sleep 0.2
+	code=$(fetch /about.html -m 75)
+	exec {fd}>&-
+	expect "status for the next client within 75 s, while another stays silent mid-request" 200 "$code"
+}
+
+# --- 02, 03, 04 ...: more than one client at a time --------------------------
+
+# One silent client does not hold up another (notes 2.2).
+req_silent_not_blocking() {
+	local fd code
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	sleep 0.2
+	code=$(fetch /about.html -m 2)
+	exec {fd}>&-
+	expect "status for a second client within 2 s, while one stays silent" 200 "$code"
+}
+
+# Each connection gets a process of its own (notes 2.2, multiprocessing).
+req_process_per_connection() {
+	local before during fds=() fd i
+	ex_forget
+	before=$(live_children "$SERVER_PID")
+	for i in 1 2 3; do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+		fds+=("$fd")
+	done
+	sleep 0.5
+	during=$(live_children "$SERVER_PID")
+	for fd in "${fds[@]}"; do exec {fd}>&-; done
+	if [ "$during" -lt $((before + 3)) ]; then
+		echo "child processes of $SERVER_PID with 3 connections open: expected $((before + 3)) or more, got $during" >&2
+		return 1
+	fi
+}
+
+# The parent closes its copy of each connection (notes 2.2: a_client_socket.close()).
+req_parent_closes() {
+	local idle i now
+	ex_forget
+	hit 3 /about.html
+	sleep 0.3
+	idle=$(ls "/proc/$SERVER_PID/fd" | wc -l)
+	hit 30 /about.html
+	for i in $(seq 30); do
+		now=$(ls "/proc/$SERVER_PID/fd" | wc -l)
+		[ "$now" -le $((idle + 2)) ] && return 0
+		sleep 0.1
+	done
+	echo "descriptors open in process $SERVER_PID after 30 more requests: expected about $idle, as before, got $now" >&2
+	return 1
+}
+
+# Finished children are reaped, so zombies do not pile up (notes 2.2).
+# (Python's multiprocessing reaps them when it starts the next: one or two
+# may wait for that.)
+req_reaps() {
+	local i z
+	ex_forget
+	hit 30 /about.html
+	for i in $(seq 30); do
+		z=$(ps -o stat= --ppid "$SERVER_PID" | grep -c '^Z' || true)
+		[ "$z" -le 2 ] && return 0
+		sleep 0.1
+	done
+	echo "zombie children of $SERVER_PID after 30 requests: expected 2 at most, got $z" >&2
+	return 1
+}
+
+# Each connection gets a thread, not a process (notes 2.2, threading).
+req_thread_per_connection() {
+	local before kids fds=() fd i during
+	ex_forget
+	hit 1 /about.html
+	sleep 0.3
+	before=$(awk '$1 == "Threads:" { print $2 }' "/proc/$SERVER_PID/status")
+	kids=$(live_children "$SERVER_PID")
+	for i in 1 2 3; do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+		fds+=("$fd")
+	done
+	sleep 0.5
+	during=$(awk '$1 == "Threads:" { print $2 }' "/proc/$SERVER_PID/status")
+	i=$(live_children "$SERVER_PID")
+	for fd in "${fds[@]}"; do exec {fd}>&-; done
+	if [ "$during" -lt $((before + 3)) ]; then
+		echo "threads of $SERVER_PID with 3 connections open: expected $((before + 3)) or more, got $during" >&2
+		return 1
+	fi
+	expect "child processes with 3 connections open (threads, not processes)" "$kids" "$i"
+}
+
+# A thread ends with its connection.
+req_threads_end() {
+	local before i now
+	ex_forget
+	hit 1 /about.html
+	sleep 0.3
+	before=$(awk '$1 == "Threads:" { print $2 }' "/proc/$SERVER_PID/status")
+	hit 30 /about.html
+	for i in $(seq 30); do
+		now=$(awk '$1 == "Threads:" { print $2 }' "/proc/$SERVER_PID/status")
+		[ "$now" -le "$before" ] && return 0
+		sleep 0.1
+	done
+	echo "threads of $SERVER_PID after 30 requests: expected $before, as before, got $now" >&2
+	return 1
+}
+
+# 100 clients (or N) at once all get the right body.
+req_parallel() {
+	local n=${1:-100}
+	expect "clients of $n at once that got 200 and about.html" "$n" "$(parallel "$n" /about.html)"
+}
+
+# --- 04, 05, 06, 08: one thread for every connection -------------------------
+
+# Connections do not cost a thread or a process each (notes 2.3: one
+# process, one thread).
+req_one_thread() {
+	local threads kids fds=() fd i t k
+	ex_forget
+	hit 1 /about.html
+	sleep 0.3
+	threads=$(awk '$1 == "Threads:" { print $2 }' "/proc/$SERVER_PID/status")
+	kids=$(live_children "$SERVER_PID")
+	for i in $(seq 20); do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+		fds+=("$fd")
+	done
+	sleep 0.5
+	t=$(awk '$1 == "Threads:" { print $2 }' "/proc/$SERVER_PID/status")
+	k=$(live_children "$SERVER_PID")
+	if [ "$t" -ge $((threads + 10)) ] || [ "$k" -ge $((kids + 10)) ]; then
+		echo "with 20 connections open: expected no thread or process per connection" \
+			"($threads threads and $kids children before), got $t threads and $k children" >&2
+		return 1
+	fi
+	expect "status with 20 connections open" 200 "$(fetch /about.html -m 2)"
+	for fd in "${fds[@]}"; do exec {fd}>&-; done
+}
+
+# cpu_used SECONDS: clock ticks (1/100 s) $SERVER_PID uses in SECONDS, 20
+# silent connections open.
+cpu_used() {
+	local fds=() fd i before
+	for i in $(seq 20); do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+		fds+=("$fd")
+	done
+	sleep 0.3
+	before=$(sed 's/.*) //' "/proc/$SERVER_PID/stat" | awk '{ print $12 + $13 }')
+	sleep "$1"
+	echo $(($(sed 's/.*) //' "/proc/$SERVER_PID/stat" | awk '{ print $12 + $13 }') - before))
+	for fd in "${fds[@]}"; do exec {fd}>&-; done
+}
+
+# Idle, the polling loop sleeps between passes rather than spin (notes 2.3).
+req_idle_cpu() {
+	local t
+	t=$(cpu_used 2)
+	if [ "$t" -gt 49 ]; then
+		echo "CPU used in 2 s with 20 idle connections: expected under a quarter of a core" \
+			"(49 ticks of 200), got $t ticks" >&2
+		return 1
+	fi
+}
+
+# Idle, it sleeps until something happens: no CPU at all (notes 2.5).
+req_idle_zero() {
+	local t
+	t=$(cpu_used 3)
+	if [ "$t" -gt 3 ]; then
+		echo "CPU used in 3 s with 20 idle connections: expected (nearly) none, 3 ticks of 300" \
+			"at most, got $t ticks" >&2
+		return 1
+	fi
+}
+
+# A slow reader gets every byte of 10 MiB, and meanwhile others are served:
+# a send takes what fits, the rest waits (notes 2.3-2.4).
+req_slow_reader() {
+	local T=$BATS_TEST_TMPDIR pid i code want got
+	make_big10
+	curl -s -m 30 --limit-rate 4M "http://127.0.0.1:$PORT/big10.bin" | sha256sum >"$T/slow.sum" &
+	pid=$!
+	sleep 0.5
+	for i in 1 2 3; do
+		code=$(fetch /about.html -m 2)
+		expect "status for another client within 2 s, while a slow reader downloads 10 MiB" 200 "$code"
+	done
+	wait "$pid" || true
+	want=$(sha256sum <"$DOCROOT/big10.bin" | cut -d' ' -f1)
+	got=$(cut -d' ' -f1 "$T/slow.sum")
+	if [ "$want" != "$got" ]; then
+		echo "what the slow reader got of big10.bin (10 MiB at 4 MiB/s): expected every byte" \
+			"(sha256 $want), got other bytes (sha256 $got)" >&2
+		return 1
+	fi
+}
+
+# --- 05, 06, 08: keep-alive ----------------------------------------------------
+
+# Two requests on one connection (notes 2.4, persistent connections).
+req_keep_alive() {
+	local T=$BATS_TEST_TMPDIR n
+	ex_begin curl "curl http://127.0.0.1:$PORT/ http://127.0.0.1:$PORT/about.html (curl re-uses the connection if it may)"
+	curl -sv -m 5 "http://127.0.0.1:$PORT/" "http://127.0.0.1:$PORT/about.html" \
+		-o /dev/null -o /dev/null 2>"$T/ex.trace" || true
+	grep '^< ' "$T/ex.trace" | cut -c3- >"$T/ex.reply"
+	n=$(grep -c '^< HTTP/1\.[01] 200 ' "$T/ex.trace" || true)
+	expect "200 responses to two requests" 2 "$n"
+	if ! grep -q 'Re-using existing connection' "$T/ex.trace"; then
+		echo "the second request: expected it on the first's connection, got a new connection (the server closed the first)" >&2
+		return 1
+	fi
+}
+
+# Requests sent together in one write are answered, in order (notes 2.4:
+# one recv is not one request).
+req_pipelining() {
+	local T=$BATS_TEST_TMPDIR
+	ask 'GET /about.html HTTP/1.1\r\nHost: x\r\n\r\nHEAD /missing.html HTTP/1.1\r\nHost: x\r\n\r\nGET /style.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >/dev/null
+	expect "statuses of three requests sent in one write" "200 404 200 " "$(statuses_in "$T/ex.reply")"
+	if ! ends_with "$T/ex.reply" "$DOCROOT/style.css"; then
+		echo "the third response: expected style.css at the end of the stream" >&2
+		return 1
+	fi
+}
+
+# A request's body is read or skipped, never taken for the next request
+# (notes 2.4). A server may also answer the POST and close.
+req_body_skipped() {
+	local T=$BATS_TEST_TMPDIR s
+	ask 'POST /about.html HTTP/1.1\r\nHost: x\r\nContent-Length: 27\r\n\r\nGET /style.css HTTP/1.1\r\n\r\nGET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >/dev/null
+	s=$(statuses_in "$T/ex.reply")
+	case $s in
+	[0-9][0-9][0-9]" ") ;;   # answered, then closed: allowed
+	[0-9][0-9][0-9]" 200 ")
+		if ! ends_with "$T/ex.reply" "$DOCROOT/about.html"; then
+			echo "the response after the POST: expected about.html" >&2
+			return 1
+		fi ;;
+	*)
+		echo "statuses of a POST with a 27-byte body (which looks like a request) and a GET:" \
+			"expected the POST's and 200, got ${s:-nothing} (the body was answered as a request)" >&2
+		return 1 ;;
+	esac
+}
+
+# close_ms REQUEST: milliseconds until the server closes after REQUEST.
+close_ms() {
+	ask "$1" 10 >/dev/null
+	sed -n 's/.*closed the connection after \([0-9]*\) ms.*/\1/p' "$BATS_TEST_TMPDIR/ex.end"
+}
+
+# Connection: close, in any case, and HTTP/1.0 close after the response (RFC 9112 9.3, 9.6).
+req_close_rules() {
+	local r ms
+	for r in 'GET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
+		'GET /about.html HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n\r\n' \
+		'GET /about.html HTTP/1.0\r\n\r\n'; do
+		ms=$(close_ms "$r")
+		if [ -z "$ms" ] || [ "$ms" -ge 900 ]; then
+			echo "after $(printf '%s' "$r" | sed 's/\\r\\n/ /g'): expected the server to close at once," \
+				"got $(cat "$BATS_TEST_TMPDIR/ex.end")" >&2
+			return 1
+		fi
+	done
+}
+
+# Requests on a kept-alive connection do not each wait for a delayed ACK:
+# a head and a body in two writes need TCP_NODELAY (Nagle's algorithm).
+req_no_delayed_ack() {
+	local T=$BATS_TEST_TMPDIR args=() i slow
+	for ((i = 0; i < 50; i++)); do args+=(-o /dev/null "http://127.0.0.1:$PORT/about.html?n=$i"); done
+	ex_begin curl "curl with 50 URLs on one connection"
+	curl -s -m 10 -w '%{http_code} %{num_connects} %{time_total}\n' "${args[@]}" >"$T/times" || true
+	expect "200 responses to 50 requests" 50 "$(grep -c '^200 ' "$T/times" || true)"
+	expect "connections curl opened for 50 requests" 1 "$(awk '{ n += $2 } END { print n }' "$T/times")"
+	slow=$(awk '$3 >= 0.035' "$T/times" | wc -l)
+	if [ "$slow" -gt 10 ]; then
+		echo "of 50 requests on one connection, those that took 35 ms or more: expected 10 at most," \
+			"got $slow (each waited for a delayed ACK)" >&2
+		return 1
+	fi
+}
+
+# --- 06, 08: many connections --------------------------------------------------
+
+# 1,000 connections open at once are all served (notes 2.5).
+req_many_connections() {
+	local ok
+	ulimit -n 4096 2>/dev/null || [ "$(ulimit -n)" -ge 2100 ] || skip "ulimit -n is too low to open 1,000 connections here"
+	hold_connections 1000
+	ok=$(serve_held)
+	release_connections
+	expect "of 1,000 connections open at once, those served 200 and about.html" 1000 "$ok"
+}
