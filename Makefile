@@ -25,6 +25,14 @@
 #                     the fix undone into build/lab/no-reap/ and says how to see the bug
 #   make bugs         build every switch in turn and check that its test catches it
 #                     while the rest of that test file passes (tests/bugs.txt)
+#   make start        STAGE=05-keepalive writes mine/05-keepalive/server.c to begin
+#                     that stage from: the stage before, and what this one adds
+#   make grade        STAGE=05-keepalive SERVER='python3 my_server.py' climbs that
+#                     stage's ladder (tests/ladder.txt) with your server, in any
+#                     language (without SERVER: mine/STAGE); without STAGE, every
+#                     ladder and how far mine/ has come
+#   make grade-check  the grader graded: our stages pass their ladders, the pitfall
+#                     builds, the starting points and a Python server fail where they should
 #   make clean
 #
 # Standard variables are respected: make CC=clang CFLAGS=-O0 LDFLAGS=...
@@ -245,4 +253,23 @@ clean:
 	rm -f $(STAGES:%=%/server) 07-client/client 09-capture/sniff bench/hold bench/switch bench/spawn bench/sendbuf $(FW)/server $(FW)/server-*
 	rm -rf build
 
-.PHONY: all test check analyze fuzz capture bench bench-c10k bench-coro bench-spawn bench-idle bench-sendbuf trace diffs lab bugs run clean fw-pick
+# Your own servers: make start writes mine/STAGE/server.c (never over
+# yours), make grade builds it with common/ and grades it (tests/grade.sh).
+MINE ?= mine
+GIVEN_STAGE = $(if $(filter command line,$(origin STAGE)),$(STAGE))
+
+start:
+	@MINE=$(MINE) tests/grade.sh start $(GIVEN_STAGE)
+
+grade:
+	@MINE=$(MINE) tests/grade.sh $(if $(GIVEN_STAGE),run $(GIVEN_STAGE),all)
+
+grade-check: all bench/hold
+	$(BATS) tests/grade
+
+.PHONY: all test check analyze fuzz capture bench bench-c10k bench-coro bench-spawn bench-idle bench-sendbuf trace diffs lab bugs run clean fw-pick start grade grade-check
+
+# A student's program is every .c file in mine/STAGE/, built as the stages are.
+.SECONDEXPANSION:
+$(MINE)/%/server: $$(wildcard $(MINE)/$$*/*.c $(MINE)/$$*/*.h) $(COMMON) $(HEADERS)
+	$(CC) $(CPPFLAGS) -I$(@D) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)

@@ -10,6 +10,11 @@
 #                               run its test file against that build alone, and
 #                               check from the TAP output that exactly the
 #                               tests it names fail; exit 1 unless all do
+#   tests/bugs.sh grade [NAME...]
+#                               what make grade-check runs: build each switch
+#                               whose stage has a ladder (tests/ladder.txt) and
+#                               grade it; the first rung to fail must be one
+#                               that names the switch
 #
 # The builds go to build/lab/NAME/ through the Makefile's O= and never touch
 # the normal binaries: the Makefile adds LAB_FLAGS (here -DBUG_NAME=1) to
@@ -183,10 +188,47 @@ check() {
 	return "$bad"
 }
 
+# rung_bugs RUNG: the switches tests/ladder.txt says fail RUNG first.
+rung_bugs() {
+	awk -v r="$1" '$1 == "rung" { on = ($2 == r); next } /^[ \t]*$/ { on = 0 } on && $1 == "bug" { print $2 }' \
+		tests/ladder.txt
+}
+
+grade_bugs() {
+	local line names=("$@") bad=0 start v first res
+	[ "${#names[@]}" -gt 0 ] || mapfile -t names < <(records | cut -d $'\037' -f1)
+	for name in "${names[@]}"; do
+		line=$(record "$name") || return 1
+		split "$line"
+		tests/grade.sh list "$STAGE" >/dev/null 2>&1 || continue   # a stage without a ladder
+		start=$(date +%s)
+		res=$OUT/grade.txt
+		mkdir -p "$OUT"
+		if ! build >"$OUT/build.log" 2>&1; then
+			v="NOT-built: see $OUT/build.log"
+		else
+			# grade.sh fails when a rung does: that is expected here.
+			GRADE_RESULT=$res tests/grade.sh run "$STAGE" "$OUT/$SERVER" >"$OUT/grade.log" 2>&1 || true
+			first=$(awk '$2 == "fail" { print $1; exit }' "$res")
+			if [ -z "$first" ]; then
+				v="NOT-caught: every rung passed (see $OUT/grade.log)"
+			elif rung_bugs "$first" | grep -qxF "$NAME"; then
+				v="caught: rung $first fails first"
+			else
+				v="caught-elsewhere: rung $first fails first, and does not name it (see $OUT/grade.log)"
+			fi
+		fi
+		printf '%-20s %-14s %4ss  %s\n' "$NAME" "$STAGE" "$(($(date +%s) - start))" "$v"
+		[ "${v%%:*}" = caught ] || bad=1
+	done
+	return "$bad"
+}
+
 case ${1:-} in
 list) list ;;
 lab) [ -n "${2:-}" ] || { echo "usage: make lab BUG=<name> (make lab lists them)" >&2; exit 2; }
      lab "$2" ;;
 check) shift; check "$@" ;;
-*) echo "usage: $0 list | lab NAME | check [NAME...]" >&2; exit 2 ;;
+grade) shift; grade_bugs "$@" ;;
+*) echo "usage: $0 list | lab NAME | check [NAME...] | grade [NAME...]" >&2; exit 2 ;;
 esac

@@ -1,0 +1,112 @@
+# start.bash: make start STAGE=...: a program to begin a stage from, in
+# mine/STAGE/server.c (git ignores mine/). It is made from the stages' own
+# sources each time, never kept as a copy that could drift from them: the
+# stage before (the one make diffs compares with), which already climbs
+# that stage's ladder, under a header that lists the rungs this stage adds.
+# For 01-static, 01's own program with the part that serves a client taken
+# out: it only listens. Sourced by grade.sh, whose ladder functions it uses.
+
+# base_of STAGE: the stage a student begins STAGE from.
+base_of() {
+	case $1 in
+	01-static) ;;
+	02-fork) echo 01-static ;;
+	03-threads) echo 02-fork ;;
+	04-nonblock) echo 03-threads ;;
+	05-keepalive) echo 04-nonblock ;;
+	06-epoll) echo 05-keepalive ;;
+	*) echo 03-threads ;;   # 08 and 10 keep 03's handler on a new engine
+	esac
+}
+
+# new_rungs STAGE BASE: STAGE's rungs that BASE's ladder does not have.
+new_rungs() {
+	if [ -z "$2" ]; then
+		ladder "$1"
+	else
+		ladder "$1" | grep -vxF -f <(ladder "$2")
+	fi
+}
+
+# header STAGE BASE: the comment that opens the starting point.
+header() {
+	local r
+	echo "/*"
+	echo " * mine/$1/server.c: your $1, to write yourself."
+	echo " *"
+	if [ -z "$2" ]; then
+		printf '%s\n' " * It begins as 01-static/server.c with the part that serves a client" \
+			" * taken out: it listens, accepts and closes, and that is all. Write" \
+			" * handle_client: read the request until its empty line, answer it, close." \
+			" * common/ has what the stages share (http.h parses a head, docroot.h" \
+			" * opens a file beneath the docroot); use it, or write your own first."
+	else
+		echo "It begins as $2/server.c, which already climbs every rung of $2's ladder. $1 asks for these as well:" |
+			fold -s -w 72 | sed 's/^/ * /; s/ *$//'
+	fi
+	echo " *"
+	for r in $(new_rungs "$1" "$2"); do
+		rung "$r"
+		printf '%s\n' "$TITLE (NOTES.md, ${READ%[.、]})" | fold -s -w 52 |
+			awk -v r="$r" '{ printf " *   %-22s %s\n", (NR == 1 ? r : ""), $0 }' | sed 's/ *$//'
+	done
+	printf '%s\n' " *" \
+		" * Change the program until make grade says they all pass:" \
+		" *" \
+		" *	make grade STAGE=$1" \
+		" *" \
+		" * builds mine/$1/server (with common/, and any other .c file you put" \
+		" * here) and climbs the whole ladder; the first rung that fails is shown" \
+		" * in full: what was sent, what came back, what was expected and why." \
+		" * Then compare with ours: diff -u mine/$1/server.c $1/server.c" \
+		" */"
+}
+
+# body STAGE BASE: the program after the header.
+body() {
+	local src=$ROOT/${2:-01-static}/server.c
+	# The stage's own opening comment describes that stage: the header replaces it.
+	awk 'started { print; next } /^ \*\/$/ { started = 1 }' "$src" |
+		sed "s/\"${2:-01-static}: /\"$1 (yours): /" |
+		if [ -n "$2" ]; then cat; else only_listens; fi
+}
+
+# only_listens: 01's program with handle_client's body taken out.
+only_listens() {
+	awk '
+		/^handle_client\(/ { print; inside = 1; next }
+		inside && /^{$/ {
+			print
+			print "\t/* Yours: read the request until its empty line, answer it. */"
+			print "\t(void)ss;"
+			print "\t(void)s;"
+			print "\tclose(fd);"
+			next
+		}
+		inside && /^}$/ { inside = 0 }
+		inside { next }
+		{ print }
+	'
+}
+
+# start_point STAGE: write $MINE/STAGE/server.c, unless it is there already.
+start_point() {
+	local stage=$1 base dir out
+	check_stage "$stage"
+	base=$(base_of "$stage")
+	dir=$(mine_dir)/$stage
+	out=$dir/server.c
+	if [ -e "$out" ]; then
+		echo "$MINE/$stage/server.c is there already: it is yours, and is never overwritten." >&2
+		echo "(to begin again: mv $MINE/$stage $MINE/$stage.old; make start STAGE=$stage)" >&2
+		exit 1
+	fi
+	mkdir -p "$dir"
+	{ header "$stage" "$base"; body "$stage" "$base"; } >"$out"
+	echo "wrote $MINE/$stage/server.c: ${base:-01-static}'s program$([ -n "$base" ] || echo ", only listening"), and what $stage adds to it:"
+	for r in $(new_rungs "$stage" "$base"); do
+		rung "$r"
+		printf '  %-22s %s\n' "$r" "$TITLE"
+	done
+	echo "next: edit it, then make grade STAGE=$stage"
+}
