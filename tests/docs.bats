@@ -205,3 +205,20 @@ ctrl_c_make_run() {
 	run make -s -n -C "$ROOT" test
 	[[ "$output" == *"bats tests"* ]]
 }
+
+@test "NOTES.md's table of what each stage adds to its ladder is tests/ladder.txt's" {
+	local stage base rungs want
+	while IFS='|' read -r _ stage base rungs _; do
+		stage=$(echo "$stage" | tr -d ' ')
+		[ -e "$ROOT/$stage/server.c" ] || continue
+		base=$(echo "$base" | tr -d ' ')
+		case $base in *[0-9]*) ;; *) base= ;; esac
+		want=$(bash -c 'ROOT=$1; LADDER=$1/tests/ladder.txt; MINE=mine
+			eval "$(sed -n "/^# --- The ladders/,/^# --- The server under test/p" "$1/tests/grade.sh")"
+			source "$1/tests/start.bash"
+			[ "$(base_of "$2")" = "$3" ] || { echo "begins from $(base_of "$2")"; exit; }
+			new_rungs "$2" "$3" | tr "\n" " "' _ "$ROOT" "$stage" "$base")
+		echo "$stage: NOTES says $base, $rungs; ladder.txt: $want"
+		[ "$(echo $rungs)" = "$(echo $want)" ]
+	done < <(sed -n '/^## Write it yourself/,/^## /p' "$ROOT/NOTES.md" | grep '^| [0-9]')
+}
