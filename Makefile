@@ -269,7 +269,9 @@ grade-check: all bench/hold
 
 .PHONY: all test check analyze fuzz capture bench bench-c10k bench-coro bench-spawn bench-idle bench-sendbuf trace diffs lab bugs run clean fw-pick start grade grade-check
 
-# A student's program is every .c file in mine/STAGE/, built as the stages are.
+# A student's program is every .c file in mine/STAGE/, built as the stages
+# are (STAGE_DIR: where 10-framework's application finds its provinces).
 .SECONDEXPANSION:
 $(MINE)/%/server: $$(wildcard $(MINE)/$$*/*.c $(MINE)/$$*/*.h) $(COMMON) $(HEADERS)
-	$(CC) $(CPPFLAGS) -I$(@D) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
+	$(CC) $(CPPFLAGS) -I$(@D) -DSTAGE_DIR='"$(CURDIR)/$(FW)"' $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ \
+		$(filter %.c,$^) $(LDLIBS)

@@ -2,9 +2,12 @@
 # 10-framework.bats: the server/application split of notes 四, the POST of
 # 1.3, request bodies (common/body.c), and favourites that are never lost.
 # NETLAB_STORE=sqlite runs the same tests on the SQLite store (make test
-# runs both).
+# runs both). The req_fav_ checks are the URL contract make grade holds a
+# student's application to (require.bash); the lines beside them are
+# netlab's own pages.
 
 load helpers
+load require
 
 STAGE=10-framework
 STORE=${NETLAB_STORE:-file}
@@ -71,6 +74,7 @@ raw_slow() {
 
 @test "GET /show.py lists the 34 provinces, each with a form that POSTs /show/<id>.py" {
 	fav_start
+	req_fav_show
 	curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" "http://127.0.0.1:$PORT/show.py"
 	head -n 1 "$BATS_TEST_TMPDIR/h" | grep -q '^HTTP/1.1 200 OK'
 	[ "$(header Content-Type "$BATS_TEST_TMPDIR/h")" = "text/html; charset=utf-8" ]
@@ -86,6 +90,8 @@ raw_slow() {
 
 @test "POST /show/<id>.py adds once, answers 303 to /collect.py; an unknown id is a real 404" {
 	fav_start
+	req_fav_add
+	req_fav_unknown
 	[ "$(post /show/12.py)" = 303 ]
 	[ "$(header Location "$BATS_TEST_TMPDIR/post.h")" = /collect.py ]
 	[ "$(post /show/12.py)" = 303 ]
@@ -103,6 +109,7 @@ raw_slow() {
 
 @test "POST /collect/<id>.py deletes and answers 303; an unknown id is 404" {
 	fav_start
+	req_fav_delete
 	post /show/11.py >/dev/null
 	post /show/31.py >/dev/null
 	[ "$(post /collect/11.py)" = 303 ]
@@ -126,6 +133,7 @@ raw_slow() {
 	[ "$(post /show.py)" = 405 ]
 	[ "$(header Allow "$BATS_TEST_TMPDIR/post.h")" = "GET, HEAD" ]
 	[ -z "$(favourite_ids)" ]   # a GET never changes anything
+	req_fav_get_safe
 }
 
 @test "regex routes match the whole path, dots escaped: near misses are 404" {
@@ -141,10 +149,12 @@ raw_slow() {
 	# and a POST to a near miss adds nothing
 	[ "$(post /show/12xpy)" != 303 ]
 	[ -z "$(favourite_ids)" ]
+	req_fav_routes
 }
 
 @test "an unknown path is a real 404 page; other paths are static files" {
 	fav_start
+	req_fav_not_found
 	curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" "http://127.0.0.1:$PORT/nothing.py"
 	head -n 1 "$BATS_TEST_TMPDIR/h" | grep -q '^HTTP/1.1 404 Not Found'
 	grep -q '<h1>404 Not Found</h1>' "$BATS_TEST_TMPDIR/b"
@@ -168,6 +178,7 @@ raw_slow() {
 	stop_server
 	fav_start
 	[[ "$(get /collect.py)" == *"<td class=\"remark\">$expected</td>"* ]]
+	req_fav_remark
 }
 
 @test "a remark holding the store's delimiters cannot forge a record" {
@@ -330,6 +341,7 @@ raw_slow() {
 
 @test "kill -9 right after the 303: the change is there after a restart" {
 	fav_start
+	SERVER_BIN=$FAV_BIN req_fav_kill
 	[ "$(post /show/37.py)" = 303 ]
 	[ "$(post /collect/37/note.py --data-raw 'remark=%E5%B1%B1%E4%B8%9C')" = 303 ]
 	kill -KILL "$SERVER_PID"

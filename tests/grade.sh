@@ -229,7 +229,8 @@ listening_elsewhere() {
 	done
 	[ "${#inos[@]}" -gt 0 ] || return 0
 	ports=$(awk -v list=" ${inos[*]} " '$4 == "0A" && index(list, " " $10 " ") {
-		split($2, a, ":"); printf "%d ", strtonum("0x" a[2]) }' /proc/net/tcp /proc/net/tcp6 2>/dev/null)
+		n = split($2, a, ":"); print a[n] }' /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+		while read -r hex; do printf '%d ' "0x$hex"; done)
 	[ -z "$ports" ] || echo "(it listens on port ${ports% } instead)"
 }
 
@@ -253,7 +254,7 @@ skip() { echo "$*" >&2; exit 77; }
 restart_server() {
 	local pid i
 	pid=$(cat "$G/pid")
-	kill -TERM -- "-$pid" 2>/dev/null
+	kill -"${1:-TERM}" -- "-$pid" 2>/dev/null
 	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
 	kill -KILL -- "-$pid" 2>/dev/null
 	echo "restarted: $SERVER -p $PORT -d $DOCROOT" >>"$G/server.log"
@@ -277,10 +278,15 @@ run_rung() {
 	export ROOT G PORT DOCROOT SERVER STAGE WORKDIR DATA SERVER_PID BATS_TEST_TMPDIR
 	export BATS_TEST_DIRNAME=$ROOT/tests BATS_FILE_TMPDIR=$G
 	export -f launch listening
+	# In the background, so that a signal to the grader is not held off
+	# until the check ends.
 	timeout -k 5 "$WAIT" bash -c "$RUNG_LIB"'
 		set -eE
-		'"$fn" >"$G/out" 2>"$G/err" </dev/null 3>&-
+		'"$fn" >"$G/out" 2>"$G/err" </dev/null 3>&- &
+	RUNG_PID=$!
+	wait "$RUNG_PID"
 	rc=$?
+	RUNG_PID=
 	[ "$rc" != 124 ] || echo "the check did not finish within $WAIT s" >>"$G/err"
 	return "$rc"
 }
@@ -391,7 +397,7 @@ grade() {
 	G=$(mktemp -d /tmp/netlab-grade.XXXXXX)
 	WORKDIR=$PWD
 	trap 'stop_session; rm -rf "$G"' EXIT
-	trap 'exit 130' INT TERM
+	trap '[ -z "${RUNG_PID:-}" ] || kill "$RUNG_PID" 2>/dev/null; exit 130' INT TERM
 	BATS_TEST_DIRNAME=$ROOT/tests BATS_FILE_TMPDIR=$G
 	# shellcheck source=tests/helpers.bash
 	source "$ROOT/tests/helpers.bash"

@@ -720,3 +720,204 @@ req_many_connections() {
 	release_connections
 	expect "of 1,000 connections open at once, those served 200 and about.html" 1000 "$ok"
 }
+
+# --- 10: the favourites application (notes 四) --------------------------------
+#
+# The URL contract: GET /show.py lists the provinces of
+# 10-framework/provinces.txt, each with a form that POSTs /show/<id>.py to
+# add it; GET /collect.py lists the favourites, each with a form that POSTs
+# /collect/<id>.py to delete it; POST /collect/<id>/note.py with a form
+# field "remark" sets its remark. A change is answered 303 See Other to
+# /collect.py. Each check leaves the favourites of the others alone.
+
+# fav_post PATH [CURL ARGS...]: POST a form to PATH (an empty one by
+# default); prints the status.
+fav_post() {
+	local path=$1
+	shift
+	[ "$#" -gt 0 ] || set -- --data-raw ''
+	fetch "$path" "$@"
+}
+
+# post_actions FILE: where the POST forms of the page in FILE send, as
+# paths from the root (every page of the contract is at the root).
+post_actions() {
+	LC_ALL=C grep -oiE '<form[^>]*>' "$1" | LC_ALL=C grep -iE "method=[\"']?post" |
+		LC_ALL=C sed -nE "s/.*[aA][cC][tT][iI][oO][nN]=[\"']?([^\"' >]*).*/\\1/p" |
+		sed -E 's|^https?://[^/]*||; s|^([^/])|/\1|'
+}
+
+# fav_ids: the ids on /collect.py, one per line, in the order shown.
+fav_ids() {
+	local T=$BATS_TEST_TMPDIR
+	curl -s -m 10 -o "$T/collect.html" "http://127.0.0.1:$PORT/collect.py" || true
+	post_actions "$T/collect.html" | sed -nE 's|^/collect/([0-9]+)\.py$|\1|p'
+}
+
+# location_of PATH: where the last response's Location sends a browser
+# that asked for PATH, as a path.
+location_of() {
+	local loc dir
+	loc=$(field Location "$BATS_TEST_TMPDIR/ex.head" | sed -E 's|^https?://[^/]*||')
+	case $loc in
+	/*) ;;
+	?*) dir=${1%/*}; loc=$dir/$loc ;;
+	esac
+	while [[ $loc == */../* ]]; do loc=$(sed -E 's|/[^/]+/\.\./|/|' <<<"$loc"); done
+	echo "${loc//\/.\//\/}"
+}
+
+# form_encode STRING: as a browser sends a form field: + for a space, %XX
+# for every byte but letters, digits and -._~
+form_encode() {
+	local c out=
+	for c in $(printf '%s' "$1" | od -An -v -tx1); do
+		case $c in
+		20) out+=+ ;;
+		3[0-9] | 4[1-9a-f] | 5[0-9a] | 6[1-9a-f] | 7[0-9a] | 2d | 2e | 5f | 7e) out+=$(printf "\\x$c") ;;
+		*) out+=%${c^^} ;;
+		esac
+	done
+	printf '%s' "$out"
+}
+
+# html_text FILE: the page with its character references decoded.
+html_text() {
+	sed -e 's/&lt;/</g; s/&gt;/>/g; s/&quot;/"/g; s/&#34;/"/g; s/&#39;/'"'"'/g; s/&#x27;/'"'"'/g; s/&apos;/'"'"'/g' \
+		-e 's/&amp;/\&/g' "$1"
+}
+
+# GET /show.py lists every province, each with a form that adds it.
+req_fav_show() {
+	local T=$BATS_TEST_TMPDIR id pid name level missing=
+	expect "status of GET /show.py" 200 "$(fetch /show.py)"
+	expect "media type of /show.py" text/html "$(media_type "$(field Content-Type "$T/ex.head")")"
+	post_actions "$T/ex.body" >"$T/actions"
+	while IFS=$'\t' read -r id pid name level; do
+		case $id in '#'* | '') continue ;; esac
+		grep -qF "$name" "$T/ex.body" || missing="$missing $name"
+		grep -qx "/show/$id.py" "$T/actions" || missing="$missing (no form that POSTs /show/$id.py)"
+	done <"$ROOT/10-framework/provinces.txt"
+	if [ -n "$missing" ]; then
+		echo "on /show.py: expected every province of 10-framework/provinces.txt, each with a form" \
+			"that POSTs /show/<id>.py; missing:$missing" >&2
+		return 1
+	fi
+}
+
+# POST /show/<id>.py adds it once and answers 303 to /collect.py.
+req_fav_add() {
+	local T=$BATS_TEST_TMPDIR
+	expect "status of POST /show/12.py" 303 "$(fav_post /show/12.py)"
+	expect "where the 303 sends the browser (Location)" /collect.py "$(location_of /show/12.py)"
+	expect "status of GET /collect.py" 200 "$(fetch /collect.py)"
+	if ! grep -qF 天津市 "$T/ex.body"; then
+		echo "on /collect.py after POST /show/12.py: expected 天津市 (12) among the favourites" >&2
+		return 1
+	fi
+	fav_post /show/12.py >/dev/null
+	expect "favourites 12 (forms that POST /collect/12.py) after adding it twice" 1 "$(fav_ids | grep -cx 12)"
+}
+
+# An id that names no province, or no favourite, is a real 404.
+req_fav_unknown() {
+	expect "status of POST /show/99.py (there is no province 99)" 404 "$(fav_post /show/99.py)"
+	expect "status of POST /collect/99.py" 404 "$(fav_post /collect/99.py)"
+	if ! fav_ids | grep -qx 65; then
+		expect "status of POST /collect/65.py (65 is not a favourite)" 404 "$(fav_post /collect/65.py)"
+	fi
+}
+
+# POST /collect/<id>.py deletes it and answers 303 to /collect.py.
+req_fav_delete() {
+	fav_post /show/44.py >/dev/null
+	expect "status of POST /collect/44.py" 303 "$(fav_post /collect/44.py)"
+	expect "where the 303 sends the browser (Location)" /collect.py "$(location_of /collect/44.py)"
+	if fav_ids | grep -qx 44; then
+		echo "on /collect.py after POST /collect/44.py: expected 44 gone" >&2
+		return 1
+	fi
+	expect "status of POST /collect/44.py once 44 is gone" 404 "$(fav_post /collect/44.py)"
+}
+
+# A GET never changes data: adding and deleting are POSTs, and a GET of
+# their URLs is 405 (notes 四: links that change data, followed by any
+# crawler or prefetch).
+req_fav_get_safe() {
+	local T=$BATS_TEST_TMPDIR allow
+	expect "status of GET /show/13.py" 405 "$(fetch /show/13.py)"
+	allow=$(field Allow "$T/ex.head")
+	case ",${allow// /}," in
+	*,POST,*) ;;
+	*) echo "Allow of the 405 for GET /show/13.py: expected POST among them, got ${allow:-none}" >&2
+	   return 1 ;;
+	esac
+	if fav_ids | grep -qx 13; then
+		echo "after GET /show/13.py: expected 13 not added" >&2
+		return 1
+	fi
+	fav_post /show/13.py >/dev/null
+	expect "status of GET /collect/13.py" 405 "$(fetch /collect/13.py)"
+	if ! fav_ids | grep -qx 13; then
+		echo "after GET /collect/13.py: expected 13 still a favourite" >&2
+		return 1
+	fi
+}
+
+# A remark is stored as it was typed and shown as text, escaped (notes 四:
+# URL quoting; values pasted into HTML and SQL).
+req_fav_remark() {
+	local T=$BATS_TEST_TMPDIR remark
+	remark='我的 最爱/a+b=c&d 100% <script>alert("x'"'"'y")</script>'
+	fav_post /show/33.py >/dev/null
+	expect "status of POST /collect/33/note.py with a remark" 303 \
+		"$(fav_post /collect/33/note.py --data-raw "remark=$(form_encode "$remark")")"
+	expect "status of GET /collect.py" 200 "$(fetch /collect.py)"
+	if LC_ALL=C grep -q '<script>alert' "$T/ex.body"; then
+		echo "on /collect.py: expected the remark's <script> escaped as text (&lt;script&gt;), got it as HTML" >&2
+		return 1
+	fi
+	if ! html_text "$T/ex.body" | grep -qF -- "$remark"; then
+		echo "on /collect.py: expected the remark as it was typed, $remark, got it otherwise" \
+			"(still percent-encoded, or changed)" >&2
+		return 1
+	fi
+}
+
+# A regex route matches the whole path, its dots escaped: a near miss is
+# not the route (notes 四 (5) and (6)).
+req_fav_routes() {
+	local p s before
+	before=$(fav_ids | tr '\n' ' ')
+	for p in /show/31xpy /show/31.pyx /show/x31.py /show/3.1.py /show/31/.py /xshow/31.py; do
+		s=$(fav_post "$p")
+		case $s in
+		2?? | 3??)
+			echo "status of POST $p: expected a refusal (404), got $s: the near miss ran /show/<id>.py" >&2
+			return 1 ;;
+		esac
+	done
+	expect "favourites after POSTs to near misses of /show/<id>.py" "$before" "$(fav_ids | tr '\n' ' ')"
+}
+
+# A path that names nothing is a real 404; the static files are still served.
+req_fav_not_found() {
+	expect "status of GET /nothing.py" 404 "$(fetch /nothing.py)"
+	expect "status of GET /about.html" 200 "$(fetch /about.html)"
+}
+
+# A change answered 303 survives kill -9. The caller provides restart_server.
+req_fav_kill() {
+	expect "status of POST /show/37.py" 303 "$(fav_post /show/37.py)"
+	restart_server KILL || return 1
+	if ! fav_ids | grep -qx 37; then
+		echo "after kill -9 and a restart: expected 37, added before the kill, among the favourites" >&2
+		return 1
+	fi
+	expect "status of POST /collect/37.py" 303 "$(fav_post /collect/37.py)"
+	restart_server KILL || return 1
+	if fav_ids | grep -qx 37; then
+		echo "after kill -9 and a restart: expected 37, deleted before the kill, gone" >&2
+		return 1
+	fi
+}
