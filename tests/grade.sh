@@ -411,13 +411,13 @@ grade() {
 	total=${#RUNGS[@]}
 	[ -z "${GRADE_RESULT:-}" ] || : >"$GRADE_RESULT"
 	echo "grading $STAGE ($total rungs): $SERVER"
-	echo "started as: $SERVER -p $PORT -d $DOCROOT$([ "$STAGE" != 10-framework ] || echo " -s $DATA")"
-	echo "  (PORT, DOCROOT$([ "$STAGE" != 10-framework ] || echo ", DATA") in its environment too)"
-	echo
 	if ! start_or_say >"$G/start" 2>&1; then
-		sed 's/^/  /' "$G/start"
 		failed=start
 	fi
+	echo "started as: $SERVER -p $PORT -d $DOCROOT$([ "$STAGE" != 10-framework ] || echo " -s $DATA")"
+	echo "  (PID $(cat "$G/pid"); PORT, DOCROOT$([ "$STAGE" != 10-framework ] || echo ", DATA") in its environment too)"
+	echo
+	[ -z "$failed" ] || sed 's/^/  /' "$G/start"
 	for r in "${RUNGS[@]}"; do
 		i=$((i + 1))
 		rung "$r"

@@ -563,41 +563,30 @@ req_one_thread() {
 	for fd in "${fds[@]}"; do exec {fd}>&-; done
 }
 
-# cpu_used SECONDS: clock ticks (1/100 s) $SERVER_PID uses in SECONDS, 20
-# silent connections open.
-cpu_used() {
-	local fds=() fd i before
+# idle_cpu_at_most SECONDS TICKS WHAT: with 20 silent connections open,
+# $SERVER_PID uses at most TICKS clock ticks (1/100 s) in SECONDS.
+idle_cpu_at_most() {
+	local fds=() fd i t
 	for i in $(seq 20); do
 		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 		fds+=("$fd")
 	done
 	sleep 0.3
-	before=$(sed 's/.*) //' "/proc/$SERVER_PID/stat" | awk '{ print $12 + $13 }')
-	sleep "$1"
-	echo $(($(sed 's/.*) //' "/proc/$SERVER_PID/stat" | awk '{ print $12 + $13 }') - before))
+	t=$(idle_ticks "$SERVER_PID" "$1")
 	for fd in "${fds[@]}"; do exec {fd}>&-; done
+	[ "$t" -le "$2" ] && return 0
+	echo "CPU used in $1 s with 20 idle connections: expected $3 ($2 ticks of $(($1 * 100)) at most), got $t ticks" >&2
+	return 1
 }
 
 # Idle, the polling loop sleeps between passes rather than spin (notes 2.3).
 req_idle_cpu() {
-	local t
-	t=$(cpu_used 2)
-	if [ "$t" -gt 49 ]; then
-		echo "CPU used in 2 s with 20 idle connections: expected under a quarter of a core" \
-			"(49 ticks of 200), got $t ticks" >&2
-		return 1
-	fi
+	idle_cpu_at_most 2 49 "under a quarter of a core"
 }
 
 # Idle, it sleeps until something happens: no CPU at all (notes 2.5).
 req_idle_zero() {
-	local t
-	t=$(cpu_used 3)
-	if [ "$t" -gt 3 ]; then
-		echo "CPU used in 3 s with 20 idle connections: expected (nearly) none, 3 ticks of 300" \
-			"at most, got $t ticks" >&2
-		return 1
-	fi
+	idle_cpu_at_most 3 3 "(nearly) none"
 }
 
 # A slow reader gets every byte of 10 MiB, and meanwhile others are served:

@@ -148,10 +148,10 @@ starts() {
 		[ "$first" = status-line ]   # 01: it only listens
 		return
 	fi
-	# every rung this ladder shares with the base's passed, and the first to
-	# fail is one of this stage's own
+	# every rung before the first to fail passed, and that one is this
+	# stage's own, not the base's
 	tests/grade.sh list "$base" | awk '/^  *[0-9]/ { print $2 }' >"$BATS_TEST_TMPDIR/base"
-	[ "$(awk '$2 != "ok" { print $1 }' "$RES" | grep -xF -f "$BATS_TEST_TMPDIR/base")" = "" ]
+	[ "$(awk -v r="$first" '$1 == r { exit } $2 != "ok" { print }' "$RES")" = "" ]
 	not_in_base() { ! grep -qxF "$first" "$BATS_TEST_TMPDIR/base"; }
 	not_in_base
 	# and make start never writes over a student's work
@@ -220,11 +220,13 @@ starts() {
 }
 
 @test "nothing of a graded server is left behind" {
-	local before
-	before=$(ls -d /tmp/netlab-grade.* 2>/dev/null | wc -l)
+	local pid dir
 	grade 02-fork "$PY --model fork --mistake no-reap"
+	pid=$(sed -n 's/^  (PID \([0-9]*\);.*/\1/p' <<<"$output")
+	dir=$(sed -n 's/^started as: .* -d \(.*\)\/www$/\1/p' <<<"$output")
+	[ -n "$pid" ] && [ -n "$dir" ]
 	sleep 0.5
 	# the server and its 60-odd children (zombies until their parent went)
-	[ -z "$(pgrep -f 'tests/grade/pyserver.py' || true)" ]
-	[ "$(ls -d /tmp/netlab-grade.* 2>/dev/null | wc -l)" = "$before" ]
+	[ -z "$(ps -o pid= -s "$pid" || true)" ]
+	[ ! -e "$dir" ]
 }
