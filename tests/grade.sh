@@ -91,7 +91,7 @@ rung() {
 	local line
 	line=$(rung_records | awk -F $'\037' -v n="$1" '$1 == n')
 	[ -n "$line" ] || { echo "grade: tests/ladder.txt has no rung $1" >&2; exit 2; }
-	IFS=$'\037' read -r _ TITLE POINT READ BUGS WAIT <<<"$line"
+	IFS=$'\037' read -r _ TITLE POINT READ _ WAIT <<<"$line"
 	WAIT=${WAIT:-60}
 }
 
@@ -390,7 +390,7 @@ pick_server() {
 
 # grade STAGE: climb its ladder; 0 when every rung passed.
 grade() {
-	local r i=0 rc passed=0 failed= total mark
+	local r i=0 rc passed=0 failed='' total mark
 	STAGE=$1
 	check_stage "$STAGE"
 	pick_server

@@ -305,7 +305,7 @@ serve_held() {
 		printf 'GET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&"$fd"
 	done
 	for fd in "${HELD[@]}"; do
-		line= rest=
+		line='' rest=''
 		IFS= read -r -t 5 -u "$fd" line || true
 		IFS= read -r -d '' -t 5 -u "$fd" rest || true
 		[[ $line == HTTP/1.[01]' 200 '* && $rest == *"$about"* ]] && ok=$((ok + 1))

@@ -67,7 +67,7 @@ ask_pieces() {
 	fi
 	start=$(date +%s%N)
 	for piece in "$@"; do
-		printf '%b' "$piece" | dd bs=1M iflag=fullblock status=none >&"$fd" 2>/dev/null || break
+		printf '%b' "$piece" | dd bs=1M iflag=fullblock status=none 1>&"$fd" 2>/dev/null || break
 		[ "$gap" = 0 ] || sleep "$gap"
 	done
 	timeout "$wait" cat <&"$fd" >"$T/ex.reply" 2>/dev/null || rc=$?
@@ -778,11 +778,11 @@ html_text() {
 
 # GET /show.py lists every province, each with a form that adds it.
 req_fav_show() {
-	local T=$BATS_TEST_TMPDIR id pid name level missing=
+	local T=$BATS_TEST_TMPDIR id name missing=""
 	expect "status of GET /show.py" 200 "$(fetch /show.py)"
 	expect "media type of /show.py" text/html "$(media_type "$(field Content-Type "$T/ex.head")")"
 	post_actions "$T/ex.body" >"$T/actions"
-	while IFS=$'\t' read -r id pid name level; do
+	while IFS=$'\t' read -r id _ name _; do
 		case $id in '#'* | '') continue ;; esac
 		grep -qF "$name" "$T/ex.body" || missing="$missing $name"
 		grep -qx "/show/$id.py" "$T/actions" || missing="$missing (no form that POSTs /show/$id.py)"
