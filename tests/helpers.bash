@@ -126,9 +126,16 @@ raw() {
 	exec {fd}>&-
 }
 
-# status_of BYTES: the status code of a raw request's reply.
+# status_of BYTES: the status code of a raw request's reply. Only its first
+# line is read: a kept-alive connection would otherwise hold raw for 5 s.
 status_of() {
-	raw "$1" | head -n 1 | cut -d' ' -f2
+	local fd line=
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	printf '%b' "$1" | dd bs=1M iflag=fullblock status=none 1>&"$fd" 2>/dev/null || true
+	IFS= read -r -t 5 -u "$fd" line || true
+	exec {fd}>&-
+	[ -z "${RAW_LOG:-}" ] || printf '%s\n' "$line" >>"$RAW_LOG"
+	printf '%s\n' "$line" | cut -d' ' -f2
 }
 
 # code PATH [CURL ARGS...]: the status code curl sees for PATH.
@@ -178,16 +185,39 @@ stop_all() {
 	return "$bad"
 }
 
-# for_each_stage CMD...: run CMD with STAGE and PORT set for each server.
+# for_each_stage CMD...: run CMD against every stage's server at once, each
+# with STAGE, PORT, SERVER_PID and SERVER_LOG set and a scratch directory of
+# its own as BATS_TEST_TMPDIR; then show what each printed, and fail if CMD
+# failed for any, or if a server died (saying so, with its last output).
 for_each_stage() {
-	local list
-	# The list has its own descriptor: CMD may read standard input.
+	local list jobs=() job pid stage spid slog bad=0 dir
 	exec {list}<"$BATS_FILE_TMPDIR/servers"
-	while read -r -u "$list" STAGE PORT _ _; do
-		echo "# stage $STAGE"
-		"$@"
+	while read -r -u "$list" STAGE PORT SERVER_PID SERVER_LOG; do
+		dir=$BATS_TEST_TMPDIR/$STAGE
+		mkdir -p "$dir"
+		(
+			BATS_TEST_TMPDIR=$dir
+			if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+				echo "the $STAGE server is not running: it died in an earlier test"
+				exit 1
+			fi
+			"$@"
+		) >"$dir/out" 2>&1 </dev/null &
+		jobs+=("$!:$STAGE:$SERVER_PID:$SERVER_LOG")
 	done
 	exec {list}<&-
+	for job in "${jobs[@]}"; do
+		IFS=: read -r pid stage spid slog <<<"$job"
+		echo "# stage $stage"
+		wait "$pid" || { bad=1; echo "# stage $stage FAILED"; }
+		cat "$BATS_TEST_TMPDIR/$stage/out"
+		if ! kill -0 "$spid" 2>/dev/null; then
+			bad=1
+			echo "# the $stage server died during this test; its last output:"
+			tail -n 20 "$slog" | sed 's/^/#   | /'
+		fi
+	done
+	return "$bad"
 }
 
 # parallel N PATH: N curls at once; prints how many got 200 and a body equal
@@ -249,11 +279,12 @@ fd_count() {
 	ls "/proc/$1/fd" | wc -l
 }
 
-# eventually CMD...: retry CMD for up to 5 s until it succeeds.
+# eventually CMD...: retry CMD for up to 5 s until it succeeds; only the
+# last try says why it failed.
 eventually() {
 	local i
 	for i in $(seq 50); do
-		"$@" && return 0
+		"$@" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	"$@"

@@ -10,6 +10,7 @@ load require
 
 setup_file() {
 	make_docroot
+	make_big10   # before the stages run at once: one file, written once
 	start_all
 }
 
