@@ -464,25 +464,37 @@ grade() {
 	return 1
 }
 
-# all: every stage's ladder, with what mine/ passes so far.
+# all: every stage's ladder, with what mine/ passes so far: + passed, x
+# failed, . not reached yet.
 all() {
-	local s out n got
-	echo "The ladders, and how far $MINE/ has come (make grade STAGE=... shows one in full):"
-	echo
+	local s out n got r mark
+	echo "The ladders, and how far $MINE/ has come (+ passed, x failed, . not yet):"
 	for s in $(stages); do
 		n=$(ladder "$s" | wc -l)
+		out=
 		if [ -f "$(mine_dir)/$s/server.c" ] || [ -f "$(mine_dir)/$s/server.py" ]; then
 			out=$(GRADE_RESULT=$(mktemp) bash -c '"$0" run "$1" >/dev/null 2>&1; cat "$GRADE_RESULT"; rm -f "$GRADE_RESULT"' "$ROOT/tests/grade.sh" "$s")
 			got=$(grep -c ' ok$\| skip$' <<<"$out")
 			printf '%-14s %2d of %2d rungs' "$s" "$got" "$n"
-			if [ "$got" = "$n" ]; then echo "  done"; else
+			if [ "$got" = "$n" ]; then echo "  all passed"; else
 				rung "$(awk '$2 != "ok" && $2 != "skip" { print $1; exit }' <<<"$out")"
 				echo "  next: $TITLE"
 			fi
 		else
-			printf '%-14s  - of %2d rungs  not started (make start STAGE=%s)\n' "$s" "$n" "$s"
+			printf '%-14s  - of %2d rungs  not started: make start STAGE=%s\n' "$s" "$n" "$s"
 		fi
+		for r in $(ladder "$s"); do
+			case $(awk -v r="$r" '$1 == r { print $2 }' <<<"$out") in
+			ok | skip) mark=+ ;;
+			fail) mark=x ;;
+			*) mark=. ;;
+			esac
+			printf '%s%s ' "$mark" "$r"
+		done | fold -s -w 76 | sed 's/^/  /; s/ *$//'
+		echo
 	done
+	echo
+	echo "make grade STAGE=... [SERVER='...'] climbs one, and shows the first rung that fails in full."
 }
 
 case ${1:-} in

@@ -215,7 +215,7 @@ starts() {
 	[[ "$output" == *"no ladder for STAGE=07-client"*"01-static"* ]]
 	run env MINE="$BATS_TEST_TMPDIR/none" tests/grade.sh all
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"01-static"*"not started (make start STAGE=01-static)"* ]]
+	[[ "$output" == *"01-static"*"not started: make start STAGE=01-static"* ]]
 	[ "$(grep -c 'not started' <<<"$output")" = "$(tests/grade.sh list | grep -c '^[0-9]')" ]
 }
 
