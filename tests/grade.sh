@@ -490,8 +490,7 @@ all() {
 			*) mark=. ;;
 			esac
 			printf '%s%s ' "$mark" "$r"
-		done | fold -s -w 76 | sed 's/^/  /; s/ *$//'
-		echo
+		done | fold -s -w 76 | sed 's/^/  /; s/ *$//; $s/$/\n/'
 	done
 	echo
 	echo "make grade STAGE=... [SERVER='...'] climbs one, and shows the first rung that fails in full."
