@@ -491,6 +491,7 @@ all() {
 			esac
 			printf '%s%s ' "$mark" "$r"
 		done | fold -s -w 76 | sed 's/^/  /; s/ *$//; $s/$/\n/'
+		echo
 	done
 	echo
 	echo "make grade STAGE=... [SERVER='...'] climbs one, and shows the first rung that fails in full."
