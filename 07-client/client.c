@@ -31,6 +31,7 @@
 enum { RELAY_GOING, RELAY_EXIT };
 
 static int interactive;        /* stdin is a terminal: show a prompt */
+static int prompting;          /* the prompt is the last thing on the screen */
 
 static void
 usage(FILE *fp)
@@ -79,8 +80,28 @@ connect_to(const char *host, const char *port)
 static void
 prompt(void)
 {
-	if (interactive)
+	if (interactive) {
 		fputs("> ", stderr);
+		prompting = 1;
+	}
+}
+
+/*
+ * Print what the server sent on lines of its own: a reply that began right
+ * after the prompt would read "> HTTP/1.1 200 OK". Once it ends a line, the
+ * prompt comes back for what you type next.
+ */
+static void
+show_reply(const char *buf, size_t len)
+{
+	if (prompting) {
+		fputs("\n", stderr);
+		prompting = 0;
+	}
+	if (net_write_all(STDOUT_FILENO, buf, len, NULL) == -1)
+		err(1, "stdout");
+	if (buf[len - 1] == '\n')
+		prompt();
 }
 
 /* Send one line (without its LF, maybe with a CR) followed by CRLF. */
@@ -167,8 +188,8 @@ relay(int sock)
 			}
 			if (n == -1 && errno != EINTR)
 				err(1, "connection lost after %lld bytes", received);
-			if (n > 0 && net_write_all(STDOUT_FILENO, out, (size_t)n, NULL) == -1)
-				err(1, "stdout");
+			if (n > 0)
+				show_reply(out, (size_t)n);
 			received += n > 0 ? n : 0;
 		}
 		if (p[0].revents != 0 && from_stdin(sock, in, &in_len, &stdin_open) == RELAY_EXIT)

@@ -95,6 +95,16 @@ setup_file() {
 	grep -q 'HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/tty"
 }
 
+@test "07-client: a reply begins on a line of its own, not after the prompt" {
+	command -v script >/dev/null || skip "script(1) not installed"
+	start_server 01-static
+	{ sleep 0.5; printf 'HEAD / HTTP/1.0\n\n'; sleep 1; } |
+		timeout 5 script -qec "$CLIENT 127.0.0.1 $PORT" /dev/null | tr -d '\r' >"$BATS_TEST_TMPDIR/tty"
+	cat "$BATS_TEST_TMPDIR/tty"
+	grep -qx 'HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/tty"
+	not grep -q '^> HTTP' "$BATS_TEST_TMPDIR/tty"
+}
+
 @test "07-client: typing and reading at once: a reply is printed before input ends" {
 	[ -x "$BIN/05-keepalive/server" ] || skip "05-keepalive not built"
 	start_server 05-keepalive
