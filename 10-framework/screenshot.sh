@@ -8,7 +8,8 @@
 # them in an iframe and only clicks their buttons and types into their
 # textarea, so the browser itself encodes and POSTs each form and follows
 # each 303. Then the store is checked with curl, and /show.py and
-# /collect.py are photographed into 10-framework/screenshots/.
+# /collect.py are photographed into build/screenshots/ (git ignores it);
+# OUT=10-framework/screenshots replaces the pictures NOTES.md shows.
 #
 #   apt-get install -y chromium fonts-noto-cjk   (the fonts draw the Chinese)
 #   make && 10-framework/screenshot.sh
@@ -16,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=${BIN:-10-framework/server-favourites-file}
-OUT=10-framework/screenshots
+OUT=${OUT:-build/screenshots}
 CHROMIUM=${CHROMIUM:-chromium}
 command -v "$CHROMIUM" >/dev/null || { echo "needs $CHROMIUM (apt-get install -y chromium fonts-noto-cjk)" >&2; exit 1; }
 
@@ -86,6 +87,7 @@ grep -q '<td class="remark">广州 &lt;b&gt;早茶&lt;/b&gt; &amp; 点心' <<<"$
 
 echo "== photographs"
 mkdir -p "$OUT"
-chrome --window-size=900,1000 --screenshot="$PWD/$OUT/show.png" "${url}show.py"
-chrome --window-size=1100,420 --screenshot="$PWD/$OUT/collect.png" "${url}collect.py"
+OUT=$(cd "$OUT" && pwd)
+chrome --window-size=900,1000 --screenshot="$OUT/show.png" "${url}show.py"
+chrome --window-size=1100,420 --screenshot="$OUT/collect.png" "${url}collect.py"
 ls -l "$OUT"

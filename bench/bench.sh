@@ -11,9 +11,10 @@
 # Each cell: requests/s (median of REPEAT runs, with min-max), p50 and p99
 # latency, errors and timeouts, server CPU seconds, peak RSS, the most
 # processes+threads seen, and the median per-round ratio to nginx and to
-# lighttpd. Prints a markdown table and writes it, with a
-# gnuplot chart when gnuplot is installed, to bench/results/ (OUT=dir to
-# change). Every process it starts is stopped by PID, also on Ctrl-C.
+# lighttpd. Prints a markdown table and writes it, with a gnuplot chart when
+# gnuplot is installed, to build/bench/ (OUT=bench/results to keep them;
+# OUT=dir to change). Every process it starts is stopped by PID, also on
+# Ctrl-C.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +23,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 QUICK=${QUICK:-}
 DURATION=${DURATION:-$([ -n "$QUICK" ] && echo 1 || echo 2)}
 REPEAT=${REPEAT:-$([ -n "$QUICK" ] && echo 1 || echo 5)}
-OUT=${OUT:-$ROOT/bench/results}
+OUT=${OUT:-$ROOT/build/bench}
 STAGES=${STAGES:-$(cd "$ROOT" && ls -d [0-9][0-9]-*/server.c | cut -d/ -f1)}
 if [ -n "$QUICK" ]; then
 	WORKLOADS=${WORKLOADS:-"1k-ka-c1 1k-ka-c50"}

@@ -2,8 +2,9 @@
 # c10k.sh: 10,000 concurrent keep-alive connections against 06-epoll and
 # nginx: wrk with 10,000 connections (requests/s, errors, timeouts, peak
 # RSS), then 10,000 idle kept-alive connections held by bench/hold (RSS per
-# idle connection). N=... DURATION=... change the size and length; the
-# table goes to stdout and to bench/results/c10k-*.md (OUT=dir to change).
+# idle connection). N=... DURATION=... change the size and length; the table
+# goes to stdout and to build/bench/c10k-*.md (OUT=bench/results to keep it
+# with the committed runs; OUT=dir to change).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,7 +23,7 @@ rss_kb() {
 		awk '/^VmRSS:/ { r += $2 } END { print r + 0 }'
 }
 
-OUT=${OUT:-$ROOT/bench/results}
+OUT=${OUT:-$ROOT/build/bench}
 mkdir -p "$OUT"
 exec > >(tee "$OUT/c10k-$(date -u +%Y%m%d-%H%M).md")
 echo "# netlab c10k: $N concurrent keep-alive connections"

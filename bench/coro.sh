@@ -11,8 +11,9 @@
 #      then kept-alive ones (one request answered; 03 closes those).
 #
 # N=... changes the count (default 1000). The tables go to stdout and to
-# bench/results/coro-*.md (OUT=dir to change). Run it under flock with the
-# other benchmarks; make bench-coro does.
+# build/bench/coro-*.md (OUT=bench/results to keep it with the committed
+# runs; OUT=dir to change). Run it under flock with the other benchmarks;
+# make bench-coro does.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,7 +21,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 N=${N:-1000}
 SERVERS=${SERVERS:-"03-threads 06-epoll 08-coroutines"}
-OUT=${OUT:-$ROOT/bench/results}
+OUT=${OUT:-$ROOT/build/bench}
 need wrk   # lib.sh's machine() names it
 need taskset util-linux
 bench_init

@@ -10,20 +10,20 @@
 #
 #   bench/idle.sh [SERVER...]
 #
-# SERVER is the path of a server program; by default 04-nonblock,
-# 06-epoll and 08-coroutines, and 04 without its idle sleep when
-# `make lab BUG=busy-loop` has built it. WINDOW=... changes the window in
-# seconds (default 5); NOTE="..." adds a line to the report saying how the
-# servers were built. The table goes to stdout and to
-# bench/results/idle-*.md (OUT=dir to change). Run it under flock with the
-# other benchmarks.
+# SERVER is the path of a server program; by default 04-nonblock, 06-epoll
+# and 08-coroutines, and 04 without its idle sleep when `make lab
+# BUG=busy-loop` has built it. WINDOW=... changes the window in seconds
+# (default 5); NOTE="..." adds a line to the report saying how the servers
+# were built. The table goes to stdout and to build/bench/idle-*.md
+# (OUT=bench/results to keep it with the committed runs; OUT=dir to change).
+# Run it under flock with the other benchmarks.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/lib.sh"
 
 WINDOW=${WINDOW:-5}
-OUT=${OUT:-$ROOT/bench/results}
+OUT=${OUT:-$ROOT/build/bench}
 need taskset util-linux
 if [ $# -eq 0 ]; then
 	set -- 04-nonblock/server 06-epoll/server 08-coroutines/server

@@ -10,8 +10,9 @@
 # SERVER is a stage, nginx or lighttpd; WORKLOAD is named as in bench.sh:
 # SIZE-MODE-cCONNS, SIZE 1k, 100k or 10m, MODE ka (keep-alive) or close.
 # DURATION=... seconds (default 3); LIMIT=... hides functions under that
-# share (default 1.5%). Writes bench/results/profile-*.md (OUT=dir to
-# change). Run it under flock with the other benchmarks.
+# share (default 1.5%). Writes build/bench/profile-*.md (OUT=bench/results
+# to keep it; OUT=dir to change). Run it under flock with the other
+# benchmarks.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +22,7 @@ SERVER=${1:-02-fork}
 WL=${2:-1k-close-c50}
 DURATION=${DURATION:-3}
 LIMIT=${LIMIT:-1.5}
-OUT=${OUT:-$ROOT/bench/results}
+OUT=${OUT:-$ROOT/build/bench}
 need perf linux-perf
 need wrk
 need taskset util-linux

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# sendbuf.sh: how much of a 10 MiB response one non-blocking send takes
-# when the client is not reading, the loss in the notes' 2.4 loop, which
-# sends once and never looks at the count (bench/sendbuf). SIZES=... (bytes,
+# sendbuf.sh: how much of a 10 MiB response one non-blocking send takes when
+# the client is not reading, the loss in the notes' 2.4 loop, which sends
+# once and never looks at the count (bench/sendbuf). SIZES=... (bytes,
 # default 10 MiB and 100 KiB, two of bench.sh's files). The table goes to
-# stdout and to bench/results/sendbuf-*.md (OUT=dir to change).
+# stdout and to build/bench/sendbuf-*.md (OUT=bench/results to keep it with
+# the committed runs; OUT=dir to change).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/lib.sh"
 
 SIZES=${SIZES:-"10485760 102400"}
-OUT=${OUT:-$ROOT/bench/results}
+OUT=${OUT:-$ROOT/build/bench}
 [ -x "$ROOT/bench/sendbuf" ] || { echo "sendbuf: build bench/sendbuf first (make bench/sendbuf)" >&2; exit 2; }
 
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# spawn.sh: what starting and ending a worker costs, the three ways of
-# notes 2.2 (fork, a thread, a coroutine on a kept or a new stack):
-# bench/spawn, pinned to one core.
-# The table goes to stdout and to bench/results/spawn-*.md (OUT=dir to
-# change); ROUNDS=... (default 2000) per way. Run it under flock with the
-# other benchmarks; make bench-spawn does.
+# spawn.sh: what starting and ending a worker costs, the three ways of notes
+# 2.2 (fork, a thread, a coroutine on a kept or a new stack): bench/spawn,
+# pinned to one core. The table goes to stdout and to build/bench/spawn-*.md
+# (OUT=bench/results to keep it with the committed runs; OUT=dir to change);
+# ROUNDS=... (default 2000) per way. Run it under flock with the other
+# benchmarks; make bench-spawn does.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/lib.sh"
 
 ROUNDS=${ROUNDS:-2000}
-OUT=${OUT:-$ROOT/bench/results}
+OUT=${OUT:-$ROOT/build/bench}
 need taskset util-linux
 [ -x "$ROOT/bench/spawn" ] || { echo "spawn: build bench/spawn first (make bench/spawn)" >&2; exit 2; }
 

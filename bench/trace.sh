@@ -13,17 +13,18 @@
 #   children are separate processes with their own counters: not counted.
 #
 # Writes a table, each server's strace -c table and the functions its
-# instructions went to, to stdout and to bench/results/trace-*.md (OUT=dir
-# to change). REQUESTS=... (default 4,000; 20,000 at 50 connections)
-# changes the count; BIN=dir traces stages built elsewhere (make O=dir, or
-# an older commit), and NOTE="..." says in the report what they are.
+# instructions went to, to stdout and to build/bench/trace-*.md
+# (OUT=bench/results to keep it with the committed runs; OUT=dir to change).
+# REQUESTS=... (default 4,000; 20,000 at 50 connections) changes the count;
+# BIN=dir traces stages built elsewhere (make O=dir, or an older commit),
+# and NOTE="..." says in the report what they are.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/bench/lib.sh"
 
 REQUESTS=${REQUESTS:-4000}
-OUT=${OUT:-$ROOT/bench/results}
+OUT=${OUT:-$ROOT/build/bench}
 if [ $# -eq 0 ]; then
 	mapfile -t stages < <(cd "$ROOT" && ls -d [0-9][0-9]-*/server.c | cut -d/ -f1)
 	set -- "${stages[@]}" nginx lighttpd
