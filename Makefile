@@ -54,6 +54,10 @@ SNIFF_SRC = 09-capture/sniff.c 09-capture/decode.c 09-capture/pcap.c
 SNIFF_HDR = 09-capture/decode.h 09-capture/pcap.h
 COMMON   := $(wildcard common/*.c)
 HEADERS  := $(wildcard common/*.h)
+# common/ is linked as an archive: a program gets only the files of it that
+# it calls into (01-static has no file cache, no pool, no body reader).
+OBJ      := $(if $(filter .,$(O)),build/obj,$(O)/obj)
+LIB      := $(OBJ)/libnetlab.a
 STAGE    ?= $(lastword $(STAGES))
 BATS     ?= bats
 
@@ -68,7 +72,7 @@ TSAN_FLAGS = -O1 -g -fsanitize=thread -Werror
 APP      ?= favourites
 STORE    ?= file
 FW       := 10-framework
-FW_CORE  := $(FW)/server.c $(FW)/framework.c $(FW)/form.c
+FW_CORE  := $(FW)/server.c $(FW)/framework.c $(FW)/form.c $(FW)/html.c
 FW_HDRS  := $(wildcard $(FW)/*.h)
 FW_FLAGS  = -DSTAGE_DIR='"$(CURDIR)/$(FW)"' -I$(FW)
 FW_PICK   = $(if $(filter hello,$(APP)),hello,$(APP)-$(STORE))
@@ -77,13 +81,24 @@ FW_SQLITE := $(O)/$(FW)/server-favourites-sqlite
 
 all: $(SERVERS) $(CLIENT) $(SNIFF) $(FW_BINS)
 
-$(O)/%/server: %/server.c $(COMMON) $(HEADERS)
+$(OBJ)/%.o: common/%.c $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(COMMON) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
 
-$(O)/07-client/client: 07-client/client.c $(COMMON) $(HEADERS)
+$(LIB): $(COMMON:common/%.c=$(OBJ)/%.o)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# A stage's program is every .c file in its directory (08 has two), linked
+# with what it needs of common/.
+.SECONDEXPANSION:
+$(O)/%/server: $$(wildcard $$*/*.c $$*/*.h) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(COMMON) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(LIB) $(LDLIBS)
+
+$(O)/07-client/client: 07-client/client.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # The sniffer is libc only and shares nothing with the servers.
 $(O)/09-capture/sniff: $(SNIFF_SRC) $(SNIFF_HDR)
@@ -91,14 +106,14 @@ $(O)/09-capture/sniff: $(SNIFF_SRC) $(SNIFF_HDR)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $(SNIFF_SRC)
 
 $(O)/$(FW)/server-favourites-%: $(FW_CORE) $(FW)/favourites.c $(FW)/store_%.c \
-                                 $(FW_HDRS) $(COMMON) $(HEADERS)
+                                 $(FW_HDRS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(FW_FLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ \
-		$(filter %.c,$^) $(LDLIBS) $(if $(findstring sqlite,$*),-lsqlite3)
+		$(filter %.c,$^) $(LIB) $(LDLIBS) $(if $(findstring sqlite,$*),-lsqlite3)
 
-$(O)/$(FW)/server-hello: $(FW_CORE) $(FW)/hello.c $(FW_HDRS) $(COMMON) $(HEADERS)
+$(O)/$(FW)/server-hello: $(FW_CORE) $(FW)/hello.c $(FW_HDRS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(FW_FLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(FW_FLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(LIB) $(LDLIBS)
 
 # Copied only when the choice changed, so make APP=hello takes effect at once;
 # touched, so it is never older than its sources (tests/setup_suite.bash).
@@ -174,7 +189,7 @@ build/fuzz/fuzz_decode: tests/fuzz/fuzz_decode.c 09-capture/decode.c 09-capture/
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) -I09-capture $(WARN) $(FUZZ_FLAGS) -o $@ $< 09-capture/decode.c
 
-build/fuzz/fuzz_form: tests/fuzz/fuzz_form.c $(FW)/form.c $(FW)/form.h $(HEADERS)
+build/fuzz/fuzz_form: tests/fuzz/fuzz_form.c $(FW)/form.c $(FW)/form.h $(FW)/html.c $(FW)/html.h $(HEADERS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) -I$(FW) $(WARN) $(FUZZ_FLAGS) -o $@ $(filter %.c,$^)
 

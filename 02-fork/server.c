@@ -7,9 +7,13 @@
  *
  * Changed from 01-static: handle_client forks. fork copies the descriptor
  * table, so the connected socket is open in both processes; the parent must
- * close its copy, or the connection stays open after the child has finished
- * (the notes' page that never stops loading). Dead children are reaped in a
- * SIGCHLD handler, or each would stay a zombie in the process table.
+ * close its copy. In the notes, whose child only calls close(), the
+ * connection then stays open after the child has finished: the page that
+ * never stops loading. Ours ends with shutdown (common/serve.c), which
+ * ends the connection for every copy, so the page does load; what the
+ * parent's copy costs here is a descriptor per request, until it runs out.
+ * Dead children are reaped in a SIGCHLD handler, or each would stay a
+ * zombie in the process table.
  *
  * Left for 03-threads: a process per connection is expensive (a fork copies
  * the page tables of the whole server); threads share one address space.
@@ -23,10 +27,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "http.h"
 #include "lab.h"
 #include "net.h"
 #include "param.h"
+#include "response.h"
 #include "serve.h"
 #include "setup.h"
 
@@ -65,7 +69,6 @@ static void
 handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 {
 	char peer[NET_PEER_MAX], log[LOG_LINE_MAX];
-	struct http_response res;
 	pid_t pid;
 
 	net_peer_name(ss, peer, sizeof(peer));
@@ -80,8 +83,7 @@ handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 	if (pid == -1) {
 		/* Out of processes (EAGAIN): tell this client, keep serving. */
 		warn("fork");
-		http_error(&res, HTTP_UNAVAILABLE);
-		(void)net_write_all(fd, res.head, res.head_len, NULL);
+		response_send_error(fd, HTTP_UNAVAILABLE);
 	}
 	if (!BUG_PARENT_KEEPS_SOCKET)
 		close(fd);   /* the child has its own copy; this one would keep it open */

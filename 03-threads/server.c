@@ -25,10 +25,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "http.h"
 #include "lab.h"
 #include "net.h"
 #include "param.h"
+#include "response.h"
 #include "serve.h"
 #include "setup.h"
 
@@ -56,7 +56,6 @@ client_thread(void *arg)
 static void
 handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 {
-	struct http_response res;
 	struct client *c;
 	pthread_attr_t attr;
 	pthread_t tid;
@@ -89,8 +88,7 @@ handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 	/* Out of threads or memory (EAGAIN): tell this client, keep serving. */
 	warnx("pthread_create: %s", strerror(rc));
 	free(c);
-	http_error(&res, HTTP_UNAVAILABLE);
-	(void)net_write_all(fd, res.head, res.head_len, NULL);
+	response_send_error(fd, HTTP_UNAVAILABLE);
 	close(fd);
 }
 

@@ -27,11 +27,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "files.h"
 #include "http.h"
 #include "lab.h"
 #include "net.h"
 #include "param.h"
 #include "pool.h"
+#include "response.h"
 #include "setup.h"
 
 enum conn_state {
@@ -93,7 +96,7 @@ conn_log(struct conn *c)
 
 	if (srv->quiet)
 		return;
-	http_log_line(line, sizeof(line), c->peer, x->in, x->in_len,
+	response_log(line, sizeof(line), c->peer, x->in, x->in_len,
 	              x->res.status, (long long)x->head_off + x->body_off);
 	printf("%s\n", line);
 }
@@ -106,9 +109,9 @@ conn_respond(struct conn *c)
 
 	x->res.fd = -1;
 	if (x->parsed == HTTP_PARSE_ERROR)
-		http_error(&x->res, x->req.error);
+		response_error(&x->res, x->req.error);
 	else
-		http_respond(srv->root, &x->req, HTTP_CONN_CLOSE, &x->res);
+		files_respond(&srv->files, &x->req, &x->res);
 	x->head_off = 0;
 	x->body_off = 0;
 	c->state = CONN_WRITING;
@@ -137,6 +140,7 @@ conn_read(struct conn *c)
 	if (x == NULL) {
 		/* Memory for a request only once one starts to arrive. */
 		if ((x = c->x = pool_get(&exchanges)) == NULL) {
+			response_send_error(c->fd, HTTP_UNAVAILABLE);   /* out of memory */
 			c->state = CONN_DONE;
 			return 1;
 		}
@@ -153,7 +157,7 @@ conn_read(struct conn *c)
 		return 1;
 	}
 	if (x->in_len == 0)
-		x->started = server_now();
+		x->started = clock_seconds();
 	x->in_len += (size_t)n;
 	conn_parse(c);
 	return 1;
@@ -251,7 +255,7 @@ conn_expire(struct conn *c, time_t now)
 	if (now - c->active <= limit)
 		return;
 	if (c->state == CONN_READING && !srv->quiet) {
-		http_log_silent(line, sizeof(line), c->peer, srv->timeout);
+		response_log_silent(line, sizeof(line), c->peer, srv->timeout);
 		printf("%s\n", line);   /* nothing asked: closed without an answer */
 	}
 	c->state = CONN_DONE;
@@ -264,12 +268,13 @@ conn_open(int fd, const struct sockaddr_storage *ss)
 
 	if (fd >= FD_LIMIT_MAX || net_nonblock(fd) == -1 ||
 	    (c = calloc(1, sizeof(*c))) == NULL) {
+		response_send_error(fd, HTTP_UNAVAILABLE);   /* as 02 and 03 do out of processes */
 		close(fd);
 		return;
 	}
 	c->fd = fd;
 	c->state = CONN_READING;
-	c->active = server_now();
+	c->active = clock_seconds();
 	net_peer_name(ss, c->peer, sizeof(c->peer));
 	conns[fd] = c;
 	if (fd > maxfd)
@@ -311,7 +316,7 @@ conn_step(struct conn *c)
 	else if (c->state == CONN_CLOSING)
 		progress |= conn_linger(c);
 	if (progress)
-		c->active = server_now();
+		c->active = clock_seconds();
 	return progress;
 }
 
@@ -329,7 +334,7 @@ serve_forever(void)
 
 	while (!server_stop) {
 		progress = accept_clients(srv->listen_fd);
-		now = server_now();
+		now = clock_seconds();
 		for (fd = 0; fd <= maxfd; fd++) {
 			struct conn *c = conns[fd];
 

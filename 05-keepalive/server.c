@@ -31,11 +31,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "files.h"
 #include "http.h"
 #include "lab.h"
 #include "net.h"
 #include "param.h"
 #include "pool.h"
+#include "response.h"
 #include "setup.h"
 
 enum conn_state {
@@ -99,7 +102,7 @@ conn_log(struct conn *c)
 
 	if (srv->quiet)
 		return;
-	http_log_line(line, sizeof(line), c->peer, x->in + x->in_off,
+	response_log(line, sizeof(line), c->peer, x->in + x->in_off,
 	              x->in_len - x->in_off, x->res.status,
 	              (long long)x->head_off + x->body_off);
 	printf("%s\n", line);
@@ -113,9 +116,9 @@ conn_respond(struct conn *c)
 
 	x->res.fd = -1;
 	if (x->parsed == HTTP_PARSE_ERROR)
-		http_error(&x->res, x->req.error);
+		response_error(&x->res, x->req.error);
 	else
-		http_respond(srv->root, &x->req, HTTP_CONN_KEEP, &x->res);
+		files_respond(&srv->files, &x->req, &x->res);
 	if (x->parsed == HTTP_PARSE_DONE)
 		x->drop = (long long)x->req.head_len + (BUG_NO_DROP_INPUT ? 0 : x->req.content_length);
 	x->head_off = 0;
@@ -168,6 +171,7 @@ conn_read(struct conn *c)
 	if (x == NULL) {
 		/* Memory for a request only once one starts to arrive. */
 		if ((x = c->x = pool_get(&exchanges)) == NULL) {
+			response_send_error(c->fd, HTTP_UNAVAILABLE);   /* out of memory */
 			c->state = CONN_DONE;
 			return 1;
 		}
@@ -192,7 +196,7 @@ conn_read(struct conn *c)
 		return 1;
 	}
 	if (x->in_len == 0)
-		x->started = server_now();
+		x->started = clock_seconds();
 	x->in_len += (size_t)n;
 	drop_input(x);
 	if (x->drop == 0)
@@ -226,7 +230,7 @@ conn_done(struct conn *c)
 		pool_put(&exchanges, x);    /* idle: an open connection holds no buffers */
 		c->x = NULL;
 	} else if (x->drop == 0) {
-		x->started = server_now();   /* the next head's deadline counts from here */
+		x->started = clock_seconds();   /* the next head's deadline counts from here */
 		conn_parse(c);   /* pipelined: the next request may be here already */
 	}
 }
@@ -309,7 +313,7 @@ conn_expire(struct conn *c, time_t now)
 	if (now - c->active <= limit)
 		return;
 	if (c->state == CONN_READING && !srv->quiet) {
-		http_log_silent(line, sizeof(line), c->peer, srv->timeout);
+		response_log_silent(line, sizeof(line), c->peer, srv->timeout);
 		printf("%s\n", line);   /* nothing asked: closed without an answer */
 	}
 	c->state = CONN_DONE;
@@ -323,6 +327,7 @@ conn_open(int fd, const struct sockaddr_storage *ss)
 
 	if (fd >= FD_LIMIT_MAX || net_nonblock(fd) == -1 ||
 	    (c = calloc(1, sizeof(*c))) == NULL) {
+		response_send_error(fd, HTTP_UNAVAILABLE);   /* as 02 and 03 do out of processes */
 		close(fd);
 		return;
 	}
@@ -337,7 +342,7 @@ conn_open(int fd, const struct sockaddr_storage *ss)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->fd = fd;
 	c->state = CONN_READING;
-	c->active = server_now();
+	c->active = clock_seconds();
 	net_peer_name(ss, c->peer, sizeof(c->peer));
 	conns[fd] = c;
 	if (fd > maxfd)
@@ -379,7 +384,7 @@ conn_step(struct conn *c)
 	else if (c->state == CONN_CLOSING)
 		progress |= conn_linger(c);
 	if (progress)
-		c->active = server_now();
+		c->active = clock_seconds();
 	return progress;
 }
 
@@ -397,7 +402,7 @@ serve_forever(void)
 
 	while (!server_stop) {
 		progress = accept_clients(srv->listen_fd);
-		now = server_now();
+		now = clock_seconds();
 		for (fd = 0; fd <= maxfd; fd++) {
 			struct conn *c = conns[fd];
 
@@ -423,6 +428,7 @@ main(int argc, char **argv)
 
 	setup_server(argc, argv, "05-keepalive: 04-nonblock plus HTTP/1.1 "
 	             "persistent connections and pipelining.", &s);
+	s.files.conn = HTTP_CONN_KEEP;
 	srv = &s;
 	if (net_nonblock(srv->listen_fd) == -1)
 		err(1, "fcntl");

@@ -40,12 +40,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "filecache.h"
+#include "files.h"
 #include "http.h"
 #include "lab.h"
 #include "net.h"
 #include "param.h"
 #include "pool.h"
+#include "response.h"
 #include "setup.h"
 
 enum conn_state {
@@ -137,7 +140,7 @@ conn_log(struct conn *c)
 
 	if (srv->quiet)
 		return;
-	http_log_line(line, sizeof(line), c->peer, x->in + x->in_off,
+	response_log(line, sizeof(line), c->peer, x->in + x->in_off,
 	              x->in_len - x->in_off, x->res.status,
 	              (long long)x->head_off + x->body_off);
 	printf("%s\n", line);
@@ -151,9 +154,9 @@ conn_respond(struct conn *c)
 
 	x->res.fd = -1;
 	if (x->parsed == HTTP_PARSE_ERROR)
-		http_error(&x->res, x->req.error);
+		response_error(&x->res, x->req.error);
 	else
-		http_respond(srv->root, &x->req, HTTP_CONN_KEEP, &x->res);
+		files_respond(&srv->files, &x->req, &x->res);
 	if (x->parsed == HTTP_PARSE_DONE)
 		x->drop = (long long)x->req.head_len + (BUG_NO_DROP_INPUT ? 0 : x->req.content_length);
 	x->head_off = 0;
@@ -206,6 +209,7 @@ conn_read(struct conn *c)
 	if (x == NULL) {
 		/* Memory for a request only once one starts to arrive. */
 		if ((x = c->x = pool_get(&exchanges)) == NULL) {
+			response_send_error(c->fd, HTTP_UNAVAILABLE);   /* out of memory */
 			c->state = CONN_DONE;
 			return 1;
 		}
@@ -230,7 +234,7 @@ conn_read(struct conn *c)
 		return 1;
 	}
 	if (x->in_len == 0)
-		x->started = server_now();
+		x->started = clock_seconds();
 	x->in_len += (size_t)n;
 	drop_input(x);
 	if (x->drop == 0)
@@ -264,7 +268,7 @@ conn_done(struct conn *c)
 		pool_put(&exchanges, x);    /* idle: an open connection holds no buffers */
 		c->x = NULL;
 	} else if (x->drop == 0) {
-		x->started = server_now();   /* the next head's deadline counts from here */
+		x->started = clock_seconds();   /* the next head's deadline counts from here */
 		conn_parse(c);   /* pipelined: the next request may be here already */
 	}
 }
@@ -344,7 +348,7 @@ conn_expire(struct conn *c, time_t now)
 	if (now - c->active <= limit)
 		return;
 	if (c->state == CONN_READING && !srv->quiet) {
-		http_log_silent(line, sizeof(line), c->peer, srv->timeout);
+		response_log_silent(line, sizeof(line), c->peer, srv->timeout);
 		printf("%s\n", line);   /* nothing asked: closed without an answer */
 	}
 	c->state = CONN_DONE;
@@ -358,6 +362,7 @@ conn_open(int fd, const struct sockaddr_storage *ss)
 
 	if (fd >= FD_LIMIT_MAX || net_nonblock(fd) == -1 ||
 	    (c = calloc(1, sizeof(*c))) == NULL) {
+		response_send_error(fd, HTTP_UNAVAILABLE);   /* as 02 and 03 do out of processes */
 		close(fd);
 		return;
 	}
@@ -381,7 +386,7 @@ conn_open(int fd, const struct sockaddr_storage *ss)
 	}
 	c->fd = fd;
 	c->state = CONN_READING;
-	c->active = server_now();
+	c->active = clock_seconds();
 	c->events = EPOLLIN;
 	net_peer_name(ss, c->peer, sizeof(c->peer));
 	conns[fd] = c;
@@ -443,7 +448,7 @@ conn_step(struct conn *c)
 	else if (c->state == CONN_CLOSING)
 		progress |= conn_linger(c);
 	if (progress)
-		c->active = server_now();
+		c->active = clock_seconds();
 	if (c->state != CONN_DONE)
 		conn_watch(c);
 	return progress;
@@ -457,7 +462,7 @@ static void
 sweep_timeouts(void)
 {
 	static time_t last;
-	time_t now = server_now();
+	time_t now = clock_seconds();
 	int fd;
 
 	if (now == last)
@@ -518,12 +523,13 @@ main(int argc, char **argv)
 
 	setup_server(argc, argv, "06-epoll: 05-keepalive on an epoll event loop, "
 	             "with sendfile.", &s);
+	s.files.conn = HTTP_CONN_KEEP;
+	s.files.open = filecache_open;   /* one thread: nothing else touches the cache */
 	srv = &s;
 	if (net_nonblock(srv->listen_fd) == -1)
 		err(1, "fcntl");
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		err(1, "epoll_create1");
-	filecache_enable();   /* one thread: nothing else touches the cache */
 	accept_resume();
 	serve_forever();
 	for (fd = 0; fd <= maxfd; fd++)

@@ -18,6 +18,13 @@
  * call). Added: APP_DECLINED, "not one of mine", after which the server
  * serves the path as a static file, as the notes' application does with
  * every name that does not end in .py.
+ *
+ * The two sides share this file and nothing else of each other's. The
+ * application's files (framework.c, form.c, html.c, favourites.c, hello.c,
+ * store_*.c) include app.h, their own headers and libc; of common/, only
+ * lab.h (the pitfall switches, which reach into every part of the suite)
+ * and hexdig.h (one hex digit's value, a header of its own). The server
+ * (server.c) includes app.h and common/. tests/10-framework.bats checks it.
  */
 #ifndef APP_H
 #define APP_H
@@ -46,11 +53,15 @@ struct app_environ {
  * What the server lends the application for one request: start_response,
  * called once with the status and the headers (Content-Length, Date and
  * Connection are the server's business), then write, any number of times.
+ * fail, at any point, says that the application could not build its answer
+ * (out of memory, say): the client gets 500, as a WSGI server answers an
+ * application that raised an exception, and the server goes on.
  */
 struct app_server {
 	void (*start_response)(struct app_server *self, int status,
 	                       const struct app_header *headers, size_t count);
 	void (*write)(struct app_server *self, const void *data, size_t len);
+	void (*fail)(struct app_server *self);
 };
 
 enum app_result {

@@ -307,12 +307,8 @@ ROUTE("POST", "/echo", echo)
 	fw_write(req, " ");
 	fw_write(req, env->protocol);
 	fw_write(req, "\n");
-	for (i = 0; i < env->header_count; i++) {
-		fw_write(req, env->headers[i].name);
-		fw_write(req, ": ");
-		fw_write(req, env->headers[i].value);
-		fw_write(req, "\n");
-	}
+	for (i = 0; i < env->header_count; i++)
+		fw_printf(req, "%s: %s\n", env->headers[i].name, env->headers[i].value);
 	fw_write(req, "\n");
 	fw_write_n(req, env->body, env->body_len);
 }

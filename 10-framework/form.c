@@ -1,11 +1,11 @@
 /*
- * form.c: decode urlencoded form fields, check UTF-8, escape for HTML.
+ * form.c: decode urlencoded form fields, and check that they are UTF-8.
  *
- * All three read bytes a client chose, so each checks the room left before
- * it reads or writes a byte. The notes store what unquote returns and paste
+ * Both read bytes a client chose, so each checks the room left before it
+ * reads or writes a byte. The notes store what unquote returns and paste
  * database values into HTML as they are (their point (7) is the same
  * mistake in SQL): here a value is decoded exactly once, checked, stored as
- * bytes, and escaped exactly once, on its way into a page.
+ * bytes, and escaped exactly once (html.c), on its way into a page.
  */
 #include <string.h>
 
@@ -108,36 +108,4 @@ form_utf8_valid(const unsigned char *s, size_t len)
 		i += (size_t)n;
 	}
 	return 1;
-}
-
-size_t
-form_escape(const char *src, size_t len, char *dst, size_t size)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < len; i++) {
-		const char *rep;
-		char one[2] = { src[i], '\0' };
-		size_t n;
-
-		switch (src[i]) {
-		case '&':  rep = "&amp;"; break;
-		case '<':  rep = "&lt;"; break;
-		case '>':  rep = "&gt;"; break;
-		case '"':  rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default:   rep = one; break;
-		}
-		if (BUG_HTML_UNESCAPED)
-			rep = one;   /* the notes paste the byte as it is */
-		n = strlen(rep);
-		if (n == 0 || o + n >= size)
-			return (size_t)-1;   /* a NUL in src, or no room */
-		memcpy(dst + o, rep, n);
-		o += n;
-	}
-	if (o >= size)
-		return (size_t)-1;
-	dst[o] = '\0';
-	return o;
 }

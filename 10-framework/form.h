@@ -1,10 +1,11 @@
 /*
- * form.h: the bytes a browser sends and the bytes a page shows.
+ * form.h: the bytes a browser sends in a form.
  *
  * A <form method="post"> arrives as application/x-www-form-urlencoded:
  * "name=value&name=value", with "+" for a space and %XX for any other byte
  * (the notes' urllib.parse.unquote). What the user typed comes back out
- * through form_escape, so a "<script>" in a remark is shown, never run.
+ * through html_escape (html.h), so a "<script>" in a remark is shown,
+ * never run.
  */
 #ifndef FORM_H
 #define FORM_H
@@ -28,11 +29,5 @@ enum form_status form_field(const unsigned char *body, size_t len, const char *n
 
 /* Is s[0..len) well-formed UTF-8 (RFC 3629: no overlongs, no surrogates)? */
 int form_utf8_valid(const unsigned char *s, size_t len);
-
-/*
- * HTML-escape src[0..len) into dst (size bytes, NUL-terminated); returns
- * the escaped length, or (size_t)-1 when it does not fit.
- */
-size_t form_escape(const char *src, size_t len, char *dst, size_t size);
 
 #endif

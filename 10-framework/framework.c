@@ -12,12 +12,12 @@
 #include <err.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "form.h"
 #include "framework.h"
-#include "http.h"
+#include "html.h"
 #include "lab.h"
 
 /* The ends of the table; the linker defines them for a section so named. */
@@ -175,20 +175,34 @@ fw_write(struct request *req, const char *s)
 	fw_write_n(req, s, strlen(s));
 }
 
+/*
+ * Most lines fit the buffer on the stack; a longer one is formatted again
+ * into memory of its exact size. Failing that, the request fails (a 500),
+ * never the server: one page must not stop every other.
+ */
 void
 fw_printf(struct request *req, const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[1024], *big;
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	/* Formats are ours and short; a cut one would be a bug: say so. */
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		errx(1, "fw_printf: \"%s\" does not fit", fmt);
-	fw_write_n(req, buf, (size_t)n);
+	if (n >= 0 && (size_t)n < sizeof(buf)) {
+		fw_write_n(req, buf, (size_t)n);
+		return;
+	}
+	if (n < 0 || (big = malloc((size_t)n + 1)) == NULL) {
+		req->server->fail(req->server);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	fw_write_n(req, big, (size_t)n);
+	free(big);
 }
 
 void
@@ -200,7 +214,7 @@ fw_escape(struct request *req, const char *s, size_t n)
 	while (n > 0) {
 		size_t k = n < 40 ? n : 40, out;
 
-		out = form_escape(s, k, buf, sizeof(buf));
+		out = html_escape(s, k, buf, sizeof(buf));
 		if (out != (size_t)-1)
 			fw_write_n(req, buf, out);
 		s += k;
@@ -254,12 +268,34 @@ fw_page_end(struct request *req)
 	fw_write(req, "</body></html>\n");
 }
 
+/*
+ * The reason phrases of the statuses a handler may send. In WSGI the
+ * application writes them ("404 Not Found"); the server does not lend
+ * its own table to the application.
+ */
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 303: return "See Other";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "";
+	}
+}
+
 void
 fw_error(struct request *req, int status, const char *message)
 {
 	char title[64];
 
-	snprintf(title, sizeof(title), "%d %s", status, http_reason(status));
+	snprintf(title, sizeof(title), "%d %s", status, reason(status));
 	fw_page_begin(req, status, title);
 	fw_write(req, "<p>");
 	fw_escape(req, message, strlen(message));

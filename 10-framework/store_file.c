@@ -41,7 +41,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "net.h"
 #include "store.h"
 
 #define STORE_NAME   "favourites"
@@ -94,13 +93,19 @@ static int
 save(void)
 {
 	size_t len = serialise();
+	FILE *fp;
 	int fd, ok;
 
 	fd = openat(dir_fd, STORE_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd == -1)
 		return -1;
-	ok = net_write_all(fd, file_buf, len, NULL) == 0 && fsync(fd) == 0;
-	ok = close(fd) == 0 && ok;   /* close can report a failed write, too */
+	if ((fp = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		return -1;
+	}
+	/* fwrite goes on after a short write; fflush hands it all to the kernel. */
+	ok = fwrite(file_buf, 1, len, fp) == len && fflush(fp) == 0 && fsync(fd) == 0;
+	ok = fclose(fp) == 0 && ok;   /* close can report a failed write, too */
 	if (ok && renameat(dir_fd, STORE_TMP, dir_fd, STORE_NAME) == 0 &&
 	    fsync(dir_fd) == 0)
 		return 0;

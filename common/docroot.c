@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include "docroot.h"
-#include "hexdig.h"
 #include "lab.h"
+#include "url.h"
 
 /* Where descriptor fd really points, as the kernel sees it. */
 static int
@@ -95,30 +95,6 @@ docroot_init(const char *dir)
 	return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-int
-docroot_decode(const char *src, size_t len, char *dst, size_t size)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++) {
-		int c = (unsigned char)src[i];
-
-		if (c == '%') {
-			if (i + 2 >= len || hexdig(src[i + 1]) < 0 || hexdig(src[i + 2]) < 0)
-				return DOCROOT_BAD_ESCAPE;
-			c = hexdig(src[i + 1]) * 16 + hexdig(src[i + 2]);
-			i += 2;
-			if (c == '/')
-				return DOCROOT_ENCODED_SLASH;
-		}
-		if (c == '\0' || n + 1 >= size)
-			return DOCROOT_BAD_ESCAPE;
-		dst[n++] = (char)c;
-	}
-	dst[n] = '\0';
-	return (int)n;
-}
-
 /* Any ".." segment could climb out of the docroot. */
 static int
 has_dotdot(const char *path)
@@ -184,6 +160,7 @@ open_file(int root, char *path, size_t size, struct docroot_file *f)
 	f->st = st;
 	f->type = docroot_mime(path);
 	f->data = NULL;
+	f->validators = NULL;
 	return HTTP_OK;
 }
 
@@ -196,8 +173,8 @@ docroot_open(int root, const char *target, struct docroot_file *f)
 
 	if (target[0] != '/')
 		return HTTP_BAD_REQUEST;
-	n = docroot_decode(target, len, path, sizeof(path) - sizeof("index.html"));
-	if (n == DOCROOT_ENCODED_SLASH)
+	n = url_decode(target, len, path, sizeof(path) - sizeof("index.html"));
+	if (n == URL_ENCODED_SLASH)
 		return HTTP_FORBIDDEN;
 	if (n < 0)
 		return HTTP_BAD_REQUEST;

@@ -11,11 +11,14 @@
 #include "http.h"
 #include "param.h"
 
+struct cond_validators;
+
 struct docroot_file {
 	int fd;                         /* open for reading, or -1 when data is set */
 	struct stat st;                 /* its fstat: size, and what the validators need */
 	const char *type;               /* MIME type, from the file name's extension */
 	const char *data;               /* the whole file, from common/filecache.c, or NULL */
+	const struct cond_validators *validators;  /* made by the file cache, or NULL */
 };
 
 /*
@@ -31,13 +34,7 @@ int docroot_init(const char *dir);
  */
 enum http_status docroot_open(int root, const char *target, struct docroot_file *f);
 
-/* What docroot_decode returns when it refuses its input. */
-#define DOCROOT_BAD_ESCAPE    (-1)  /* "%" without two hex digits, a NUL, or too long */
-#define DOCROOT_ENCODED_SLASH (-2)  /* "%2F": it would hide a segment from the ".." check */
-
-/* Percent-decode src (RFC 3986 2.1) into dst; its length, or one of the above. */
-int docroot_decode(const char *src, size_t len, char *dst, size_t size);
-
+/* The MIME type for a file name, from its last extension. */
 const char *docroot_mime(const char *path);
 
 #endif

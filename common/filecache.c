@@ -41,6 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "cond.h"
 #include "filecache.h"
 #include "param.h"
 
@@ -51,32 +53,13 @@ struct filecache_entry {
 	int fd;                     /* a larger file, kept open, or -1 */
 	const char *type;
 	struct stat st;             /* what the file was when we read it */
+	struct cond_validators validators;  /* its Last-Modified and ETag, made once */
 	time_t checked;             /* monotonic second of the last check */
 	int racy;                   /* read too soon after a write: read again */
 };
 
+/* An empty slot has no key; only a slot with a key and no data holds fd. */
 static struct filecache_entry slots[FILECACHE_ENTRIES];
-static int enabled;
-
-void
-filecache_enable(void)
-{
-	size_t i;
-
-	for (i = 0; i < FILECACHE_ENTRIES; i++)
-		slots[i].fd = -1;
-	enabled = 1;
-}
-
-static time_t
-clock_seconds(clockid_t clock)
-{
-	struct timespec ts;
-
-	if (clock_gettime(clock, &ts) == -1)
-		return 0;
-	return ts.tv_sec;
-}
 
 /* FNV-1a: a few instructions a byte, and good enough for a path. */
 static uint32_t
@@ -92,12 +75,11 @@ hash(const char *s, size_t len)
 static void
 entry_clear(struct filecache_entry *e)
 {
+	if (e->key != NULL && e->data == NULL)
+		close(e->fd);
 	free(e->key);
 	free(e->data);
-	if (e->fd != -1)
-		close(e->fd);
 	memset(e, 0, sizeof(*e));
-	e->fd = -1;
 }
 
 static int
@@ -169,9 +151,10 @@ entry_fill(struct filecache_entry *e, const char *key, size_t key_len,
 		f->fd = -1;
 	}
 	e->type = f->type;
-	e->st = *st;   /* its validators too (common/cond.c) come from this */
+	e->st = *st;
+	cond_validators(st, time(NULL), &e->validators);
 	e->checked = now;
-	e->racy = st->st_mtim.tv_sec >= clock_seconds(CLOCK_REALTIME) - 1;
+	e->racy = st->st_mtim.tv_sec >= time(NULL) - 1;
 	return 0;
 }
 
@@ -182,6 +165,7 @@ entry_serve(const struct filecache_entry *e, struct docroot_file *f)
 	f->st = e->st;
 	f->type = e->type;
 	f->data = e->data;
+	f->validators = &e->validators;
 	f->fd = -1;
 	if (e->data == NULL && (f->fd = fcntl(e->fd, F_DUPFD_CLOEXEC, 0)) == -1)
 		return HTTP_UNAVAILABLE;   /* out of descriptors: as docroot_open would say */
@@ -197,10 +181,8 @@ filecache_open(int root, const char *target, struct docroot_file *f)
 	time_t now;
 	enum http_status status;
 
-	if (!enabled)
-		return docroot_open(root, target, f);
 	e = &slots[hash(target, key_len) % FILECACHE_ENTRIES];
-	now = clock_seconds(CLOCK_MONOTONIC);
+	now = clock_seconds();
 	if (e->key != NULL && e->key_len == key_len && memcmp(e->key, target, key_len) == 0) {
 		if (now - e->checked < FILECACHE_VALID)
 			return entry_serve(e, f);
@@ -232,8 +214,6 @@ filecache_free(void)
 {
 	size_t i;
 
-	if (!enabled)
-		return;
 	for (i = 0; i < FILECACHE_ENTRIES; i++)
 		entry_clear(&slots[i]);
 }

@@ -9,21 +9,20 @@
  * price is that the disk can change behind our back; filecache.c says how
  * the cache stays honest.
  *
- * No locks: only a single-threaded server may turn it on (06-epoll does).
+ * No locks: only a single-threaded server may use it (06-epoll does, by
+ * making filecache_open the opener of its struct files).
  */
 #ifndef FILECACHE_H
 #define FILECACHE_H
 
 #include "docroot.h"
 
-/* Turn the cache on. Until then filecache_open is docroot_open. */
-void filecache_enable(void);
-
 /*
  * docroot_open, through the cache. A regular file of at most
  * FILECACHE_FILE_MAX bytes comes back with f->fd == -1 and f->data
  * pointing at its bytes, valid until the next call; a larger one with
  * f->fd a descriptor of the caller's own, to close as docroot_open's.
+ * Either way f->validators are the entry's, made when it was filled.
  */
 enum http_status filecache_open(int root, const char *target, struct docroot_file *f);
 

@@ -19,6 +19,7 @@
 #define METHOD_MAX       16          /* longest method token we accept */
 #define REQUEST_LINE_MAX 4096        /* longer request line: 414 */
 #define HEADER_MAX       8192        /* more header bytes than this: 431 */
+#define HEADER_LINES_MAX 100         /* more header lines than this: 431 */
 #define REQUEST_MAX      (REQUEST_LINE_MAX + HEADER_MAX + 4) /* input buffer */
 #define BODY_MAX         (1 << 20)   /* larger request body: 413 */
 #define RESPONSE_HEAD_MAX (REQUEST_LINE_MAX + 2048) /* head, or head + error page */
@@ -32,7 +33,7 @@
 #define EPOLL_BATCH      256         /* 06, 08: ready events taken per epoll_wait */
 #define FD_LIMIT_MAX     1048576     /* cap on the raised RLIMIT_NOFILE: 04-06 and 08 keep a slot per descriptor */
 #define CLIENT_LINE_MAX  8192        /* 07: a typed line longer than this is sent in pieces */
-#define COROUTINE_STACK  (128 * 1024) /* 08: a coroutine's stack; ASan builds use half */
+#define COROUTINE_STACK  (128 * 1024) /* 08: a coroutine's stack, above a guard page */
 #define COROUTINE_SPARE  64          /* 08: finished coroutines' stacks kept for reuse */
 #define LOG_LINE_MAX     (REQUEST_LINE_MAX + 128) /* one access-log line */
 #define ETAG_MAX         64          /* longest entity-tag kept, quotes included: ours are shorter */

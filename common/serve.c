@@ -12,7 +12,9 @@
  * skipped rather than parsed as a request.
  *
  * The code never calls recv or send itself: it calls through c->io, so the
- * same lines run on a blocking socket (01-03) and on a coroutine (08).
+ * same lines run on a blocking socket (01-03, 10) and on a coroutine (08).
+ * What the answer is, it leaves to c->answer: a file (serve_files), or
+ * 10-framework's application.
  */
 #include <errno.h>
 #include <string.h>
@@ -21,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "files.h"
 #include "http.h"
 #include "lab.h"
 #include "net.h"
@@ -33,9 +37,9 @@ blocking_recv(int fd, void *buf, size_t len)
 }
 
 static void
-blocking_timeout(int fd, int seconds)
+blocking_timeout(int fd, int ms)
 {
-	struct timeval tv = { seconds, 0 };
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	if (BUG_NO_TIMEOUT)
 		return;   /* the notes' recv waits for ever */
@@ -53,16 +57,24 @@ const struct serve_io serve_blocking_io = {
 
 void
 serve_open(struct serve_conn *c, const struct serve_io *io, int fd,
-           const struct server *srv, const char *peer, enum http_conn conn)
+           const struct server *srv, const char *peer)
 {
 	c->io = io;
 	c->fd = fd;
 	c->srv = srv;
 	c->peer = peer;
-	c->conn = conn;
 	c->open = 1;
 	c->in_len = 0;
 	c->drop = 0;
+	c->deadline = 0;
+	c->answer = serve_files;
+	c->data = NULL;
+}
+
+void
+serve_files(struct serve_conn *c, const struct http_request *req, struct http_response *res)
+{
+	files_respond(&c->srv->files, req, res);
 }
 
 /* Discard what the last request used: its head, then its body as it arrives. */
@@ -77,21 +89,51 @@ drop_input(struct serve_conn *c)
 }
 
 /*
- * How long the next wait may last: the -t silence a client is allowed, or
- * less once the -T deadline for the whole head is nearer; 0 when it is past.
- * Without the deadline, a byte every few seconds would hold us for ever.
+ * How long the next wait may last, in ms: the -t silence a client is
+ * allowed, or less once the -T deadline for the whole head is nearer; 0
+ * when it is past. Without the deadline, a byte every few seconds would
+ * hold us for ever.
  */
 static int
-wait_seconds(const struct server *srv, time_t deadline)
+wait_ms(const struct serve_conn *c)
 {
-	time_t left;
+	long long left;
 
-	if (deadline == 0)
-		return srv->timeout;   /* the head has not begun */
-	left = deadline - server_now();
-	if (left >= srv->timeout)
-		return srv->timeout;
+	if (c->deadline == 0)
+		return c->srv->timeout * 1000;   /* the head has not begun */
+	left = c->deadline - clock_ms();
+	if (left >= c->srv->timeout * 1000LL)
+		return c->srv->timeout * 1000;
 	return left > 0 ? (int)left : 0;
+}
+
+ssize_t
+serve_recv(struct serve_conn *c)
+{
+	int wait = wait_ms(c), full = c->srv->timeout * 1000;
+	ssize_t n;
+
+	if (wait == 0)
+		return -1;
+	if (wait != full)
+		c->io->set_timeout(c->fd, wait);
+	do
+		n = c->io->recv(c->fd, c->in + c->in_len, REQUEST_MAX - c->in_len);
+	while (n == -1 && errno == EINTR && !server_stop);
+	if (wait != full)
+		c->io->set_timeout(c->fd, full);   /* the response gets the full -t */
+	if (n > 0)
+		c->in_len += (size_t)n;
+	else if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
+		n = 0;   /* reset, or told to stop: as good as gone */
+	return n;
+}
+
+void
+serve_take(struct serve_conn *c, size_t at, size_t n)
+{
+	memmove(c->in + at, c->in + at + n, c->in_len - at - n);
+	c->in_len -= n;
 }
 
 /*
@@ -103,40 +145,26 @@ static enum http_parse_result
 read_request(struct serve_conn *c, struct http_request *req)
 {
 	enum http_parse_result parsed = HTTP_PARSE_MORE;
-	time_t deadline = 0;            /* set once the head's first byte is here */
-	int wait = c->srv->timeout, next;
+	ssize_t n;
 
+	c->deadline = 0;                /* set once the head's first byte is here */
 	for (;;) {
 		drop_input(c);
-		if (c->drop == 0 && c->in_len > 0 && deadline == 0)
-			deadline = server_now() + c->srv->deadline;
+		if (c->drop == 0 && c->in_len > 0 && c->deadline == 0)
+			c->deadline = clock_ms() + c->srv->deadline * 1000LL;
 		/* A full buffer always gets DONE or ERROR (http.h), so in_len stays in it. */
 		if (c->drop == 0 &&
 		    (parsed = http_parse(c->in, c->in_len, req)) != HTTP_PARSE_MORE)
-			break;
+			return parsed;
 		if (BUG_ONE_RECV && c->in_len > 0)
 			break;   /* the notes: what one recv returned is the request */
-		if ((next = wait_seconds(c->srv, deadline)) == 0)
-			break;
-		if (next != wait)
-			c->io->set_timeout(c->fd, wait = next);
-		ssize_t n = c->io->recv(c->fd, c->in + c->in_len, REQUEST_MAX - c->in_len);
-		if (n > 0)
-			c->in_len += (size_t)n;
-		else if (n == -1 && errno == EINTR && !server_stop)
-			continue;
-		else if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		else
+		if ((n = serve_recv(c)) == 0)
 			return HTTP_PARSE_MORE;   /* closed, reset, or told to stop */
+		if (n == -1)
+			break;
 	}
-	if (wait != c->srv->timeout)
-		c->io->set_timeout(c->fd, c->srv->timeout);   /* the response gets the full -t */
-	if (parsed == HTTP_PARSE_MORE) {
-		req->error = HTTP_REQUEST_TIMEOUT;
-		return HTTP_PARSE_ERROR;
-	}
-	return parsed;
+	req->error = HTTP_REQUEST_TIMEOUT;
+	return HTTP_PARSE_ERROR;
 }
 
 /*
@@ -149,14 +177,27 @@ void
 serve_finish(struct serve_conn *c)
 {
 	char junk[4096];
-	time_t deadline = server_now() + LINGER_SECONDS;
+	time_t deadline = clock_seconds() + LINGER_SECONDS;
 
 	c->open = 0;
-	c->io->set_timeout(c->fd, LINGER_SECONDS);
+	c->io->set_timeout(c->fd, LINGER_SECONDS * 1000);
 	if (shutdown(c->fd, SHUT_WR) == -1)
 		return;
-	while (c->io->recv(c->fd, junk, sizeof(junk)) > 0 && server_now() <= deadline)
+	while (c->io->recv(c->fd, junk, sizeof(junk)) > 0 && clock_seconds() <= deadline)
 		;
+}
+
+/* Send the head, then the file or the bytes that follow it; 0, or -1. */
+static int
+send_response(struct serve_conn *c, const struct http_response *res, long long *sent)
+{
+	if (c->io->write_all(c->fd, res->head, res->head_len, sent) == -1)
+		return -1;
+	if (res->fd != -1)
+		return c->io->send_file(c->fd, res->fd, res->file_off, res->body_len, sent);
+	if (res->mem != NULL && res->body_len > 0)
+		return c->io->write_all(c->fd, res->mem, (size_t)res->body_len, sent);
+	return 0;
 }
 
 enum serve_result
@@ -168,29 +209,29 @@ serve_request(struct serve_conn *c, char *log, size_t size)
 	enum http_parse_result parsed;
 	long long sent = 0;
 
-	c->io->set_timeout(c->fd, c->srv->timeout);
+	c->io->set_timeout(c->fd, c->srv->timeout * 1000);
 	if ((parsed = read_request(c, &req)) == HTTP_PARSE_MORE) {
 		c->open = 0;
 		return SERVE_NOTHING;
 	}
 	if (parsed == HTTP_PARSE_ERROR && c->in_len == 0) {
 		c->open = 0;   /* nothing was asked: close without an answer */
-		http_log_silent(log, size, c->peer, c->srv->timeout);
+		response_log_silent(log, size, c->peer, c->srv->timeout);
 		return SERVE_SILENT;
 	}
+	res.fd = -1;
+	c->body_left = req.content_length;
 	if (parsed == HTTP_PARSE_ERROR)
-		http_error(&res, req.error);
+		response_error(&res, req.error);
 	else
-		http_respond(c->srv->root, &req, c->conn, &res);
-	if (c->io->write_all(c->fd, res.head, res.head_len, &sent) == 0 &&
-	    (res.fd == -1 ||
-	     c->io->send_file(c->fd, res.fd, res.file_off, res.body_len, &sent) == 0))
+		c->answer(c, &req, &res);
+	if (send_response(c, &res, &sent) == 0)
 		result = SERVE_SENT;
 	if (res.fd != -1)
 		close(res.fd);
-	http_log_line(log, size, c->peer, c->in, c->in_len, res.status, sent);
+	response_log(log, size, c->peer, c->in, c->in_len, res.status, sent);
 	if (result == SERVE_SENT && res.keep_alive)
-		c->drop = (long long)req.head_len + req.content_length;
+		c->drop = (long long)req.head_len + c->body_left;
 	else
 		serve_finish(c);
 	return result;
@@ -202,6 +243,6 @@ serve_blocking(int fd, const struct server *srv, const char *peer,
 {
 	struct serve_conn c;
 
-	serve_open(&c, &serve_blocking_io, fd, srv, peer, HTTP_CONN_CLOSE);
+	serve_open(&c, &serve_blocking_io, fd, srv, peer);
 	return serve_request(&c, log, size);
 }

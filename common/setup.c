@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "docroot.h"
@@ -17,12 +16,23 @@
 #include "param.h"
 #include "setup.h"
 
+/* What the command line may hold: the shared options, then the stage's own. */
+struct options {
+	const char *about;
+	const struct setup_option *own;
+	size_t n;
+};
+
 static void
-usage(FILE *fp, const char *prog, const char *about)
+usage(FILE *fp, const char *prog, const struct options *o)
 {
+	size_t i;
+
+	fprintf(fp, "usage: %s [-b ADDR] [-p PORT] [-d DOCROOT] [-t SECONDS] [-T SECONDS]", prog);
+	for (i = 0; i < o->n; i++)
+		fprintf(fp, " [-%c %s]", o->own[i].letter, o->own[i].arg);
+	fprintf(fp, " [-q] [-h]\n%s\n\n", o->about);
 	fprintf(fp,
-	    "usage: %s [-b ADDR] [-p PORT] [-d DOCROOT] [-t SECONDS] [-T SECONDS] [-q] [-h]\n"
-	    "%s\n\n"
 	    "  -b ADDR     address or host name to listen on (default %s;\n"
 	    "              -b :: or -b 0.0.0.0 faces the network)\n"
 	    "  -p PORT     port (default %s; 0 picks a free one; below 1024 needs root)\n"
@@ -31,13 +41,15 @@ usage(FILE *fp, const char *prog, const char *about)
 	    "  -T SECONDS  answer 408 to a request head not complete this long after\n"
 	    "              its first byte (default %d)\n"
 	    "  -q          no access log\n"
-	    "  -h, --help  this help\n\n"
-	    "try:\n"
+	    "  -h, --help  this help\n",
+	    DEFAULT_ADDR, DEFAULT_PORT, DEFAULT_DOCROOT, DEFAULT_TIMEOUT, DEFAULT_DEADLINE);
+	for (i = 0; i < o->n; i++)
+		fprintf(fp, "  -%c %-8s %s\n", o->own[i].letter, o->own[i].arg, o->own[i].help);
+	fprintf(fp, "\ntry:\n"
 	    "  curl -v http://127.0.0.1:%s/\n"
 	    "  printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc 127.0.0.1 %s\n"
 	    "  telnet 127.0.0.1 %s    (type: GET / HTTP/1.1, Host: x, empty line)\n",
-	    prog, about, DEFAULT_ADDR, DEFAULT_PORT, DEFAULT_DOCROOT,
-	    DEFAULT_TIMEOUT, DEFAULT_DEADLINE, DEFAULT_PORT, DEFAULT_PORT, DEFAULT_PORT);
+	    DEFAULT_PORT, DEFAULT_PORT, DEFAULT_PORT);
 }
 
 static long
@@ -54,19 +66,47 @@ number(const char *s, long min, long max, const char *what)
 
 /* An argument getopt left over: say which, and what was probably meant. */
 static void
-unexpected(const char *arg, const char *prog, const char *about)
+unexpected(const char *arg, const char *prog, const struct options *o)
 {
 	if (arg[0] != '\0' && strspn(arg, "0123456789") == strlen(arg))
 		warnx("argument not understood: %s (a port is given as -p %s)", arg, arg);
 	else
 		warnx("argument not understood: %s", arg);
-	usage(stderr, prog, about);
+	usage(stderr, prog, o);
 	exit(2);
 }
 
+/* The getopt string: the shared options, then the stage's, each with an argument. */
 static void
-parse(int argc, char **argv, const char *about, struct server *s)
+optstring(const struct options *o, char *buf, size_t size)
 {
+	size_t i, n = strlen(strcpy(buf, "b:p:d:t:T:qh"));
+
+	for (i = 0; i < o->n && n + 3 <= size; i++) {
+		buf[n++] = o->own[i].letter;
+		buf[n++] = ':';
+	}
+	buf[n] = '\0';
+}
+
+/* One of the stage's own options: 1, or 0 if c is none of them. */
+static int
+own_option(int c, const struct options *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->n; i++)
+		if (c == o->own[i].letter) {
+			*o->own[i].value = optarg;
+			return 1;
+		}
+	return 0;
+}
+
+static void
+parse(int argc, char **argv, const struct options *o, struct server *s)
+{
+	char opts[64];
 	int c, i;
 
 	s->addr = DEFAULT_ADDR;
@@ -77,10 +117,11 @@ parse(int argc, char **argv, const char *about, struct server *s)
 	s->quiet = 0;
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "--help") == 0) {
-			usage(stdout, argv[0], about);
+			usage(stdout, argv[0], o);
 			exit(0);
 		}
-	while ((c = getopt(argc, argv, "b:p:d:t:T:qh")) != -1) {
+	optstring(o, opts, sizeof(opts));
+	while ((c = getopt(argc, argv, opts)) != -1) {
 		switch (c) {
 		case 'b': s->addr = optarg; break;
 		case 'p': number(optarg, 0, 65535, "port"); s->port = optarg; break;
@@ -88,12 +129,16 @@ parse(int argc, char **argv, const char *about, struct server *s)
 		case 't': s->timeout = (int)number(optarg, 1, 3600, "timeout"); break;
 		case 'T': s->deadline = (int)number(optarg, 1, 3600, "deadline"); break;
 		case 'q': s->quiet = 1; break;
-		case 'h': usage(stdout, argv[0], about); exit(0);
-		default: usage(stderr, argv[0], about); exit(2);
+		case 'h': usage(stdout, argv[0], o); exit(0);
+		default:
+			if (!own_option(c, o)) {
+				usage(stderr, argv[0], o);
+				exit(2);
+			}
 		}
 	}
 	if (optind != argc)
-		unexpected(argv[optind], argv[0], about);
+		unexpected(argv[optind], argv[0], o);
 }
 
 volatile sig_atomic_t server_stop;
@@ -175,13 +220,16 @@ open_docroot(const char *dir)
 }
 
 void
-setup_server(int argc, char **argv, const char *about, struct server *s)
+setup_server_with(int argc, char **argv, const char *about,
+                  const struct setup_option *own, size_t n, struct server *s)
 {
+	struct options o = { about, own, n };
 	char url[128];
 
 	name_program(about);
-	parse(argc, argv, about, s);
-	s->root = open_docroot(s->docroot);
+	parse(argc, argv, &o, s);
+	s->files = (struct files){ open_docroot(s->docroot), docroot_open, HTTP_CONN_CLOSE,
+	                           FILES_BODY_SKIPPED };
 	/* Log lines must reach a pipe or file as they happen, not at exit. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	install_signals();
@@ -190,13 +238,8 @@ setup_server(int argc, char **argv, const char *about, struct server *s)
 	printf("listening on %s (docroot %s, up to %d descriptors)\n", url, s->docroot, s->fd_limit);
 }
 
-time_t
-server_now(void)
+void
+setup_server(int argc, char **argv, const char *about, struct server *s)
 {
-	struct timespec ts;
-
-	/* CLOCK_MONOTONIC cannot fail on Linux; the check keeps ts defined. */
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return ts.tv_sec;
+	setup_server_with(argc, argv, about, NULL, 0, s);
 }

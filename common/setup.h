@@ -7,7 +7,8 @@
 #define SETUP_H
 
 #include <signal.h>
-#include <time.h>
+
+#include "files.h"
 
 /* The options a stage was started with, and what they opened. */
 struct server {
@@ -17,9 +18,21 @@ struct server {
 	int timeout;               /* -t: seconds a client may stay silent */
 	int deadline;              /* -T: seconds a request head may take from its first byte */
 	int quiet;                 /* -q: no access log */
-	int root;                  /* the docroot, opened: every file is opened beneath it */
 	int listen_fd;             /* the listening socket */
 	int fd_limit;              /* descriptors we may hold: RLIMIT_NOFILE, raised */
+	/*
+	 * How files are served: the docroot, opened; docroot_open; no
+	 * keep-alive; bodies skipped. A stage changes what it does otherwise.
+	 */
+	struct files files;
+};
+
+/* An option of the stage's own, beside the shared ones: -s DIR, say. */
+struct setup_option {
+	char letter;               /* the option, "-s" */
+	const char *arg;           /* its argument's name in the usage, "DIR" */
+	const char *help;          /* one line for -h */
+	const char **value;        /* set to the argument given */
 };
 
 /* Set by SIGINT and SIGTERM; each stage's loop stops when it is. */
@@ -36,7 +49,8 @@ extern volatile sig_atomic_t server_stop;
  */
 void setup_server(int argc, char **argv, const char *about, struct server *srv);
 
-/* Seconds on a clock that never jumps, for the server's timeouts. */
-time_t server_now(void);
+/* The same, with the stage's own options (an array of n). */
+void setup_server_with(int argc, char **argv, const char *about,
+                       const struct setup_option *own, size_t n, struct server *srv);
 
 #endif

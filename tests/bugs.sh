@@ -208,7 +208,7 @@ grade_bugs() {
 			v="NOT-built: see $OUT/build.log"
 		else
 			# grade.sh fails when a rung does: that is expected here.
-			GRADE_RESULT=$res tests/grade.sh run "$STAGE" "$OUT/$SERVER" >"$OUT/grade.log" 2>&1 || true
+			GRADE_RESULT=$res tests/grade.sh run "$STAGE" "$OUT/$SERVER -t 5" >"$OUT/grade.log" 2>&1 || true
 			first=$(awk '$2 == "fail" { print $1; exit }' "$res")
 			if [ -z "$first" ]; then
 				v="NOT-caught: every rung passed (see $OUT/grade.log)"

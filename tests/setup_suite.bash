@@ -15,7 +15,7 @@ setup_suite() {
 			stale="$stale  $bin/$stage/$prog is missing\n"
 			continue
 		fi
-		for src in "$root/$stage/$prog.c" "$root"/common/*.[ch]; do
+		for src in "$root/$stage"/*.[ch] "$root"/common/*.[ch]; do
 			if [ "$src" -nt "$bin/$stage/$prog" ]; then
 				stale="$stale  $bin/$stage/$prog is older than ${src#"$root"/}\n"
 				break

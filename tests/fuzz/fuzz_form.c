@@ -12,10 +12,11 @@
 #include <string.h>
 
 #include "form.h"
+#include "html.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Undo form_escape's five entities; returns the length. */
+/* Undo html_escape's five entities; returns the length. */
 static size_t
 unescape(const char *s, char *out)
 {
@@ -36,7 +37,7 @@ static void
 check_escape(const char *s, size_t len)
 {
 	char out[6 * 64 + 1], back[6 * 64 + 1];
-	size_t n = form_escape(s, len, out, sizeof(out));
+	size_t n = html_escape(s, len, out, sizeof(out));
 
 	if (n == (size_t)-1) {
 		if (memchr(s, '\0', len) == NULL)

@@ -1,5 +1,6 @@
 /*
- * fuzz_parse.c: libFuzzer target for common/http.c:http_parse.
+ * fuzz_parse.c: libFuzzer target for common/http.c:http_parse, and for
+ * common/cond.c:cond_parse on what it accepts.
  *
  * Beyond "no crash" (ASan and UBSan watch for that), it checks what the
  * servers rely on: an error is a status we have a page for; an accepted
@@ -8,7 +9,8 @@
  * waiting for more; and a head is self-contained, so a request that parses
  * with head_len n parses the same from exactly those n bytes (a stage that
  * feeds the parser piece by piece sees what one that feeds it everything at
- * once sees).
+ * once sees). Every header recorded lies inside the input, with a
+ * token for its name and no CR or LF in its value.
  *
  * For the headers of conditional and range requests: a Range is one
  * range with 0 <= first <= last (or open, or a suffix), every entity-tag
@@ -19,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cond.h"
+#include "date.h"
 #include "http.h"
 
 static int
@@ -46,29 +50,29 @@ target_ok(const struct http_request *req)
 }
 
 static int
-range_ok(const struct http_range *r)
+range_ok(const struct cond_range_spec *r)
 {
 	switch (r->kind) {
-	case HTTP_RANGE_NONE:
+	case COND_RANGE_NONE:
 		return 1;
-	case HTTP_RANGE_FROM:
-		return r->first >= 0 && r->first <= HTTP_RANGE_INFINITY &&
-		       (r->last == -1 || (r->last >= r->first && r->last <= HTTP_RANGE_INFINITY));
-	case HTTP_RANGE_SUFFIX:
-		return r->suffix >= 0 && r->suffix <= HTTP_RANGE_INFINITY;
+	case COND_RANGE_FROM:
+		return r->first >= 0 && r->first <= COND_RANGE_INFINITY &&
+		       (r->last == -1 || (r->last >= r->first && r->last <= COND_RANGE_INFINITY));
+	case COND_RANGE_SUFFIX:
+		return r->suffix >= 0 && r->suffix <= COND_RANGE_INFINITY;
 	}
 	return 0;
 }
 
 /* The list is [W/]"...", comma-separated, each tag closed, nothing else. */
 static int
-tags_ok(const struct http_tags *t)
+tags_ok(const struct cond_tags *t)
 {
 	const char *p = t->list, *end = p + t->len, *q;
 
-	if (t->len > sizeof(t->list) || (t->kind != HTTP_TAGS_LIST && t->kind != HTTP_TAGS_INVALID && t->len != 0))
+	if (t->len > sizeof(t->list) || (t->kind != COND_TAGS_LIST && t->kind != COND_TAGS_INVALID && t->len != 0))
 		return 0;
-	if (t->kind != HTTP_TAGS_LIST)
+	if (t->kind != COND_TAGS_LIST)
 		return 1;
 	while (p < end) {
 		if (end - p >= 2 && p[0] == 'W' && p[1] == '/')
@@ -91,19 +95,39 @@ date_ok(int has, time_t t)
 
 	if (!has || t < -2208988800LL)   /* before 1900: %Y may not print 4 digits */
 		return 1;
-	http_date_format(t, buf, sizeof(buf));
-	return http_date_parse((const unsigned char *)buf, strlen(buf), &again) && again == t;
+	date_format(t, buf, sizeof(buf));
+	return date_parse((const unsigned char *)buf, strlen(buf), &again) && again == t;
 }
 
 static int
-conditional_ok(const struct http_request *req)
+conditional_ok(const struct cond_request *req)
 {
 	return range_ok(&req->range) && tags_ok(&req->if_match) && tags_ok(&req->if_none_match) &&
-	       (req->if_range.kind != HTTP_IF_RANGE_ETAG ||
+	       (req->if_range.kind != COND_IF_RANGE_ETAG ||
 	        (req->if_range.etag[0] == '"' && strlen(req->if_range.etag) <= ETAG_MAX)) &&
 	       date_ok(req->has_modified_since, req->modified_since) &&
 	       date_ok(req->has_unmodified_since, req->unmodified_since) &&
-	       date_ok(req->if_range.kind == HTTP_IF_RANGE_DATE, req->if_range.date);
+	       date_ok(req->if_range.kind == COND_IF_RANGE_DATE, req->if_range.date);
+}
+
+/* Each header recorded is a token, a colon away from its value, inside the input. */
+static int
+headers_ok(const struct http_request *req, const uint8_t *data, size_t size)
+{
+	const char *start = (const char *)data, *end = start + size;
+	size_t i;
+
+	if (req->header_count > HEADER_LINES_MAX)
+		return 0;
+	for (i = 0; i < req->header_count; i++) {
+		const struct http_header *h = &req->headers[i];
+
+		if (h->name < start || h->name + h->name_len > end || !http_is_token(h->name, h->name_len) ||
+		    h->name[h->name_len] != ':' || h->value < h->name || h->value + h->value_len > end ||
+		    memchr(h->value, '\r', h->value_len) != NULL || memchr(h->value, '\n', h->value_len) != NULL)
+			return 0;
+	}
+	return 1;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -112,7 +136,9 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct http_request req, again;
+	struct cond_request c, c_again;
 	enum http_parse_result rc;
+	enum http_status st;
 
 	rc = http_parse((const char *)data, size, &req);
 	if (rc == HTTP_PARSE_ERROR && !known_error(req.error))
@@ -125,14 +151,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (strlen(req.target) > REQUEST_LINE_MAX || req.minor < 0 || req.minor > 9)
 			abort();
-		if (req.content_length < 0 || req.content_length > BODY_MAX || !conditional_ok(&req))
+		if (req.content_length < 0 || req.content_length > BODY_MAX || !headers_ok(&req, data, size))
+			abort();
+		st = cond_parse(&req, &c);
+		if ((st != HTTP_OK && st != HTTP_HEADERS_TOO_LARGE) || (st == HTTP_OK && !conditional_ok(&c)))
 			abort();
 		if (http_parse((const char *)data, req.head_len, &again) != HTTP_PARSE_DONE ||
 		    again.head_len != req.head_len || strcmp(again.target, req.target) != 0 ||
-		    again.keep_alive != req.keep_alive ||
-		    again.range.kind != req.range.kind || again.range.first != req.range.first ||
-		    again.range.last != req.range.last || again.range.suffix != req.range.suffix ||
-		    again.if_none_match.len != req.if_none_match.len)
+		    again.keep_alive != req.keep_alive || again.header_count != req.header_count ||
+		    cond_parse(&again, &c_again) != st)
+			abort();
+		if (st == HTTP_OK &&
+		    (c_again.range.kind != c.range.kind || c_again.range.first != c.range.first ||
+		     c_again.range.last != c.range.last || c_again.range.suffix != c.range.suffix ||
+		     c_again.if_none_match.len != c.if_none_match.len))
 			abort();
 	}
 	return 0;

@@ -52,36 +52,36 @@ stops_at() {
 }
 
 @test "01-static climbs its whole ladder" {
-	climbs 01-static "$ROOT/01-static/server"
+	climbs 01-static "$ROOT/01-static/server -t 5"
 }
 
 @test "02-fork climbs its whole ladder" {
-	climbs 02-fork "$ROOT/02-fork/server"
+	climbs 02-fork "$ROOT/02-fork/server -t 5"
 }
 
 @test "03-threads climbs its whole ladder" {
-	climbs 03-threads "$ROOT/03-threads/server"
+	climbs 03-threads "$ROOT/03-threads/server -t 5"
 }
 
 @test "04-nonblock climbs its whole ladder" {
-	climbs 04-nonblock "$ROOT/04-nonblock/server"
+	climbs 04-nonblock "$ROOT/04-nonblock/server -t 5"
 }
 
 @test "05-keepalive climbs its whole ladder" {
-	climbs 05-keepalive "$ROOT/05-keepalive/server"
+	climbs 05-keepalive "$ROOT/05-keepalive/server -t 5"
 }
 
 @test "06-epoll climbs its whole ladder" {
-	climbs 06-epoll "$ROOT/06-epoll/server"
+	climbs 06-epoll "$ROOT/06-epoll/server -t 5"
 }
 
 @test "08-coroutines climbs its whole ladder" {
-	climbs 08-coroutines "$ROOT/08-coroutines/server"
+	climbs 08-coroutines "$ROOT/08-coroutines/server -t 5"
 }
 
 @test "10-framework climbs its whole ladder, with either store" {
-	climbs 10-framework "$ROOT/10-framework/server-favourites-file"
-	climbs 10-framework "$ROOT/10-framework/server-favourites-sqlite"
+	climbs 10-framework "$ROOT/10-framework/server-favourites-file -t 5"
+	climbs 10-framework "$ROOT/10-framework/server-favourites-sqlite -t 5"
 }
 
 @test "a correct Python server climbs 01's ladder" {

@@ -1,0 +1,215 @@
+/*
+ * response.c: the response head, the error pages, and the log line.
+ */
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "date.h"
+#include "lab.h"
+#include "net.h"
+#include "response.h"
+
+/*
+ * A head is a fixed part (status line, Date, Server, Content-Type,
+ * Content-Length, Connection: under HEAD_FIXED_MAX bytes), extra headers
+ * (RESPONSE_EXTRA_MAX: at longest a Location built from the whole target),
+ * and for an error an HTML page. The buffer must hold all three, so
+ * response_head cannot truncate.
+ */
+#define HEAD_FIXED_MAX  512
+#define ERROR_PAGE_MAX  512
+_Static_assert(HEAD_FIXED_MAX + RESPONSE_EXTRA_MAX + ERROR_PAGE_MAX <= RESPONSE_HEAD_MAX,
+               "RESPONSE_HEAD_MAX must hold a head with a Location and an error page");
+/* peer "request line" status bytes: the line is cut to REQUEST_LINE_MAX, the rest is under 48. */
+_Static_assert(LOG_LINE_MAX >= NET_PEER_MAX + REQUEST_LINE_MAX + 48,
+               "LOG_LINE_MAX must hold a peer, the request line and the status");
+
+/* One sentence for each error page: what went wrong, for a person. */
+static const struct {
+	enum http_status code;
+	const char *why;
+} whys[] = {
+	{ HTTP_MOVED_PERMANENTLY, "The resource lives at the address in the Location header." },
+	{ HTTP_SEE_OTHER, "The answer is at the address in the Location header." },
+	{ HTTP_BAD_REQUEST, "The request is not valid HTTP/1.1." },
+	{ HTTP_FORBIDDEN, "This path is outside what the server may show." },
+	{ HTTP_NOT_FOUND, "There is no file at this path." },
+	{ HTTP_METHOD_NOT_ALLOWED, "This resource can only be read, with GET or HEAD." },
+	{ HTTP_REQUEST_TIMEOUT, "The request did not arrive in time." },
+	{ HTTP_PRECONDITION_FAILED, "The file is not the version the request names." },
+	{ HTTP_CONTENT_TOO_LARGE, "The request body is larger than the server accepts." },
+	{ HTTP_URI_TOO_LONG, "The request target is longer than the server accepts." },
+	{ HTTP_UNSUPPORTED_MEDIA_TYPE, "The request body is not in a form this address accepts." },
+	{ HTTP_RANGE_NOT_SATISFIABLE, "The requested range starts beyond the end of the file." },
+	{ HTTP_EXPECTATION_FAILED, "The server cannot meet the request's Expect header." },
+	{ HTTP_HEADERS_TOO_LARGE, "The request headers are larger than the server accepts." },
+	{ HTTP_INTERNAL_ERROR, "The server failed while answering." },
+	{ HTTP_NOT_IMPLEMENTED, "The server does not implement this feature." },
+	{ HTTP_UNAVAILABLE, "The server is out of resources; try again shortly." },
+	{ HTTP_VERSION_NOT_SUPPORTED, "This server speaks HTTP/1.0 and HTTP/1.1 only." },
+};
+
+static const char *
+why(enum http_status status)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(whys) / sizeof(whys[0]); i++)
+		if (whys[i].code == status)
+			return whys[i].why;
+	return "";
+}
+
+/*
+ * A head is assembled by appending pieces, not by snprintf: a format
+ * string is parsed again on every call, and a head is built for every
+ * request. Each append returns where the next one goes, or NULL once the
+ * buffer is full (and every later append passes the NULL on).
+ */
+char *
+response_put(char *p, const char *end, const char *s, size_t n)
+{
+	if (p == NULL || n > (size_t)(end - p))
+		return NULL;
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static char *
+put(char *p, const char *end, const char *s)
+{
+	return response_put(p, end, s, strlen(s));
+}
+
+char *
+response_put_number(char *p, const char *end, long long v)
+{
+	char digits[24], *d = digits + sizeof(digits);
+
+	do
+		*--d = (char)('0' + v % 10);
+	while ((v /= 10) > 0);
+	return response_put(p, end, d, (size_t)(digits + sizeof(digits) - d));
+}
+
+/*
+ * A 304 has no body, and RFC 9110 15.4.5 asks for no Content-Type or
+ * Content-Length in it: they would describe the file the client already has.
+ */
+void
+response_head(struct http_response *res, const char *type, const char *extra)
+{
+	char *p = res->head, *end = res->head + sizeof(res->head) - ERROR_PAGE_MAX;
+
+	p = put(p, end, "HTTP/1.1 ");
+	p = response_put_number(p, end, res->status);
+	p = put(put(p, end, " "), end, http_reason(res->status));
+	p = put(put(p, end, "\r\nDate: "), end, date_now());
+	p = put(p, end, "\r\nServer: " SERVER_NAME "\r\n");
+	if (res->status != HTTP_NOT_MODIFIED) {
+		if (type != NULL)
+			p = put(put(put(p, end, "Content-Type: "), end, type), end, "\r\n");
+		if (!BUG_NO_CONTENT_LENGTH) {
+			p = put(p, end, "Content-Length: ");
+			p = put(response_put_number(p, end, (long long)res->body_len), end, "\r\n");
+		}
+	}
+	p = put(put(p, end, extra), end, res->keep_alive ?
+	        "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");
+	/* The static assertions above make truncation impossible. */
+	assert(p != NULL);
+	res->head_len = (size_t)(p - res->head);
+}
+
+void
+response_page(struct http_response *res, enum http_status status, const char *extra,
+              enum response_body body)
+{
+	char page[ERROR_PAGE_MAX];
+	const char *reason = http_reason(status);
+	int n;
+
+	n = snprintf(page, sizeof(page),
+	             "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	             "<title>%d %s</title></head>\n<body><h1>%d %s</h1>\n"
+	             "<p>%s</p>\n<hr><address>%s</address></body></html>\n",
+	             (int)status, reason, (int)status, reason, why(status), SERVER_NAME);
+	assert(n > 0 && (size_t)n < sizeof(page));   /* the texts are ours, and short */
+	res->status = status;
+	if (BUG_404_AS_200 && status == HTTP_NOT_FOUND)
+		res->status = HTTP_OK;   /* the notes' "404" page, sent as a success */
+	res->fd = -1;
+	res->file_off = 0;
+	res->mem = NULL;
+	res->body_len = n;
+	response_head(res, "text/html; charset=utf-8", extra);
+	if (body == RESPONSE_BODY) {
+		memcpy(res->head + res->head_len, page, (size_t)n);
+		res->head_len += (size_t)n;
+	}
+}
+
+void
+response_error(struct http_response *res, enum http_status status)
+{
+	res->keep_alive = 0;
+	response_page(res, status, "", RESPONSE_BODY);
+}
+
+void
+response_send_error(int fd, enum http_status status)
+{
+	struct http_response res;
+
+	response_error(&res, status);
+	(void)send(fd, res.head, res.head_len, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/*
+ * The request line as it arrived (after any empty lines), for the log: a
+ * request refused or timed out is logged with what the client did send.
+ * Bytes that could fool a reader of the log (quotes, control characters,
+ * anything outside ASCII) are written as \xHH; a line too long is cut.
+ */
+static void
+log_request_line(char *out, size_t size, const char *in, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)in, *end = p + len;
+	size_t n = 0;
+
+	while (p < end && (*p == '\r' || *p == '\n'))
+		p++;
+	for (; p < end && *p != '\r' && *p != '\n'; p++) {
+		if (n + 8 > size) {
+			memcpy(out + n, "...", 3);
+			n += 3;
+			break;
+		}
+		if (*p >= ' ' && *p < 0x7f && *p != '"' && *p != '\\')
+			out[n++] = (char)*p;
+		else
+			n += (size_t)snprintf(out + n, size - n, "\\x%02x", *p);
+	}
+	if (n == 0)
+		out[n++] = '-';
+	out[n] = '\0';
+}
+
+void
+response_log(char *line, size_t size, const char *peer, const char *in,
+              size_t in_len, enum http_status status, long long bytes)
+{
+	char request[REQUEST_LINE_MAX];
+
+	log_request_line(request, sizeof(request), in, in_len);
+	/* LOG_LINE_MAX holds any line (asserted above); a smaller size truncates. */
+	snprintf(line, size, "%s \"%s\" %d %lld", peer, request, (int)status, bytes);
+}
+
+void
+response_log_silent(char *line, size_t size, const char *peer, int seconds)
+{
+	snprintf(line, size, "%s closed: silent for %d s", peer, seconds);
+}
