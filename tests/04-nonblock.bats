@@ -56,3 +56,9 @@ setup_file() {
 	equal "bytes sent to a silent client before the close" 0 "$(timeout 2 cat <&"$HOLD_FD" | wc -c)"
 	exec {HOLD_FD}>&-
 }
+
+@test "04-nonblock: out of memory, a client gets 503 instead of a silent close, and the server recovers" {
+	sanitized && skip "a sanitizer build reserves terabytes of address space"
+	start_server "$STAGE" -q
+	check_enomem_503
+}

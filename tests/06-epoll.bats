@@ -100,3 +100,9 @@ setup_file() {
 	start_server "$STAGE" -q
 	check_emfile_recovery
 }
+
+@test "06-epoll: out of memory, a client gets 503 instead of a silent close, and the server recovers" {
+	sanitized && skip "a sanitizer build reserves terabytes of address space"
+	start_server "$STAGE" -q
+	check_enomem_503
+}

@@ -5,7 +5,7 @@
 # that leaks into functions it has no business in) fails here. When a
 # lesson really changes, update its list below, and say why in the commit.
 
-ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+load helpers
 
 # functions FILE: one line per function definition: its name, a tab, then
 # its text (the return type line above it included), its newlines as \001
@@ -61,12 +61,36 @@ expect() {
 }
 
 # 08 is diffed against 03, whose code it keeps: the functions 03 has are
-# there with the same names (client_thread becomes client_main), and the
-# rest is the engine: coroutines (co_*), timers (heap_*, timer*), the hub.
+# there with the same names (client_thread becomes client_main, which keeps
+# a connection alive), and the rest is the monkey patch: the co_ calls that
+# wait in the hub instead of blocking. The engine itself is coro.c.
 @test "03-threads -> 08-coroutines keeps 03's handler and loop, on a new engine" {
-	expect 03-threads 08-coroutines "client_main client_thread co_accept co_alloc co_context co_free co_main co_ready co_recv co_release co_resume co_send_file co_set_timeout co_sleep co_spawn co_wait co_wake co_write_all co_yield handle_client heap_fix heap_swap hub_init hub_poll hub_run main now_ms serve_forever timer_add timer_del timers_reserve"
+	expect 03-threads 08-coroutines "client_main client_thread co_accept co_recv co_send_file co_set_timeout co_write_all handle_client main serve_forever"
 }
 
+# 10 reads and sends through common/serve.c as 03 does; what it adds is
+# the answer: the body, the environ, the application's reply.
 @test "03-threads -> 10-framework keeps 03's accept loop and hand-off; the rest is bodies and the application" {
-	expect 03-threads 10-framework "answer client_thread consume fill finish is_token log_request main make_environ read_body read_head reply_start reply_write send_error send_reply send_static serve_one split_headers take_state_option"
+	expect 03-threads 10-framework "answer client_thread main make_environ read_body reply_fail reply_start reply_write"
+}
+
+# modules STAGE: which of common/'s optional parts its program holds.
+modules() {
+	nm "$ROOT/$1/server" | awk '$2 == "T" { print $3 }' |
+		grep -oE '^(filecache|pool|body|serve)_' | sort -u | tr -d _ | tr '\n' ' ' | sed 's/ $//'
+}
+
+# common/ is linked as an archive, so a program holds only what it calls:
+# a student following 01 never meets the file cache, the pool or the body
+# reader, which belong to the stages that teach them.
+@test "each program holds only the parts of common/ its stage uses" {
+	local s
+	for s in 01-static 02-fork 03-threads; do
+		equal "$s's optional parts of common/" serve "$(modules $s)"
+	done
+	equal "04-nonblock's" pool "$(modules 04-nonblock)"
+	equal "05-keepalive's" pool "$(modules 05-keepalive)"
+	equal "06-epoll's" "filecache pool" "$(modules 06-epoll)"
+	equal "08-coroutines'" serve "$(modules 08-coroutines)"
+	equal "10-framework's" "body serve" "$(modules 10-framework)"
 }

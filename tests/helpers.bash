@@ -388,3 +388,28 @@ restart_server() {
 	fi
 	start_server "$stage" -p "$port" ${RESTART_ARGS[@]+"${RESTART_ARGS[@]}"}
 }
+
+# Out of memory: with the address space capped a little above what the
+# server uses now, connections that each begin a request soon find no
+# memory for it. Each must get 503 (not a silent close, not a crash), and
+# once the cap is lifted the server serves again.
+check_enomem_503() {
+	local kib fds=() fd i got=0 line
+	kib=$(awk '$1 == "VmSize:" { print $2 }' "/proc/$SERVER_PID/status")
+	prlimit --as=$(((kib + 2048) * 1024)): --pid "$SERVER_PID"
+	for i in $(seq 400); do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" || break
+		fds+=("$fd")
+		printf 'G' >&"$fd"
+	done
+	sleep 0.5
+	for fd in "${fds[@]}"; do
+		line=''
+		IFS= read -r -t 0.05 -u "$fd" line || true
+		[[ $line == 'HTTP/1.1 503 '* ]] && got=$((got + 1))
+	done
+	prlimit --as=unlimited: --pid "$SERVER_PID"
+	for fd in "${fds[@]}"; do exec {fd}>&-; done
+	between "connections answered 503 when memory ran out (of ${#fds[@]})" 1 400 "$got"
+	equal "status of GET /about.html once memory is back" 200 "$(code /about.html -m 5)"
+}

@@ -107,8 +107,11 @@ methods() {
 	[ "$(header Allow "$BATS_TEST_TMPDIR/h")" = "GET, HEAD" ]
 	[ "$(code / -X DELETE)" = 405 ]
 	[ "$(code / -X BREW)" = 501 ]
+	# 405 is for a resource that exists; a path that names nothing is 404
+	equal "status of POST /missing.html" 404 "$(code /missing.html -X POST -d a=1)"
+	equal "status of DELETE /no/such/dir/" 404 "$(code /no/such/dir/ -X DELETE)"
 }
-@test "other methods: 405 with Allow for known ones, 501 for unknown" {
+@test "other methods: 405 with Allow for a file, 404 where there is none, 501 if unknown" {
 	for_each_stage methods
 }
 

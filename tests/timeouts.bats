@@ -96,6 +96,39 @@ trickled() {
 	at_once trickled
 }
 
+# A byte every 2 s with -t 3 -T 4: each wait for the next byte is shorter
+# than -t, so only the deadline can end it, and it must end it at 4 s, not
+# when the first byte after the deadline arrives (6 s): a wait is cut to
+# the time left. Each stage gets a server of its own with these limits.
+trickled_slowly() {
+	local fd start writer line took
+	BATS_TEST_TMPDIR=$BATS_TEST_TMPDIR/slow-$STAGE
+	mkdir -p "$BATS_TEST_TMPDIR"
+	start_server "$STAGE" -t 3 -T 4
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	start=$(date +%s%N)
+	printf 'GET /trickled HTTP/1.1\r\nX-Slow: ' >&"$fd"
+	{
+		for _ in 1 2 3 4 5; do
+			sleep 2
+			printf 'x' 2>/dev/null || break
+		done
+	} >&"$fd" &
+	writer=$!
+	line=$(timeout 12 head -n 1 <&"$fd" | tr -d '\r')
+	took=$(ms_since "$start")
+	kill "$writer" 2>/dev/null || true
+	wait "$writer" 2>/dev/null || true
+	exec {fd}>&-
+	stop_server
+	equal "status line" "HTTP/1.1 408 Request Timeout" "$line"
+	# 3 to 4 s on a whole-second clock; 06's sweep may add up to a second.
+	between "ms until the 408 (-T 4, a byte every 2 s)" 2900 5200 "$took"
+}
+@test "every stage: a byte every 2 s (under -t 3) gets 408 at -T 4, not with the next byte" {
+	at_once trickled_slowly
+}
+
 # Nothing sent at all: closed after -t without a word, and the log says so.
 silent() {
 	local fd start took got
