@@ -37,10 +37,16 @@ csum() {
 
 eth() { echo "$(mac "$1")$(mac "$2")$3$4"; }           # DST SRC TYPE PAYLOAD
 arp() { echo "000108000604$(h16 "$1")$(mac "$2")$(ip4 "$3")$(mac "$4")$(ip4 "$5")"; } # OP SHA SPA THA TPA
-ipv4() {                                                  # SRC DST PROTO TTL PAYLOAD
-	local h
-	h="4500$(h16 $((20 + ${#5} / 2)))12344000$(h8 "$4")$(h8 "$3")0000$(ip4 "$1")$(ip4 "$2")"
-	echo "${h:0:20}$(csum "$h")${h:24}$5"
+ipv4() { ipv4_with "" 4000 "$@"; }                        # SRC DST PROTO TTL PAYLOAD, Don't Fragment
+# ipv4_with OPTIONS FRAG SRC DST PROTO TTL PAYLOAD: OPTIONS in hex (a
+# multiple of 4 bytes, so IHL is 5 + their length / 4); FRAG the 16 bits of
+# flags and fragment offset in hex (4000: Don't Fragment; 2000: More
+# Fragments, offset 0).
+ipv4_with() {
+	local opts=$1 frag=$2 hlen h
+	hlen=$((20 + ${#opts} / 2))
+	h="4$(printf %x $((hlen / 4)))00$(h16 $((hlen + ${#7} / 2)))1234$frag$(h8 "$6")$(h8 "$5")0000$(ip4 "$3")$(ip4 "$4")$opts"
+	echo "${h:0:20}$(csum "$h")${h:24}$7"
 }
 tcp() { echo "$(h16 "$1")$(h16 "$2")$(h32 "$3")$(h32 "$4")50$(h8 "$5")faf000000000$6"; } # SPORT DPORT SEQ ACK FLAGS PAYLOAD
 udp() { echo "$(h16 "$1")$(h16 "$2")$(h16 $((8 + ${#3} / 2)))0000$3"; }              # SPORT DPORT PAYLOAD
@@ -51,7 +57,7 @@ dnsname() {
 }
 
 A=02:00:00:00:00:0a R=02:00:00:00:00:01 BCAST=ff:ff:ff:ff:ff:ff
-FIN=1 SYN=2 RST=4 PSH=8 ACK=16
+FIN=1 SYN=2 RST=4 PSH=8 ACK=16 ECE=64 CWR=128
 
 le16() { printf '%02x%02x' $(($1 & 255)) $(($1 >> 8 & 255)); }
 le32() { printf '%02x%02x%02x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
@@ -129,6 +135,52 @@ syn_frame() {
 	[ "${lines[15]}" = "  tcp   40000 > 80  [FIN,ACK]  seq 1006  ack 5001  win 64240  len 0" ]
 	[ "${lines[19]}" = "  tcp   80 > 40000  [RST]  seq 5001  win 64240  len 0" ]
 	[[ "$output" != *bad* && "$output" != *http* ]]
+}
+
+# decoded FRAME...: decode the frames, show them (hex) and what came of them.
+decoded() {
+	local f
+	for f in "$@"; do echo "# frame sent: $f"; done
+	decode "$@"
+}
+
+@test "decode: an IPv4 header with options (IHL 6): TCP is found after them, ports, flags and payload right" {
+	local frame
+	# Three No-Operation options and an End of Options: 4 bytes, IHL 6.
+	frame=$(eth $R $A 0800 "$(ipv4_with 01010100 4000 192.0.2.10 198.51.100.80 6 64 \
+		"$(tcp 40000 80 1001 5001 $((PSH | ACK)) "$(text hello)")")")
+	decoded "$frame"
+	equal "exit status" 0 "$status"
+	equal "IP line" "  ip    192.0.2.10 > 198.51.100.80  ttl 64  TCP  len 49  options 4 bytes" "${lines[2]}"
+	equal "TCP line" "  tcp   40000 > 80  [PSH,ACK]  seq 1001  ack 5001  win 64240  len 5" "${lines[3]}"
+	equal "the tally" "1 frame (0 truncated, 0 malformed)" "${lines[4]}"
+}
+
+@test "decode: a first fragment (More Fragments, offset 0) still has its TCP or UDP header decoded" {
+	local t u
+	# TCP: the header and 8 bytes of data, the rest in later fragments.
+	t=$(eth $R $A 0800 "$(ipv4_with "" 2000 192.0.2.10 198.51.100.80 6 64 \
+		"$(tcp 40000 80 1001 5001 $((PSH | ACK)) 0102030405060708)")")
+	# UDP: the header says 108 bytes; this fragment holds its first 24.
+	u=$(eth $R $A 0800 "$(ipv4_with "" 2000 192.0.2.10 198.51.100.80 17 64 \
+		"$(h16 5000)$(h16 6000)$(h16 108)0000$(text 0123456789abcdef)")")
+	decoded "$t" "$u"
+	equal "exit status" 0 "$status"
+	equal "IP line of the TCP fragment" "  ip    192.0.2.10 > 198.51.100.80  ttl 64  TCP  len 48  fragment offset 0 more" "${lines[2]}"
+	equal "TCP line" "  tcp   40000 > 80  [PSH,ACK]  seq 1001  ack 5001  win 64240  len 8" "${lines[3]}"
+	equal "IP line of the UDP fragment" "  ip    192.0.2.10 > 198.51.100.80  ttl 64  UDP  len 44  fragment offset 0 more" "${lines[6]}"
+	equal "UDP line" "  udp   5000 > 6000  len 100, 16 in this fragment" "${lines[7]}"
+	# The rest of a fragmented datagram is not missing from the capture.
+	equal "the tally" "2 frames (0 truncated, 0 malformed)" "${lines[8]}"
+}
+
+@test "decode: a segment with only ECE shows [ECE], one with only CWR shows [CWR]" {
+	local c=192.0.2.10 s=198.51.100.80
+	decoded "$(eth $R $A 0800 "$(ipv4 $c $s 6 64 "$(tcp 40000 80 1 0 $ECE)")")" \
+	        "$(eth $R $A 0800 "$(ipv4 $c $s 6 64 "$(tcp 40000 80 1 0 $CWR)")")"
+	equal "exit status" 0 "$status"
+	equal "TCP line with ECE alone" "  tcp   40000 > 80  [ECE]  seq 1  win 64240  len 0" "${lines[3]}"
+	equal "TCP line with CWR alone" "  tcp   40000 > 80  [CWR]  seq 1  win 64240  len 0" "${lines[7]}"
 }
 
 @test "decode: Ethernet padding after a short IP packet is not taken for TCP data" {
