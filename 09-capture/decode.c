@@ -355,10 +355,32 @@ http_first_line(const unsigned char *p, size_t len, size_t *line)
 	return 0;
 }
 
+/* The length of the head: the bytes up to and including the empty line
+ * that ends it (CRLF CRLF, or LF LF, which readers also accept); 0 if
+ * these LEN bytes hold no empty line. */
+static size_t
+http_head_len(const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i++) {
+		if (p[i] != '\n')
+			continue;
+		if (p[i + 1] == '\n')
+			return i + 2;
+		if (i + 2 < len && p[i + 1] == '\r' && p[i + 2] == '\n')
+			return i + 3;
+	}
+	return 0;
+}
+
+/* Two lines: the first line of the head, then where the head ends. The
+ * bytes after it are the body, or (pipelined) the next message: which,
+ * only the headers can tell, so this says how many and not what. */
 static void
 decode_http(struct dec *d, const unsigned char *p, size_t len)
 {
-	size_t line, i;
+	size_t line, head, i;
 
 	if (!http_first_line(p, len, &line))
 		return;
@@ -370,7 +392,14 @@ decode_http(struct dec *d, const unsigned char *p, size_t len)
 		else
 			out_add(&d->out, "\\x%02x", p[i]);
 	}
-	out_add(&d->out, "\n");
+	head = http_head_len(p, len);
+	if (head == 0)
+		out_add(&d->out, "\n  http  head not ended: no empty line in these %zu bytes\n", len);
+	else if (head == len)
+		out_add(&d->out, "\n  http  head %zu bytes (to the empty line), nothing after it\n", head);
+	else
+		out_add(&d->out, "\n  http  head %zu bytes (to the empty line), %zu bytes after it\n",
+		        head, len - head);
 }
 
 /* ---- transport layer: TCP, UDP, and ICMP beside them ---- */

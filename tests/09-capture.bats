@@ -222,8 +222,21 @@ decoded() {
 	       "$(eth $A $R 0800 "$(ipv4 $s $c 6 63 "$(tcp 80 40000 1 1 $((PSH | ACK)) "$(text $'<html>GET ME\r\n')")")")"
 	[ "$status" -eq 0 ]
 	[ "${lines[4]}" = "  http  GET /a%20b HTTP/1.1" ]
-	[ "${lines[9]}" = "  http  HTTP/1.1 404 Not Found" ]
-	[ "$(grep -c '^  http' <<<"$output")" -eq 2 ]
+	[ "${lines[10]}" = "  http  HTTP/1.1 404 Not Found" ]
+	[ "$(grep -c '^  http  [A-Z]' <<<"$output")" -eq 2 ]
+}
+
+@test "decode: an HTTP head ends at the empty line; what follows it in the segment is counted apart" {
+	local c=192.0.2.10 s=198.51.100.80 head=$'HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n'
+	decoded "$(eth $A $R 0800 "$(ipv4 $s $c 6 63 "$(tcp 80 40000 1 1 $((PSH | ACK)) "$(text "${head}hello, world")")")")" \
+	        "$(eth $R $A 0800 "$(ipv4 $c $s 6 64 "$(tcp 40000 80 1 1 $((PSH | ACK)) "$(text $'GET / HTTP/1.0\n\n')")")")" \
+	        "$(eth $R $A 0800 "$(ipv4 $c $s 6 64 "$(tcp 40000 80 1 1 $((PSH | ACK)) "$(text $'GET / HTTP/1.1\r\nHost: x\r\n')")")")"
+	equal "exit status" 0 "$status"
+	equal "status line" "  http  HTTP/1.1 200 OK" "${lines[4]}"
+	equal "a head (${#head} bytes) and body (12) in one segment" \
+		"  http  head ${#head} bytes (to the empty line), 12 bytes after it" "${lines[5]}"
+	equal "a head ended by a bare LF LF" "  http  head 16 bytes (to the empty line), nothing after it" "${lines[11]}"
+	equal "a head cut at the segment's end" "  http  head not ended: no empty line in these 25 bytes" "${lines[17]}"
 }
 
 @test "decode: ICMP echo, a later IPv4 fragment, and what is named but not decoded" {
@@ -474,6 +487,35 @@ no_leftovers() {
 	[ "${lines[3]}" = "198.51.100.80 AND 255.255.255.0 = 198.51.100.0: another network, send to the gateway" ]
 	run "$LAB" mask 203.0.113.70/26
 	[ "${lines[1]}" = "reserved: 203.0.113.64 (the network itself) and 203.0.113.127 (broadcast); hosts 203.0.113.65 to 203.0.113.126" ]
+}
+
+@test "lab show: a segment with the response's head and body is annotated as a head up to the empty line, then body" {
+	local dir=$BATS_TEST_TMPDIR/show c=192.0.2.10 s=198.51.100.80 req head body
+	req=$'GET / HTTP/1.1\r\nHost: www.netlab.test\r\n\r\n'
+	head=$'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 31\r\n\r\n'
+	body='<!DOCTYPE html><p>netlab</p>'$'\n\n\n'
+	mkdir -p "$dir"
+	pcap "$dir/lan1-a.pcap"
+	pcap "$dir/lan1-b.pcap"
+	# Two exchanges on LAN 2: the head and the body in one segment, then
+	# the head alone and the body in the next.
+	pcap "$dir/lan2-c.pcap" \
+		"$(eth 02:00:00:00:01:50 02:00:00:00:01:01 0800 "$(ipv4 $c $s 6 63 "$(tcp 40000 80 1 1 $((PSH | ACK)) "$(text "$req")")")")" \
+		"$(eth 02:00:00:00:01:01 02:00:00:00:01:50 0800 "$(ipv4 $s $c 6 64 "$(tcp 80 40000 1 1 $((PSH | ACK)) "$(text "$head$body")")")")" \
+		"$(eth 02:00:00:00:01:01 02:00:00:00:01:50 0800 "$(ipv4 $s $c 6 64 "$(tcp 80 40000 1 1 $((PSH | ACK)) "$(text "$head")")")")" \
+		"$(eth 02:00:00:00:01:01 02:00:00:00:01:50 0800 "$(ipv4 $s $c 6 64 "$(tcp 80 40000 1 1 $((PSH | ACK)) "$(text "$body")")")")"
+	run "$LAB" show "$dir"
+	echo "$output"
+	equal "exit status of lab.sh show" 0 "$status"
+	run grep -E '<- the (HTTP request|response)' <<<"$output"
+	equal "note under the request" \
+		"        <- the HTTP request: its whole head, ${#req} bytes up to the empty line, in one segment" "${lines[0]}"
+	equal "note under the head and body, a segment of $((${#head} + ${#body})) bytes" \
+		"        <- the response: its head is the ${#head} bytes up to the empty line, and the other ${#body} bytes of this segment are body" "${lines[1]}"
+	equal "note under the head alone" \
+		"        <- the response's head, ${#head} bytes up to the empty line; the body comes in the segments after it" "${lines[2]}"
+	equal "note under the body alone" \
+		"        <- the response's body, ${#body} bytes: no head here, the head's Content-Length said how many to expect" "${lines[3]}"
 }
 
 @test "lab: curl asks for the name and gets the page across the router" {
