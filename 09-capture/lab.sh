@@ -8,7 +8,7 @@
 #   09-capture/lab.sh show DIR     the same report for pcaps kept earlier
 #                                  (09-capture/samples has some), no root needed
 #   09-capture/lab.sh mask ADDR/PREFIX [ADDR...]
-#                                  the AND of notes 3.3, no root needed
+#                                  the AND of notes 3.3, bit by bit, no root needed
 #
 # The network, built from Linux network namespaces (each one a separate
 # network stack: its own interfaces, addresses, routes and ARP cache):
@@ -67,28 +67,72 @@ int_to_ip() {
 	echo "$(($1 >> 24 & 255)).$(($1 >> 16 & 255)).$(($1 >> 8 & 255)).$(($1 & 255))"
 }
 
-# mask ADDR/PREFIX [OTHER...]: the network and broadcast addresses the mask
-# reserves, and for each OTHER whether it is on the same network.
+# bits N: the 32 bits of N, an octet at a time, dotted like the address.
+bits() {
+	local i out=""
+	for ((i = 31; i >= 0; i--)); do
+		out+=$(($1 >> i & 1))
+		if ((i % 8 == 0 && i > 0)); then out+=.; fi
+	done
+	echo "$out"
+}
+
+# and_rows ADDR MASK: the AND bit by bit, one row each for the address,
+# the mask and the result: a result bit is 1 only where both above are.
+and_rows() {
+	local a
+	a=$(ip_to_int "$1")
+	printf '    %-8s %s  %s\n' address "$(bits "$a")" "$1" \
+		mask "$(bits "$2")" "$(int_to_ip "$2")" \
+		AND "$(bits $(($a & $2)))" "$(int_to_ip $(($a & $2)))"
+}
+
+# reserved NET BCAST PREFIX: what the mask sets aside in this network.
+reserved() {
+	if [ "$3" -le 30 ]; then
+		echo "reserved: $(int_to_ip $1) (the network itself) and $(int_to_ip $2) (broadcast);" \
+			"hosts $(int_to_ip $(($1 + 1))) to $(int_to_ip $(($2 - 1)))"
+	elif [ "$3" -eq 31 ]; then
+		echo "reserved: none: a /31 is a point-to-point link, and both its addresses are hosts (RFC 3021)"
+	else
+		echo "reserved: none: a /32 is a single address, one host (as in a route to one host)"
+	fi
+}
+
+is_ipv4() {
+	[[ $1 =~ ^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$ ]] &&
+		((BASH_REMATCH[1] < 256 && BASH_REMATCH[2] < 256 &&
+		  BASH_REMATCH[3] < 256 && BASH_REMATCH[4] < 256))
+}
+
+# mask SHOW ADDR/PREFIX [OTHER...]: the network and broadcast addresses the
+# mask reserves, and for each OTHER whether it is on the same network;
+# SHOW "bits" adds the AND bit by bit under each line, "brief" does not.
 mask() {
-	local addr=${1%/*} prefix=${1#*/} m a net bcast o
+	local show=$1 addr=${2%/*} prefix=${2#*/} m a net bcast o on
+	shift 2
+	[ "$addr" != "$prefix" ] ||
+		{ echo "lab.sh mask: give the address with its prefix length, as in 192.0.2.10/24" >&2; return 2; }
+	for o in "$addr" "$@"; do
+		is_ipv4 "$o" || { echo "lab.sh mask: $o is not an IPv4 address" >&2; return 2; }
+	done
+	[[ $prefix =~ ^[0-9]{1,2}$ ]] && [ "$prefix" -le 32 ] ||
+		{ echo "lab.sh mask: the prefix length is 0 to 32, not '$prefix'" >&2; return 2; }
 	m=$(((0xffffffff << (32 - prefix)) & 0xffffffff))
 	a=$(ip_to_int "$addr")
 	net=$((a & m))
 	bcast=$((net | (~m & 0xffffffff)))
 	echo "$addr AND $(int_to_ip $m) = $(int_to_ip $net)  (network $(int_to_ip $net)/$prefix)"
-	if [ "$prefix" -le 30 ]; then
-		echo "reserved: $(int_to_ip $net) (the network itself) and $(int_to_ip $bcast) (broadcast);" \
-			"hosts $(int_to_ip $((net + 1))) to $(int_to_ip $((bcast - 1)))"
-	else
-		echo "reserved: none (a /$prefix has no room for a network and a broadcast address, RFC 3021)"
-	fi
-	shift
+	[ "$show" = brief ] || and_rows "$addr" $m
+	reserved $net $bcast "$prefix"
 	for o in "$@"; do
-		if [ $(($(ip_to_int "$o") & m)) -eq $net ]; then
-			echo "$o AND $(int_to_ip $m) = $(int_to_ip $(($(ip_to_int "$o") & m))): same network, ARP for $o itself"
+		on=$(($(ip_to_int "$o") & m))
+		if [ $on -eq $net ]; then
+			echo "$o AND $(int_to_ip $m) = $(int_to_ip $on): same network, ARP for $o itself"
 		else
-			echo "$o AND $(int_to_ip $m) = $(int_to_ip $(($(ip_to_int "$o") & m))): another network, send to the gateway"
+			echo "$o AND $(int_to_ip $m) = $(int_to_ip $on): another network, send to the gateway"
 		fi
+		[ "$show" = brief ] || and_rows "$o" $m
 	done
 }
 
@@ -302,7 +346,7 @@ summary() {
 	echo
 	echo "== What the packets show"
 	echo "3.3  the mask decides: A is $A_IP/24, and ANDs each destination with the mask"
-	mask $A_IP/24 $B_IP $C_IP | sed 's/^/       /'
+	mask brief $A_IP/24 $B_IP $C_IP | sed 's/^/       /'
 	echo "     A sent ARP requests for:$arped"
 	echo "3.4  the switch: A's sniffer saw $frames_a frames, B's $frames_b, $tcp_b of them TCP:"
 	echo "     B got the broadcasts and what was addressed to B, not A's traffic with R"
@@ -363,8 +407,8 @@ case ${1:-} in
 mask)
 	[ $# -ge 2 ] || { echo "usage: lab.sh mask ADDR/PREFIX [ADDR...]" >&2; exit 2; }
 	shift
-	mask "$@"
-	exit 0 ;;
+	mask bits "$@"
+	exit ;;
 show)
 	[ $# -eq 2 ] || { echo "usage: lab.sh show DIR" >&2; exit 2; }
 	show "$2"

@@ -480,13 +480,47 @@ no_leftovers() {
 
 @test "lab: the mask AND decides same network or gateway (notes 3.3), and names the reserved addresses" {
 	run "$LAB" mask 192.0.2.10/24 192.0.2.53 198.51.100.80
-	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "192.0.2.10 AND 255.255.255.0 = 192.0.2.0  (network 192.0.2.0/24)" ]
-	[ "${lines[1]}" = "reserved: 192.0.2.0 (the network itself) and 192.0.2.255 (broadcast); hosts 192.0.2.1 to 192.0.2.254" ]
-	[ "${lines[2]}" = "192.0.2.53 AND 255.255.255.0 = 192.0.2.0: same network, ARP for 192.0.2.53 itself" ]
-	[ "${lines[3]}" = "198.51.100.80 AND 255.255.255.0 = 198.51.100.0: another network, send to the gateway" ]
+	equal "exit status" 0 "$status"
+	equal "lab.sh mask 192.0.2.10/24 192.0.2.53 198.51.100.80, lines 1, 5, 6 and 10" \
+"192.0.2.10 AND 255.255.255.0 = 192.0.2.0  (network 192.0.2.0/24)
+reserved: 192.0.2.0 (the network itself) and 192.0.2.255 (broadcast); hosts 192.0.2.1 to 192.0.2.254
+192.0.2.53 AND 255.255.255.0 = 192.0.2.0: same network, ARP for 192.0.2.53 itself
+198.51.100.80 AND 255.255.255.0 = 198.51.100.0: another network, send to the gateway" \
+		"$(printf '%s\n' "${lines[0]}" "${lines[4]}" "${lines[5]}" "${lines[9]}")"
 	run "$LAB" mask 203.0.113.70/26
-	[ "${lines[1]}" = "reserved: 203.0.113.64 (the network itself) and 203.0.113.127 (broadcast); hosts 203.0.113.65 to 203.0.113.126" ]
+	equal "reserved in a /26" \
+		"reserved: 203.0.113.64 (the network itself) and 203.0.113.127 (broadcast); hosts 203.0.113.65 to 203.0.113.126" \
+		"${lines[4]}"
+}
+
+@test "lab: the mask AND is shown bit by bit: address, mask and result, 32 bits in octets" {
+	run "$LAB" mask 203.0.113.70/26 203.0.113.130
+	equal "exit status" 0 "$status"
+	equal "lab.sh mask 203.0.113.70/26 203.0.113.130" \
+"203.0.113.70 AND 255.255.255.192 = 203.0.113.64  (network 203.0.113.64/26)
+    address  11001011.00000000.01110001.01000110  203.0.113.70
+    mask     11111111.11111111.11111111.11000000  255.255.255.192
+    AND      11001011.00000000.01110001.01000000  203.0.113.64
+reserved: 203.0.113.64 (the network itself) and 203.0.113.127 (broadcast); hosts 203.0.113.65 to 203.0.113.126
+203.0.113.130 AND 255.255.255.192 = 203.0.113.128: another network, send to the gateway
+    address  11001011.00000000.01110001.10000010  203.0.113.130
+    mask     11111111.11111111.11111111.11000000  255.255.255.192
+    AND      11001011.00000000.01110001.10000000  203.0.113.128" "$output"
+}
+
+@test "lab: a /31 is a point-to-point link (RFC 3021), a /32 a single host; bad input is refused" {
+	run "$LAB" mask 198.51.100.0/31
+	equal "reserved in a /31" \
+		"reserved: none: a /31 is a point-to-point link, and both its addresses are hosts (RFC 3021)" "${lines[4]}"
+	run "$LAB" mask 198.51.100.7/32
+	equal "reserved in a /32" \
+		"reserved: none: a /32 is a single address, one host (as in a route to one host)" "${lines[4]}"
+	local bad
+	for bad in 192.0.2.10 192.0.2.10/33 192.0.2.256/24 192.0.2/24 "192.0.2.10/24 192.0.2.x"; do
+		run "$LAB" mask $bad
+		equal "exit status of lab.sh mask $bad" 2 "$status"
+		equal "the start of its message" "lab.sh mask: " "${output:0:13}"
+	done
 }
 
 @test "lab show: a segment with the response's head and body is annotated as a head up to the empty line, then body" {
