@@ -4,7 +4,7 @@
 #   sniff -r lan1.pcap | awk -f annotate.awk -v names="192.0.2.10=A ..."
 #
 # names maps addresses (IP or MAC) to the lab's host names; gateways lists
-# the routers' addresses. Every note is derived from the fields of the
+# the routers' addresses; me, if set, is the MAC of the capturing host. Every note is derived from the fields of the
 # frame it follows: nothing here knows in advance what will be captured.
 
 BEGIN {
@@ -30,6 +30,11 @@ function reset_frame() {
 
 # The notes for the frame just printed.
 function annotate(   w) {
+	if (me != "" && eth_src != me && eth_dst != me && eth_dst != "ff:ff:ff:ff:ff:ff" && !flooded) {
+		flooded = 1
+		note("3.4 from " name(eth_src) " to " name(eth_dst) ", not to " name(me) ": repeated to every port, as a hub does, so " name(me) " gets it;")
+		note("    " name(me) "'s kernel drops it after the sniffer's copy (a real card would drop it first, unless promiscuous)")
+	}
 	if (arp_op == "request" && eth_dst == "ff:ff:ff:ff:ff:ff") {
 		note("3.4 broadcast to ff:ff:ff:ff:ff:ff: " name(arp_sender) " asks everyone on the LAN who has " arp_target)
 		if (arp_target in gateway)

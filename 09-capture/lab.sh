@@ -5,6 +5,8 @@
 #   09-capture/lab.sh [-o DIR]     build the lab, curl http://www.netlab.test/
 #                                  from host A, print the annotated capture,
 #                                  tear it all down; -o keeps the pcaps in DIR
+#   09-capture/lab.sh hub [-o DIR] the same with a hub in place of the switch
+#                                  (notes 3.4): B sees A's traffic with R too
 #   09-capture/lab.sh show DIR     the same report for pcaps kept earlier
 #                                  (09-capture/samples has some), no root needed
 #   09-capture/lab.sh mask ADDR/PREFIX [ADDR...]
@@ -49,6 +51,7 @@ declare -A started          # name -> PID
 dir=""                      # scratch: pcaps, logs
 txt=""                      # where the decoded transcripts go
 keep=""                     # -o DIR: keep the pcaps and transcripts there
+device=switch               # what joins LAN 1: switch, or hub
 
 skip() {
 	echo "lab.sh: $*: skipped" >&2
@@ -187,14 +190,17 @@ host() {
 }
 
 build() {
-	local ns
+	local ns ageing=()
 	for ns in a b sw r c; do
 		make_ns $ns
 	done
 	# The switch: a bridge with three ports, cabled (veth pairs) to A, B, R.
 	# Without multicast snooping: with it, the bridge itself joins a group
-	# and announces that (IGMP) into the LAN we want to watch.
-	ip -n "$P-sw" link add br0 type bridge mcast_snooping 0
+	# and announces that (IGMP) into the LAN we want to watch. A hub is a
+	# bridge with ageing time 0: it learns no MAC address, so it floods
+	# every frame to every port, as a hub repeats it.
+	[ "$device" = switch ] || ageing=(ageing_time 0)
+	ip -n "$P-sw" link add br0 type bridge mcast_snooping 0 "${ageing[@]}"
 	for ns in a b r; do
 		ip -n "$P-sw" link add "port-$ns" type veth peer name "lan1" netns "$P-$ns"
 		ip -n "$P-sw" link set "port-$ns" master br0 up
@@ -303,11 +309,20 @@ finish_capture() {
 
 # ---- what was seen ----
 
+# device_text: what joins LAN 1, in a few words.
+device_text() {
+	if [ "$device" = hub ]; then
+		echo "a hub (a Linux bridge with ageing time 0: it learns no MAC, so it floods every frame)"
+	else
+		echo "a switch (a Linux bridge)"
+	fi
+}
+
 # describe WHERE: the hosts, and where they live.
 describe() {
 	cat <<-EOF
 	== The lab: documentation addresses only (RFC 5737), in $1
-	   LAN 1, 192.0.2.0/24, a switch (a Linux bridge) joins:
+	   LAN 1, 192.0.2.0/24, $(device_text) joins:
 	     A  $A_IP/24      $A_MAC  the client (curl); gateway $R1_IP
 	     B  $B_IP/24      $B_MAC  the name server (dnsmasq): $NAME is $C_IP
 	     R  $R1_IP/24       $R1_MAC  the router (ip_forward=1)
@@ -317,17 +332,25 @@ describe() {
 	EOF
 }
 
-# lan TITLE PCAP: the decoded capture with notes under the frames; the
-# transcript is kept in $txt for the summary.
+# lan TITLE PCAP [MAC]: the decoded capture with notes under the frames;
+# the transcript is kept in $txt for the summary. MAC is the capturing
+# host's, if frames addressed to others are worth a note.
 lan() {
 	local t
 	t=$txt/$(basename "$2" .pcap).txt
 	echo
 	echo "== $1 (sniff -r ${2##*/})"
 	"$SNIFF" -r "$2" 2>/dev/null >"$t"
-	awk -f "$ROOT/09-capture/annotate.awk" -v gateways="$R1_IP $R2_IP" \
+	awk -f "$ROOT/09-capture/annotate.awk" -v gateways="$R1_IP $R2_IP" -v me="${3:-}" \
 		-v names="$A_IP=A $B_IP=B $R1_IP=R $R2_IP=R $C_IP=C $A_MAC=A $B_MAC=B $R1_MAC=R $R2_MAC=R $C_MAC=C" \
 		"$t"
+}
+
+# others MAC TRANSCRIPT: how many of its frames were between other hosts:
+# neither from MAC nor to it, nor to the broadcast address.
+others() {
+	awk -v me="$1" '$1 == "eth" && $2 != me && $4 != me && $4 != "ff:ff:ff:ff:ff:ff" { n++ }
+		END { print n + 0 }' "$2"
 }
 
 # syn_line TRANSCRIPT: the Ethernet and IP fields of the SYN in it.
@@ -338,18 +361,24 @@ syn_line() {
 
 # What the three captures show together: each line is computed from them.
 summary() {
-	local arped frames_a frames_b tcp_b
+	local arped frames_a frames_b tcp_b others_b
 	arped=$(awk '$1 == "arp" && $2 == "request" && $6 == "'$A_IP'" { printf " %s", $4 }' "$txt/lan1-a.txt")
 	frames_a=$(grep -c '^#' "$txt/lan1-a.txt" || true)
 	frames_b=$(grep -c '^#' "$txt/lan1-b.txt" || true)
 	tcp_b=$(grep -c '^  tcp ' "$txt/lan1-b.txt" || true)
+	others_b=$(others $B_MAC "$txt/lan1-b.txt")
 	echo
 	echo "== What the packets show"
 	echo "3.3  the mask decides: A is $A_IP/24, and ANDs each destination with the mask"
 	mask brief $A_IP/24 $B_IP $C_IP | sed 's/^/       /'
 	echo "     A sent ARP requests for:$arped"
-	echo "3.4  the switch: A's sniffer saw $frames_a frames, B's $frames_b, $tcp_b of them TCP:"
-	echo "     B got the broadcasts and what was addressed to B, not A's traffic with R"
+	echo "3.4  the $device: A's sniffer saw $frames_a frames, B's $frames_b, $tcp_b of them TCP,"
+	echo "     $others_b between other hosts' MACs:"
+	if [ "$others_b" -eq 0 ]; then
+		echo "     B got the broadcasts and what was addressed to B, not A's traffic with R"
+	else
+		echo "     B got A's traffic with R too: every frame was repeated on every port"
+	fi
 	echo "3.5  the SYN on each LAN: the MACs change at the router, the IP addresses do not,"
 	echo "     and the router takes one off the TTL"
 	echo "       LAN 1  $(syn_line "$txt/lan1-a.txt")"
@@ -364,7 +393,7 @@ summary() {
 # report DIR: the three LANs' captures in DIR, decoded and annotated.
 report() {
 	lan "LAN 1, seen from A" "$1/lan1-a.pcap"
-	lan "LAN 1, seen from B, a bystander on the same switch" "$1/lan1-b.pcap"
+	lan "LAN 1, seen from B, a bystander on the same $device" "$1/lan1-b.pcap" $B_MAC
 	lan "LAN 2, seen from C" "$1/lan2-c.pcap"
 	summary "$1"
 }
@@ -373,6 +402,8 @@ show() {
 	[ -x "$SNIFF" ] || { echo "lab.sh: build first: make" >&2; exit 1; }
 	trap remove_txt EXIT
 	txt=$(mktemp -d "${TMPDIR:-/tmp}/netlab-show.XXXXXX")
+	# What joined LAN 1 is not in the frames: the run wrote it down.
+	[ ! -e "$1/device.txt" ] || device=$(cat "$1/device.txt")
 	describe "namespaces of its own"
 	report "$1"
 }
@@ -390,13 +421,14 @@ main() {
 		dir=$(mktemp -d "${TMPDIR:-/tmp}/netlab-lab.XXXXXX")
 	fi
 	: >"$dir/made"
+	echo "$device" >"$dir/device.txt"
 	txt=$dir
 	build
 	start_services
 	hold
 	out=$(request)
 	finish_capture
-	describe "namespaces $P-a, -b, -sw (the switch), -r and -c"
+	describe "namespaces $P-a, -b, -sw (the $device), -r and -c"
 	echo
 	echo "== On A: curl -4 http://$NAME/"
 	echo "   $out"
@@ -413,6 +445,9 @@ show)
 	[ $# -eq 2 ] || { echo "usage: lab.sh show DIR" >&2; exit 2; }
 	show "$2"
 	exit 0 ;;
+hub)
+	device=hub
+	shift ;;
 esac
 while getopts o:h opt; do
 	case $opt in

@@ -16,7 +16,8 @@
  * file format in pcap.c; this file captures, filters and prints.
  *
  * Not done, on purpose: promiscuous mode (on a switched LAN a host is sent
- * only its own frames and broadcasts anyway, which is notes 3.4's point),
+ * only its own frames and broadcasts anyway, which is notes 3.4's point,
+ * and the veth of the lab's hub passes up every frame without it),
  * kernel-side filters (BPF) and IPv6.
  */
 #include <arpa/inet.h>

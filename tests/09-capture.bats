@@ -552,6 +552,31 @@ reserved: 203.0.113.64 (the network itself) and 203.0.113.127 (broadcast); hosts
 		"        <- the response's body, ${#body} bytes: no head here, the head's Content-Length said how many to expect" "${lines[3]}"
 }
 
+@test "lab show: on a hub's capture, B's frames between A and R are noted and counted (notes 3.4)" {
+	run "$LAB" show "$ROOT/09-capture/samples/hub"
+	equal "exit status of lab.sh show samples/hub" 0 "$status"
+	echo "$output"
+	equal "what joins LAN 1" "   LAN 1, 192.0.2.0/24, a hub (a Linux bridge with ageing time 0: it learns no MAC, so it floods every frame) joins:" \
+		"$(grep '^   LAN 1' <<<"$output")"
+	# The first frame B got that was neither from B nor to B or everyone.
+	equal "the note under it" \
+"        <- 3.4 from R to A, not to B: repeated to every port, as a hub does, so B gets it;
+        <-     B's kernel drops it after the sniffer's copy (a real card would drop it first, unless promiscuous)" \
+		"$(grep -A1 '<- 3.4 from' <<<"$output")"
+	equal "the summary's 3.4" \
+"3.4  the hub: A's sniffer saw 17 frames, B's 17, 11 of them TCP,
+     12 between other hosts' MACs:
+     B got A's traffic with R too: every frame was repeated on every port" \
+		"$(grep -A2 '^3.4' <<<"$output")"
+	run "$LAB" show "$ROOT/09-capture/samples"
+	equal "the summary's 3.4 for the switch" \
+"3.4  the switch: A's sniffer saw 17 frames, B's 5, 0 of them TCP,
+     0 between other hosts' MACs:
+     B got the broadcasts and what was addressed to B, not A's traffic with R" \
+		"$(grep -A2 '^3.4' <<<"$output")"
+	not grep -q '<- 3.4 from' <<<"$output"
+}
+
 @test "lab: curl asks for the name and gets the page across the router" {
 	lab_ready
 	run_lab_once
@@ -599,6 +624,39 @@ reserved: 203.0.113.64 (the network itself) and 203.0.113.127 (broadcast); hosts
 	frame lan1-a "$syn" | grep -q '^  eth   02:00:00:00:00:0a > 02:00:00:00:00:01 '
 	[[ "$OUT" == *"198.51.100.80 AND 255.255.255.0 = 198.51.100.0: another network, send to the gateway"* ]]
 	[[ "$OUT" == *"A sent ARP requests for: 192.0.2.53 192.0.2.1"* ]]
+}
+
+# The hub's lab runs once for the file too, beside the switch's.
+run_hub_once() {
+	HUBDIR=$BATS_FILE_TMPDIR/hub
+	if [ ! -e "$HUBDIR.rc" ]; then
+		"$LAB" hub -o "$HUBDIR" >"$HUBDIR.out" 2>"$HUBDIR.err"
+		echo $? >"$HUBDIR.rc"
+	fi
+	[ "$(cat "$HUBDIR.rc")" -ne 77 ] || skip "$(cat "$HUBDIR.err")"
+	[ "$(cat "$HUBDIR.rc")" -eq 0 ] || { cat "$HUBDIR.err" >&2; return 1; }
+	HUB_OUT=$(cat "$HUBDIR.out")
+}
+
+# tcp_frames TRANSCRIPT: each TCP frame as its MACs and its TCP line.
+tcp_frames() {
+	awk '$1 == "eth" { eth = $2 " > " $4 } $1 == "tcp" { print eth "  " $0 }' "$1"
+}
+
+@test "lab 3.4: with a hub (a bridge with ageing time 0) B sees A's conversation with R" {
+	lab_ready
+	run_hub_once
+	# Shown if the test fails: what B's sniffer saw, and the summary.
+	sed -n '/seen from B/,/^== LAN 2/p; /^3.4/,/^3.5/p' <<<"$HUB_OUT"
+	[[ "$HUB_OUT" == *"a hub (a Linux bridge with ageing time 0"* ]]
+	# Every TCP frame between A and the router, as A saw it, B saw too.
+	tcp_frames "$HUBDIR/lan1-a.txt" >"$BATS_TEST_TMPDIR/a"
+	tcp_frames "$HUBDIR/lan1-b.txt" >"$BATS_TEST_TMPDIR/b"
+	between "TCP frames A saw" 8 100 "$(wc -l <"$BATS_TEST_TMPDIR/a")"
+	diff "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	grep -q '^02:00:00:00:00:0a > 02:00:00:00:00:01    tcp   [0-9]* > 80  \[SYN\]' "$BATS_TEST_TMPDIR/b"
+	[[ "$HUB_OUT" == *"B got A's traffic with R too: every frame was repeated on every port"* ]]
+	no_leftovers "$HUBDIR"
 }
 
 @test "lab 3.5: across the router the MACs change, the IP addresses stay, the TTL drops by one" {
