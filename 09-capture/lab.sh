@@ -163,7 +163,7 @@ remove_txt() {
 
 check_can_run() {
 	[ "$(uname -s)" = Linux ] || skip "network namespaces need Linux"
-	[ "$(id -u)" = 0 ] || skip "needs root for network namespaces and raw sockets (try: sudo make capture)"
+	[ "$(id -u)" = 0 ] || skip "needs root for network namespaces and packet sockets; as root: make capture (or sudo make capture)"
 	local tool
 	for tool in ip dnsmasq curl ss sysctl; do
 		command -v $tool >/dev/null || skip "needs $tool (apt-get install iproute2 dnsmasq-base curl procps)"

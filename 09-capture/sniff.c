@@ -76,9 +76,9 @@ usage(FILE *fp)
 	    "  -w FILE    write the frames to a pcap file instead of printing them\n"
 	    "  -r FILE    read frames from a pcap file instead of an interface\n"
 	    "  FILTER     host ADDR, port N, arp, ip, icmp, tcp, udp, joined by 'and'\n"
-	    "example:\n"
-	    "  sudo sniff -i lo -c 10 port 8080     # then: curl http://127.0.0.1:8080/\n"
-	    "  sudo sniff -i eth0 -w out.pcap && tcpdump -nn -e -r out.pcap\n");
+	    "examples, as root (or with sudo):\n"
+	    "  sniff -i lo -c 10 port 8080     # then: curl http://127.0.0.1:8080/\n"
+	    "  sniff -i eth0 -w out.pcap && tcpdump -nn -e -r out.pcap\n");
 }
 
 static void

@@ -98,6 +98,7 @@ syn_frame() {
 	run "$SNIFF" -h
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"usage: sniff"* && "$output" == *"-w FILE"* && "$output" == *"curl"* ]]
+	[[ "$output" == *"examples, as root (or with sudo):"* ]]
 	run "$SNIFF" -x
 	[ "$status" -eq 2 ]
 	run "$SNIFF" -r /dev/null port 80 or port 53
@@ -476,6 +477,17 @@ no_leftovers() {
 	run unprivileged "$LAB"
 	[ "$status" -eq 77 ]
 	[[ "$output" == *"needs root"*"skipped"* ]]
+	# A root shell on Debian may have no sudo: say how to run it as root first.
+	[[ "$output" == *"as root: make capture (or sudo make capture)"* ]]
+}
+
+@test "README and NOTES say to run the capture as root, with sudo only as another way" {
+	# Every line on the lab or the sniffer that names sudo offers it as "or sudo".
+	run grep -nE 'sudo' "$ROOT/README.md" "$ROOT/NOTES.md"
+	run grep -E 'capture|sniff|lab\.sh|LAB_HOLD' <<<"$output"
+	[ -n "$output" ]
+	run grep -v '(or `sudo ' <<<"$output"
+	equal "lines with sudo that do not offer it as an alternative" "" "$output"
 }
 
 @test "lab: the mask AND decides same network or gateway (notes 3.3), and names the reserved addresses" {
