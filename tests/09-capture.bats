@@ -381,7 +381,7 @@ unprivileged() {
 @test "sniff: a live capture needs root, and says so; an unknown interface is named" {
 	run unprivileged "$SNIFF" -i lo -c 1
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"raw socket (are you root?)"* ]]
+	[[ "$output" == *"packet socket (are you root?)"* ]]
 	run "$SNIFF" -i no-such-if0
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"interface no-such-if0"* ]]
@@ -429,7 +429,7 @@ unprivileged() {
 
 lab_ready() {
 	[ "$(uname -s)" = Linux ] || skip "the lab needs Linux"
-	[ "$(id -u)" = 0 ] || skip "the lab needs root (network namespaces, raw sockets)"
+	[ "$(id -u)" = 0 ] || skip "the lab needs root (network namespaces, packet sockets)"
 	command -v dnsmasq >/dev/null || skip "dnsmasq is not installed"
 	command -v ip >/dev/null || skip "iproute2 is not installed"
 	# Root in a container may still be refused namespaces.
