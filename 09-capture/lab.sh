@@ -87,13 +87,13 @@ and_rows() {
 	a=$(ip_to_int "$1")
 	printf '    %-8s %s  %s\n' address "$(bits "$a")" "$1" \
 		mask "$(bits "$2")" "$(int_to_ip "$2")" \
-		AND "$(bits $(($a & $2)))" "$(int_to_ip $(($a & $2)))"
+		AND "$(bits $((a & $2)))" "$(int_to_ip $((a & $2)))"
 }
 
 # reserved NET BCAST PREFIX: what the mask sets aside in this network.
 reserved() {
 	if [ "$3" -le 30 ]; then
-		echo "reserved: $(int_to_ip $1) (the network itself) and $(int_to_ip $2) (broadcast);" \
+		echo "reserved: $(int_to_ip "$1") (the network itself) and $(int_to_ip "$2") (broadcast);" \
 			"hosts $(int_to_ip $(($1 + 1))) to $(int_to_ip $(($2 - 1)))"
 	elif [ "$3" -eq 31 ]; then
 		echo "reserved: none: a /31 is a point-to-point link, and both its addresses are hosts (RFC 3021)"
@@ -119,8 +119,10 @@ mask() {
 	for o in "$addr" "$@"; do
 		is_ipv4 "$o" || { echo "lab.sh mask: $o is not an IPv4 address" >&2; return 2; }
 	done
-	[[ $prefix =~ ^[0-9]{1,2}$ ]] && [ "$prefix" -le 32 ] ||
-		{ echo "lab.sh mask: the prefix length is 0 to 32, not '$prefix'" >&2; return 2; }
+	if ! [[ $prefix =~ ^[0-9]{1,2}$ ]] || [ "$prefix" -gt 32 ]; then
+		echo "lab.sh mask: the prefix length is 0 to 32, not '$prefix'" >&2
+		return 2
+	fi
 	m=$(((0xffffffff << (32 - prefix)) & 0xffffffff))
 	a=$(ip_to_int "$addr")
 	net=$((a & m))

@@ -529,6 +529,7 @@ reserved: 203.0.113.64 (the network itself) and 203.0.113.127 (broadcast); hosts
 		"reserved: none: a /32 is a single address, one host (as in a route to one host)" "${lines[4]}"
 	local bad
 	for bad in 192.0.2.10 192.0.2.10/33 192.0.2.256/24 192.0.2/24 "192.0.2.10/24 192.0.2.x"; do
+		# shellcheck disable=SC2086 # split on purpose: the last case is two arguments
 		run "$LAB" mask $bad
 		equal "exit status of lab.sh mask $bad" 2 "$status"
 		equal "the start of its message" "lab.sh mask: " "${output:0:13}"
