@@ -206,7 +206,7 @@ fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_path build/fuzz/fuzz_decode build/fu
 	build/fuzz/fuzz_form -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_TIME) \
 		-max_len=4096 build/fuzz/form tests/fuzz/corpus/form
 
-# Needs root: namespaces and raw sockets. Without it the lab says so and
+# Needs root: namespaces and packet sockets. Without it the lab says so and
 # exits 77, which is not a failure here.
 capture: all
 	09-capture/lab.sh || [ $$? -eq 77 ]

@@ -30,6 +30,13 @@
 
 enum { RELAY_GOING, RELAY_EXIT };
 
+/* What was typed and not sent yet: the start of a line. */
+struct typed {
+	char buf[CLIENT_LINE_MAX];
+	size_t len;
+	int continued;              /* the line's start was sent: it is not "exit" */
+};
+
 static int interactive;        /* stdin is a terminal: show a prompt */
 static int prompting;          /* the prompt is the last thing on the screen */
 
@@ -104,13 +111,14 @@ show_reply(const char *buf, size_t len)
 		prompt();
 }
 
-/* Send one line (without its LF, maybe with a CR) followed by CRLF. */
+/* Send one line (without its LF, maybe with a CR) followed by CRLF. The
+ * rest of a long line is not a line of its own, so it is never "exit". */
 static int
-send_line(int sock, const char *line, size_t len)
+send_line(int sock, const char *line, size_t len, int continued)
 {
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
-	if (len == 4 && memcmp(line, "exit", 4) == 0)
+	if (!continued && len == 4 && memcmp(line, "exit", 4) == 0)
 		return RELAY_EXIT;
 	if (net_write_all(sock, line, len, NULL) == -1 ||
 	    net_write_all(sock, "\r\n", 2, NULL) == -1)
@@ -119,41 +127,53 @@ send_line(int sock, const char *line, size_t len)
 	return RELAY_GOING;
 }
 
-/* Send every complete line in buf; keep an unfinished one for later. */
+/* A full buffer and no newline in sight: send what we have, except a last
+ * CR, which may be the first half of the line's CRLF. */
+static void
+send_start(int sock, struct typed *t)
+{
+	size_t n = t->len - (t->buf[t->len - 1] == '\r');
+
+	if (net_write_all(sock, t->buf, n, NULL) == -1)
+		err(1, "send");
+	memmove(t->buf, t->buf + n, t->len - n);
+	t->len -= n;
+	t->continued = 1;
+}
+
+/* Send every complete line typed; keep an unfinished one for later. */
 static int
-send_lines(int sock, char *buf, size_t *len)
+send_lines(int sock, struct typed *t)
 {
 	char *lf;
 
-	while ((lf = memchr(buf, '\n', *len)) != NULL) {
-		size_t n = (size_t)(lf - buf);
+	while ((lf = memchr(t->buf, '\n', t->len)) != NULL) {
+		size_t n = (size_t)(lf - t->buf);
 
-		if (send_line(sock, buf, n) == RELAY_EXIT)
+		if (send_line(sock, t->buf, n, t->continued) == RELAY_EXIT)
 			return RELAY_EXIT;
-		memmove(buf, lf + 1, *len - n - 1);
-		*len -= n + 1;
+		t->continued = 0;
+		memmove(t->buf, lf + 1, t->len - n - 1);
+		t->len -= n + 1;
 	}
-	if (*len == CLIENT_LINE_MAX) {   /* no newline in sight: send what we have */
-		if (net_write_all(sock, buf, *len, NULL) == -1)
-			err(1, "send");
-		*len = 0;
-	}
+	if (t->len == sizeof t->buf)
+		send_start(sock, t);
 	return RELAY_GOING;
 }
 
 /* Read what you typed; at end of input, half-close. Returns RELAY_*. */
 static int
-from_stdin(int sock, char *buf, size_t *len, int *open)
+from_stdin(int sock, struct typed *t, int *open)
 {
-	ssize_t n = read(STDIN_FILENO, buf + *len, CLIENT_LINE_MAX - *len);
+	ssize_t n = read(STDIN_FILENO, t->buf + t->len, sizeof t->buf - t->len);
 
 	if (n == -1 && errno == EINTR)
 		return RELAY_GOING;
 	if (n > 0) {
-		*len += (size_t)n;
-		return send_lines(sock, buf, len);
+		t->len += (size_t)n;
+		return send_lines(sock, t);
 	}
-	if (*len > 0 && send_line(sock, buf, *len) == RELAY_EXIT)
+	if (t->len > 0 && send_line(sock, t->buf, t->len, t->continued) == RELAY_EXIT)
 		return RELAY_EXIT;
 	/* Our FIN tells the server we are done; its reply can still come. */
 	if (shutdown(sock, SHUT_WR) == -1)
@@ -166,13 +186,15 @@ from_stdin(int sock, char *buf, size_t *len, int *open)
 static int
 relay(int sock)
 {
-	char in[CLIENT_LINE_MAX], out[IO_CHUNK];
+	struct typed in;
+	char out[IO_CHUNK];
 	struct pollfd p[2] = { { STDIN_FILENO, POLLIN, 0 }, { sock, POLLIN, 0 } };
 	long long received = 0;
-	size_t in_len = 0;
 	int stdin_open = 1;
 	ssize_t n;
 
+	in.len = 0;
+	in.continued = 0;
 	for (prompt();;) {
 		p[0].fd = stdin_open ? STDIN_FILENO : -1;   /* poll skips fd -1 */
 		if (poll(p, 2, -1) == -1) {
@@ -192,7 +214,7 @@ relay(int sock)
 				show_reply(out, (size_t)n);
 			received += n > 0 ? n : 0;
 		}
-		if (p[0].revents != 0 && from_stdin(sock, in, &in_len, &stdin_open) == RELAY_EXIT)
+		if (p[0].revents != 0 && from_stdin(sock, &in, &stdin_open) == RELAY_EXIT)
 			return 0;
 	}
 }

@@ -4,7 +4,7 @@
 #   sniff -r lan1.pcap | awk -f annotate.awk -v names="192.0.2.10=A ..."
 #
 # names maps addresses (IP or MAC) to the lab's host names; gateways lists
-# the routers' addresses. Every note is derived from the fields of the
+# the routers' addresses; me, if set, is the MAC of the capturing host. Every note is derived from the fields of the
 # frame it follows: nothing here knows in advance what will be captured.
 
 BEGIN {
@@ -23,13 +23,18 @@ function note(text) { printf "        <- %s\n", text }
 
 function reset_frame() {
 	eth_src = eth_dst = arp_op = arp_target = arp_sender = ""
-	ip_src = ip_dst = ttl = flags = dns = http = ""
+	ip_src = ip_dst = ttl = flags = dns = http = head = rest = ""
 	seq = ack = ""
 	plen = 0
 }
 
 # The notes for the frame just printed.
 function annotate(   w) {
+	if (me != "" && eth_src != me && eth_dst != me && eth_dst != "ff:ff:ff:ff:ff:ff" && !flooded) {
+		flooded = 1
+		note("3.4 from " name(eth_src) " to " name(eth_dst) ", not to " name(me) ": repeated to every port, as a hub does, so " name(me) " gets it;")
+		note("    " name(me) "'s kernel drops it after the sniffer's copy (a real card would drop it first, unless promiscuous)")
+	}
 	if (arp_op == "request" && eth_dst == "ff:ff:ff:ff:ff:ff") {
 		note("3.4 broadcast to ff:ff:ff:ff:ff:ff: " name(arp_sender) " asks everyone on the LAN who has " arp_target)
 		if (arp_target in gateway)
@@ -75,9 +80,34 @@ function annotate_tcp() {
 		closing = 4
 	}
 	if (http ~ /^HTTP\//)
-		note("the response's status line; " plen " bytes of head in this segment")
+		annotate_response()
 	else if (http != "")
-		note("the HTTP request, " plen " bytes: the whole head in one segment")
+		annotate_request()
+	else if (plen > 0 && ip_src == body_from)
+		note("the response's body, " plen " bytes: no head here, the head's Content-Length said how many to expect")
+}
+
+# A head is the bytes up to the empty line, whatever the segment's length:
+# in the same segment after it there may be body.
+function annotate_response() {
+	if (head == "") {
+		note("the response's status line; its head goes on in the next segment, up to the empty line")
+		return
+	}
+	if (rest > 0)
+		note("the response: its head is the " head " bytes up to the empty line, and the other " rest " bytes of this segment are body")
+	else
+		note("the response's head, " head " bytes up to the empty line; the body comes in the segments after it")
+	body_from = ip_src
+}
+
+function annotate_request() {
+	if (head == "")
+		note("the HTTP request; its head goes on in the next segment, up to the empty line")
+	else if (rest > 0)
+		note("the HTTP request: a head of " head " bytes up to the empty line, then " rest " bytes (a body, or the next request)")
+	else
+		note("the HTTP request: its whole head, " head " bytes up to the empty line, in one segment")
 }
 
 /^#/ {
@@ -103,6 +133,13 @@ $1 == "dns" {
 	dns = $2
 	answer = $0
 	sub(/.*->  */, "", answer)
+}
+$1 == "http" && $2 == "head" {
+	if ($3 != "not") {
+		head = $3
+		rest = $9 == "nothing" ? 0 : $9
+	}
+	next
 }
 $1 == "http" { http = substr($0, 9) }
 END {

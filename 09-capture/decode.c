@@ -24,6 +24,8 @@
 #define ETH_HEADER      14
 #define ARP_IPV4_LEN    28
 #define IPV4_HEADER_MIN 20
+#define IPV4_MORE_FRAGMENTS 0x2000  /* flag bit of the fragment field */
+#define IPV4_OFFSET_MASK    0x1fff  /* its offset, in units of 8 bytes */
 #define TCP_HEADER_MIN  20
 #define UDP_HEADER      8
 #define DNS_HEADER      12
@@ -353,10 +355,32 @@ http_first_line(const unsigned char *p, size_t len, size_t *line)
 	return 0;
 }
 
+/* The length of the head: the bytes up to and including the empty line
+ * that ends it (CRLF CRLF, or LF LF, which readers also accept); 0 if
+ * these LEN bytes hold no empty line. */
+static size_t
+http_head_len(const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i++) {
+		if (p[i] != '\n')
+			continue;
+		if (p[i + 1] == '\n')
+			return i + 2;
+		if (i + 2 < len && p[i + 1] == '\r' && p[i + 2] == '\n')
+			return i + 3;
+	}
+	return 0;
+}
+
+/* Two lines: the first line of the head, then where the head ends. The
+ * bytes after it are the body, or (pipelined) the next message: which,
+ * only the headers can tell, so this says how many and not what. */
 static void
 decode_http(struct dec *d, const unsigned char *p, size_t len)
 {
-	size_t line, i;
+	size_t line, head, i;
 
 	if (!http_first_line(p, len, &line))
 		return;
@@ -368,7 +392,14 @@ decode_http(struct dec *d, const unsigned char *p, size_t len)
 		else
 			out_add(&d->out, "\\x%02x", p[i]);
 	}
-	out_add(&d->out, "\n");
+	head = http_head_len(p, len);
+	if (head == 0)
+		out_add(&d->out, "\n  http  head not ended: no empty line in these %zu bytes\n", len);
+	else if (head == len)
+		out_add(&d->out, "\n  http  head %zu bytes (to the empty line), nothing after it\n", head);
+	else
+		out_add(&d->out, "\n  http  head %zu bytes (to the empty line), %zu bytes after it\n",
+		        head, len - head);
 }
 
 /* ---- transport layer: TCP, UDP, and ICMP beside them ---- */
@@ -422,8 +453,10 @@ decode_tcp(struct dec *d, const unsigned char *p, size_t len)
 		decode_http(d, p + doff, len - doff);
 }
 
+/* FRAGMENTED: this is the first fragment of a larger datagram, so the UDP
+ * length counts bytes that come in later fragments, not missing ones. */
 static void
-decode_udp(struct dec *d, const unsigned char *p, size_t len)
+decode_udp(struct dec *d, const unsigned char *p, size_t len, int fragmented)
 {
 	unsigned ulen, sport, dport;
 
@@ -441,7 +474,12 @@ decode_udp(struct dec *d, const unsigned char *p, size_t len)
 	d->sum->layers |= DECODE_UDP;
 	d->sum->src_port = (uint16_t)sport;
 	d->sum->dst_port = (uint16_t)dport;
-	out_add(&d->out, "  udp   %u > %u  len %u\n", sport, dport, ulen - UDP_HEADER);
+	out_add(&d->out, "  udp   %u > %u  len %u", sport, dport, ulen - UDP_HEADER);
+	if (fragmented) {
+		out_add(&d->out, ", %zu in this fragment\n", len - UDP_HEADER);
+		return;
+	}
+	out_add(&d->out, "\n");
 	if (ulen > len) {
 		bad(d, DECODE_TRUNCATED, "UDP says %u bytes, %zu captured", ulen, len);
 		return;
@@ -524,21 +562,23 @@ decode_ipv4(struct dec *d, const unsigned char *p, size_t len)
 	frag = get16(p + 6);
 	out_add(&d->out, "  ip    %s > %s  ttl %u  %s  len %u", fmt_ip(p + 12, src),
 	        fmt_ip(p + 16, dst), p[8], ip_proto_name(p[9], proto), total);
-	if (frag & 0x3fff)
-		out_add(&d->out, "  fragment offset %u%s", (frag & 0x1fff) * 8,
-		        frag & 0x2000 ? " more" : "");
+	if (hlen > IPV4_HEADER_MIN)
+		out_add(&d->out, "  options %u bytes", hlen - IPV4_HEADER_MIN);
+	if (frag & (IPV4_MORE_FRAGMENTS | IPV4_OFFSET_MASK))
+		out_add(&d->out, "  fragment offset %u%s", (frag & IPV4_OFFSET_MASK) * 8,
+		        frag & IPV4_MORE_FRAGMENTS ? " more" : "");
 	out_add(&d->out, "\n");
 	if (!ipv4_checksum_ok(p, hlen))
 		bad(d, DECODE_MALFORMED, "IPv4 header checksum");
 	if (total > len)
 		bad(d, DECODE_TRUNCATED, "IPv4 says %u bytes, %zu captured", total, len);
-	if (frag & 0x1fff)
+	if (frag & IPV4_OFFSET_MASK)
 		return;     /* a later fragment: no transport header in it */
 	len = total < len ? total : len;
 	switch (p[9]) {
 	case 1: decode_icmp(d, p + hlen, len - hlen); break;
 	case 6: decode_tcp(d, p + hlen, len - hlen); break;
-	case 17: decode_udp(d, p + hlen, len - hlen); break;
+	case 17: decode_udp(d, p + hlen, len - hlen, (frag & IPV4_MORE_FRAGMENTS) != 0); break;
 	}
 }
 

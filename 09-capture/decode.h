@@ -1,6 +1,7 @@
 /*
  * decode.h: turn one captured Ethernet frame into readable lines, one per
- * layer (notes 三, 3.1: link, network, transport, application).
+ * layer (notes 三, 3.1: link, network, transport, application), and for
+ * HTTP a second one that says where the head ends.
  *
  * The frame is untrusted bytes: every length is checked against what is
  * left before it is read, so a short or lying frame gives a "bad" line and

@@ -5,10 +5,12 @@
 #   09-capture/lab.sh [-o DIR]     build the lab, curl http://www.netlab.test/
 #                                  from host A, print the annotated capture,
 #                                  tear it all down; -o keeps the pcaps in DIR
+#   09-capture/lab.sh hub [-o DIR] the same with a hub in place of the switch
+#                                  (notes 3.4): B sees A's traffic with R too
 #   09-capture/lab.sh show DIR     the same report for pcaps kept earlier
 #                                  (09-capture/samples has some), no root needed
 #   09-capture/lab.sh mask ADDR/PREFIX [ADDR...]
-#                                  the AND of notes 3.3, no root needed
+#                                  the AND of notes 3.3, bit by bit, no root needed
 #
 # The network, built from Linux network namespaces (each one a separate
 # network stack: its own interfaces, addresses, routes and ARP cache):
@@ -49,6 +51,7 @@ declare -A started          # name -> PID
 dir=""                      # scratch: pcaps, logs
 txt=""                      # where the decoded transcripts go
 keep=""                     # -o DIR: keep the pcaps and transcripts there
+device=switch               # what joins LAN 1: switch, or hub
 
 skip() {
 	echo "lab.sh: $*: skipped" >&2
@@ -67,28 +70,74 @@ int_to_ip() {
 	echo "$(($1 >> 24 & 255)).$(($1 >> 16 & 255)).$(($1 >> 8 & 255)).$(($1 & 255))"
 }
 
-# mask ADDR/PREFIX [OTHER...]: the network and broadcast addresses the mask
-# reserves, and for each OTHER whether it is on the same network.
+# bits N: the 32 bits of N, an octet at a time, dotted like the address.
+bits() {
+	local i out=""
+	for ((i = 31; i >= 0; i--)); do
+		out+=$(($1 >> i & 1))
+		if ((i % 8 == 0 && i > 0)); then out+=.; fi
+	done
+	echo "$out"
+}
+
+# and_rows ADDR MASK: the AND bit by bit, one row each for the address,
+# the mask and the result: a result bit is 1 only where both above are.
+and_rows() {
+	local a
+	a=$(ip_to_int "$1")
+	printf '    %-8s %s  %s\n' address "$(bits "$a")" "$1" \
+		mask "$(bits "$2")" "$(int_to_ip "$2")" \
+		AND "$(bits $((a & $2)))" "$(int_to_ip $((a & $2)))"
+}
+
+# reserved NET BCAST PREFIX: what the mask sets aside in this network.
+reserved() {
+	if [ "$3" -le 30 ]; then
+		echo "reserved: $(int_to_ip "$1") (the network itself) and $(int_to_ip "$2") (broadcast);" \
+			"hosts $(int_to_ip $(($1 + 1))) to $(int_to_ip $(($2 - 1)))"
+	elif [ "$3" -eq 31 ]; then
+		echo "reserved: none: a /31 is a point-to-point link, and both its addresses are hosts (RFC 3021)"
+	else
+		echo "reserved: none: a /32 is a single address, one host (as in a route to one host)"
+	fi
+}
+
+is_ipv4() {
+	[[ $1 =~ ^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$ ]] &&
+		((BASH_REMATCH[1] < 256 && BASH_REMATCH[2] < 256 &&
+		  BASH_REMATCH[3] < 256 && BASH_REMATCH[4] < 256))
+}
+
+# mask SHOW ADDR/PREFIX [OTHER...]: the network and broadcast addresses the
+# mask reserves, and for each OTHER whether it is on the same network;
+# SHOW "bits" adds the AND bit by bit under each line, "brief" does not.
 mask() {
-	local addr=${1%/*} prefix=${1#*/} m a net bcast o
+	local show=$1 addr=${2%/*} prefix=${2#*/} m a net bcast o on
+	shift 2
+	[ "$addr" != "$prefix" ] ||
+		{ echo "lab.sh mask: give the address with its prefix length, as in 192.0.2.10/24" >&2; return 2; }
+	for o in "$addr" "$@"; do
+		is_ipv4 "$o" || { echo "lab.sh mask: $o is not an IPv4 address" >&2; return 2; }
+	done
+	if ! [[ $prefix =~ ^[0-9]{1,2}$ ]] || [ "$prefix" -gt 32 ]; then
+		echo "lab.sh mask: the prefix length is 0 to 32, not '$prefix'" >&2
+		return 2
+	fi
 	m=$(((0xffffffff << (32 - prefix)) & 0xffffffff))
 	a=$(ip_to_int "$addr")
 	net=$((a & m))
 	bcast=$((net | (~m & 0xffffffff)))
 	echo "$addr AND $(int_to_ip $m) = $(int_to_ip $net)  (network $(int_to_ip $net)/$prefix)"
-	if [ "$prefix" -le 30 ]; then
-		echo "reserved: $(int_to_ip $net) (the network itself) and $(int_to_ip $bcast) (broadcast);" \
-			"hosts $(int_to_ip $((net + 1))) to $(int_to_ip $((bcast - 1)))"
-	else
-		echo "reserved: none (a /$prefix has no room for a network and a broadcast address, RFC 3021)"
-	fi
-	shift
+	[ "$show" = brief ] || and_rows "$addr" $m
+	reserved $net $bcast "$prefix"
 	for o in "$@"; do
-		if [ $(($(ip_to_int "$o") & m)) -eq $net ]; then
-			echo "$o AND $(int_to_ip $m) = $(int_to_ip $(($(ip_to_int "$o") & m))): same network, ARP for $o itself"
+		on=$(($(ip_to_int "$o") & m))
+		if [ $on -eq $net ]; then
+			echo "$o AND $(int_to_ip $m) = $(int_to_ip $on): same network, ARP for $o itself"
 		else
-			echo "$o AND $(int_to_ip $m) = $(int_to_ip $(($(ip_to_int "$o") & m))): another network, send to the gateway"
+			echo "$o AND $(int_to_ip $m) = $(int_to_ip $on): another network, send to the gateway"
 		fi
+		[ "$show" = brief ] || and_rows "$o" $m
 	done
 }
 
@@ -116,7 +165,7 @@ remove_txt() {
 
 check_can_run() {
 	[ "$(uname -s)" = Linux ] || skip "network namespaces need Linux"
-	[ "$(id -u)" = 0 ] || skip "needs root for network namespaces and raw sockets (try: sudo make capture)"
+	[ "$(id -u)" = 0 ] || skip "needs root for network namespaces and packet sockets; as root: make capture (or sudo make capture)"
 	local tool
 	for tool in ip dnsmasq curl ss sysctl; do
 		command -v $tool >/dev/null || skip "needs $tool (apt-get install iproute2 dnsmasq-base curl procps)"
@@ -143,14 +192,17 @@ host() {
 }
 
 build() {
-	local ns
+	local ns ageing=()
 	for ns in a b sw r c; do
 		make_ns $ns
 	done
 	# The switch: a bridge with three ports, cabled (veth pairs) to A, B, R.
 	# Without multicast snooping: with it, the bridge itself joins a group
-	# and announces that (IGMP) into the LAN we want to watch.
-	ip -n "$P-sw" link add br0 type bridge mcast_snooping 0
+	# and announces that (IGMP) into the LAN we want to watch. A hub is a
+	# bridge with ageing time 0: it learns no MAC address, so it floods
+	# every frame to every port, as a hub repeats it.
+	[ "$device" = switch ] || ageing=(ageing_time 0)
+	ip -n "$P-sw" link add br0 type bridge mcast_snooping 0 "${ageing[@]}"
 	for ns in a b r; do
 		ip -n "$P-sw" link add "port-$ns" type veth peer name "lan1" netns "$P-$ns"
 		ip -n "$P-sw" link set "port-$ns" master br0 up
@@ -259,11 +311,20 @@ finish_capture() {
 
 # ---- what was seen ----
 
+# device_text: what joins LAN 1, in a few words.
+device_text() {
+	if [ "$device" = hub ]; then
+		echo "a hub (a Linux bridge with ageing time 0: it learns no MAC, so it floods every frame)"
+	else
+		echo "a switch (a Linux bridge)"
+	fi
+}
+
 # describe WHERE: the hosts, and where they live.
 describe() {
 	cat <<-EOF
 	== The lab: documentation addresses only (RFC 5737), in $1
-	   LAN 1, 192.0.2.0/24, a switch (a Linux bridge) joins:
+	   LAN 1, 192.0.2.0/24, $(device_text) joins:
 	     A  $A_IP/24      $A_MAC  the client (curl); gateway $R1_IP
 	     B  $B_IP/24      $B_MAC  the name server (dnsmasq): $NAME is $C_IP
 	     R  $R1_IP/24       $R1_MAC  the router (ip_forward=1)
@@ -273,17 +334,25 @@ describe() {
 	EOF
 }
 
-# lan TITLE PCAP: the decoded capture with notes under the frames; the
-# transcript is kept in $txt for the summary.
+# lan TITLE PCAP [MAC]: the decoded capture with notes under the frames;
+# the transcript is kept in $txt for the summary. MAC is the capturing
+# host's, if frames addressed to others are worth a note.
 lan() {
 	local t
 	t=$txt/$(basename "$2" .pcap).txt
 	echo
 	echo "== $1 (sniff -r ${2##*/})"
 	"$SNIFF" -r "$2" 2>/dev/null >"$t"
-	awk -f "$ROOT/09-capture/annotate.awk" -v gateways="$R1_IP $R2_IP" \
+	awk -f "$ROOT/09-capture/annotate.awk" -v gateways="$R1_IP $R2_IP" -v me="${3:-}" \
 		-v names="$A_IP=A $B_IP=B $R1_IP=R $R2_IP=R $C_IP=C $A_MAC=A $B_MAC=B $R1_MAC=R $R2_MAC=R $C_MAC=C" \
 		"$t"
+}
+
+# others MAC TRANSCRIPT: how many of its frames were between other hosts:
+# neither from MAC nor to it, nor to the broadcast address.
+others() {
+	awk -v me="$1" '$1 == "eth" && $2 != me && $4 != me && $4 != "ff:ff:ff:ff:ff:ff" { n++ }
+		END { print n + 0 }' "$2"
 }
 
 # syn_line TRANSCRIPT: the Ethernet and IP fields of the SYN in it.
@@ -294,18 +363,24 @@ syn_line() {
 
 # What the three captures show together: each line is computed from them.
 summary() {
-	local arped frames_a frames_b tcp_b
+	local arped frames_a frames_b tcp_b others_b
 	arped=$(awk '$1 == "arp" && $2 == "request" && $6 == "'$A_IP'" { printf " %s", $4 }' "$txt/lan1-a.txt")
 	frames_a=$(grep -c '^#' "$txt/lan1-a.txt" || true)
 	frames_b=$(grep -c '^#' "$txt/lan1-b.txt" || true)
 	tcp_b=$(grep -c '^  tcp ' "$txt/lan1-b.txt" || true)
+	others_b=$(others $B_MAC "$txt/lan1-b.txt")
 	echo
 	echo "== What the packets show"
 	echo "3.3  the mask decides: A is $A_IP/24, and ANDs each destination with the mask"
-	mask $A_IP/24 $B_IP $C_IP | sed 's/^/       /'
+	mask brief $A_IP/24 $B_IP $C_IP | sed 's/^/       /'
 	echo "     A sent ARP requests for:$arped"
-	echo "3.4  the switch: A's sniffer saw $frames_a frames, B's $frames_b, $tcp_b of them TCP:"
-	echo "     B got the broadcasts and what was addressed to B, not A's traffic with R"
+	echo "3.4  the $device: A's sniffer saw $frames_a frames, B's $frames_b, $tcp_b of them TCP,"
+	echo "     $others_b between other hosts' MACs:"
+	if [ "$others_b" -eq 0 ]; then
+		echo "     B got the broadcasts and what was addressed to B, not A's traffic with R"
+	else
+		echo "     B got A's traffic with R too: every frame was repeated on every port"
+	fi
 	echo "3.5  the SYN on each LAN: the MACs change at the router, the IP addresses do not,"
 	echo "     and the router takes one off the TTL"
 	echo "       LAN 1  $(syn_line "$txt/lan1-a.txt")"
@@ -320,7 +395,7 @@ summary() {
 # report DIR: the three LANs' captures in DIR, decoded and annotated.
 report() {
 	lan "LAN 1, seen from A" "$1/lan1-a.pcap"
-	lan "LAN 1, seen from B, a bystander on the same switch" "$1/lan1-b.pcap"
+	lan "LAN 1, seen from B, a bystander on the same $device" "$1/lan1-b.pcap" $B_MAC
 	lan "LAN 2, seen from C" "$1/lan2-c.pcap"
 	summary "$1"
 }
@@ -329,6 +404,8 @@ show() {
 	[ -x "$SNIFF" ] || { echo "lab.sh: build first: make" >&2; exit 1; }
 	trap remove_txt EXIT
 	txt=$(mktemp -d "${TMPDIR:-/tmp}/netlab-show.XXXXXX")
+	# What joined LAN 1 is not in the frames: the run wrote it down.
+	[ ! -e "$1/device.txt" ] || device=$(cat "$1/device.txt")
 	describe "namespaces of its own"
 	report "$1"
 }
@@ -346,13 +423,14 @@ main() {
 		dir=$(mktemp -d "${TMPDIR:-/tmp}/netlab-lab.XXXXXX")
 	fi
 	: >"$dir/made"
+	echo "$device" >"$dir/device.txt"
 	txt=$dir
 	build
 	start_services
 	hold
 	out=$(request)
 	finish_capture
-	describe "namespaces $P-a, -b, -sw (the switch), -r and -c"
+	describe "namespaces $P-a, -b, -sw (the $device), -r and -c"
 	echo
 	echo "== On A: curl -4 http://$NAME/"
 	echo "   $out"
@@ -363,12 +441,15 @@ case ${1:-} in
 mask)
 	[ $# -ge 2 ] || { echo "usage: lab.sh mask ADDR/PREFIX [ADDR...]" >&2; exit 2; }
 	shift
-	mask "$@"
-	exit 0 ;;
+	mask bits "$@"
+	exit ;;
 show)
 	[ $# -eq 2 ] || { echo "usage: lab.sh show DIR" >&2; exit 2; }
 	show "$2"
 	exit 0 ;;
+hub)
+	device=hub
+	shift ;;
 esac
 while getopts o:h opt; do
 	case $opt in

@@ -1,12 +1,15 @@
 /*
- * sniff: a packet sniffer on a raw socket, for watching what our servers
- * and their clients really send (notes 三, 3.1 and 3.2).
+ * sniff: a packet sniffer on a packet socket (AF_PACKET), for watching what
+ * our servers and their clients really send (notes 三, 3.1 and 3.2).
  *
  * Lesson (notes 3.1): the notes say capture tools talk to the network
- * layer directly through a "raw socket". On Linux that is an AF_PACKET
- * socket: it hands us every Ethernet frame an interface sends or receives,
- * headers and all, before TCP/IP has looked at it (and a copy of what TCP/IP
- * sends). Reading one needs root (CAP_NET_RAW), because it sees everybody's
+ * layer directly through a "raw socket". A raw socket, AF_INET with
+ * SOCK_RAW, starts at the IP header: it never sees Ethernet or ARP. What
+ * a capture tool uses on Linux is a packet socket, AF_PACKET: it hands us
+ * every Ethernet frame an interface sends or receives, before TCP/IP has
+ * looked at it (and a copy of what TCP/IP sends). Its type SOCK_RAW means
+ * the frame comes with its Ethernet header; SOCK_DGRAM would strip it.
+ * Opening one needs root (CAP_NET_RAW), because it sees everybody's
  * traffic on that interface.
  *
  * Lesson (notes 3.2): what tcpdump and Wireshark show is this, decoded.
@@ -16,7 +19,8 @@
  * file format in pcap.c; this file captures, filters and prints.
  *
  * Not done, on purpose: promiscuous mode (on a switched LAN a host is sent
- * only its own frames and broadcasts anyway, which is notes 3.4's point),
+ * only its own frames and broadcasts anyway, which is notes 3.4's point,
+ * and the veth of the lab's hub passes up every frame without it),
  * kernel-side filters (BPF) and IPv6.
  */
 #include <arpa/inet.h>
@@ -75,9 +79,9 @@ usage(FILE *fp)
 	    "  -w FILE    write the frames to a pcap file instead of printing them\n"
 	    "  -r FILE    read frames from a pcap file instead of an interface\n"
 	    "  FILTER     host ADDR, port N, arp, ip, icmp, tcp, udp, joined by 'and'\n"
-	    "example:\n"
-	    "  sudo sniff -i lo -c 10 port 8080     # then: curl http://127.0.0.1:8080/\n"
-	    "  sudo sniff -i eth0 -w out.pcap && tcpdump -nn -e -r out.pcap\n");
+	    "examples, as root (or with sudo):\n"
+	    "  sniff -i lo -c 10 port 8080     # then: curl http://127.0.0.1:8080/\n"
+	    "  sniff -i eth0 -w out.pcap && tcpdump -nn -e -r out.pcap\n");
 }
 
 static void
@@ -197,7 +201,7 @@ sniff_frame(const struct options *o, struct tally *t, FILE *out, const struct ti
 }
 
 /*
- * Open the raw socket. It is created for protocol 0, which receives
+ * Open the packet socket. It is created for protocol 0, which receives
  * nothing, and only then bound to the interface for every protocol
  * (ETH_P_ALL): created for ETH_P_ALL, it would start queueing frames from
  * every interface in the moment before bind.
@@ -215,7 +219,7 @@ capture_open(const char *iface)
 		err(1, "interface %s", iface);
 	fd = socket(AF_PACKET, SOCK_RAW, 0);
 	if (fd < 0)
-		err(1, "raw socket (are you root?)");
+		err(1, "packet socket (are you root?)");
 	if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0)
 		err(1, "bind to %s", iface ? iface : "every interface");
 	/* Every frame is queued for us, filter or not (tcpdump has the kernel

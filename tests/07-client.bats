@@ -66,6 +66,122 @@ setup_file() {
 	not grep -q 'closed by the server' "$BATS_TEST_TMPDIR/err"
 }
 
+# ---- what reaches the server, byte for byte ----
+
+# record: a listener on 127.0.0.1 (python3) that takes one connection and
+# keeps every byte until the client half-closes, then closes its side too.
+# Sets PORT and RECORD_PID; the bytes land in $BATS_TEST_TMPDIR/got.
+record() {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	rm -f "$BATS_TEST_TMPDIR/port" "$BATS_TEST_TMPDIR/got"
+	python3 -c '
+import os, socket, sys
+port_file, got_file = sys.argv[1], sys.argv[2]
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+s.settimeout(10)
+with open(port_file + ".tmp", "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+os.rename(port_file + ".tmp", port_file)
+c, _ = s.accept()
+c.settimeout(10)
+got = b""
+while True:
+    b = c.recv(65536)
+    if not b:
+        break
+    got += b
+with open(got_file, "wb") as f:
+    f.write(got)
+c.close()
+' "$BATS_TEST_TMPDIR/port" "$BATS_TEST_TMPDIR/got" 3>&- &
+	RECORD_PID=$!
+	for _ in $(seq 100); do
+		[ -s "$BATS_TEST_TMPDIR/port" ] && break
+		sleep 0.05
+	done
+	PORT=$(cat "$BATS_TEST_TMPDIR/port")
+}
+
+teardown() {
+	if [ -n "${RECORD_PID:-}" ]; then
+		kill "$RECORD_PID" 2>/dev/null || true
+		wait "$RECORD_PID" 2>/dev/null || true
+	fi
+	stop_server
+}
+
+# dump WHAT FILE: the size and bytes of FILE (od -c; repeated lines as *).
+dump() {
+	echo "$1, $(wc -c <"$2") bytes:" >&2
+	od -A d -c "$2" | head -n 12 >&2
+}
+
+# sent_through INPUT: pipe the file INPUT into the client connected to a
+# recorder, and succeed when the recorder got exactly $BATS_TEST_TMPDIR/want;
+# otherwise show what was typed, what was expected and what came.
+sent_through() {
+	local rc=0
+	record
+	timeout 10 "$CLIENT" 127.0.0.1 "$PORT" <"$1" >/dev/null 2>"$BATS_TEST_TMPDIR/err" || rc=$?
+	wait "$RECORD_PID" || rc=$?
+	RECORD_PID=
+	if ! cmp "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got" >&2; then
+		dump "sent (the client's stdin)" "$1"
+		dump "expected at the server" "$BATS_TEST_TMPDIR/want"
+		dump "got at the server" "$BATS_TEST_TMPDIR/got"
+		return 1
+	fi
+	equal "the client's and the recorder's exit status" 0 "$rc"
+}
+
+# xs N: N x's, no newline.
+xs() {
+	head -c "$1" /dev/zero | tr '\0' x
+}
+
+@test "07-client: a request typed with CR LF reaches the server byte for byte, not as CR CR LF" {
+	printf 'GET / HTTP/1.0\r\n\r\n' >"$BATS_TEST_TMPDIR/in"
+	printf 'GET / HTTP/1.0\r\n\r\n' >"$BATS_TEST_TMPDIR/want"
+	sent_through "$BATS_TEST_TMPDIR/in"
+}
+
+@test "07-client: a last line with no newline is sent with CR LF before the half-close" {
+	printf 'abc' >"$BATS_TEST_TMPDIR/in"
+	printf 'abc\r\n' >"$BATS_TEST_TMPDIR/want"
+	sent_through "$BATS_TEST_TMPDIR/in"
+}
+
+@test "07-client: a 10,000-byte line arrives whole, then CR LF" {
+	{ xs 10000; printf '\n'; } >"$BATS_TEST_TMPDIR/in"
+	{ xs 10000; printf '\r\n'; } >"$BATS_TEST_TMPDIR/want"
+	sent_through "$BATS_TEST_TMPDIR/in"
+}
+
+@test "07-client: a long line typed with CR LF gets one CR, wherever its CR falls" {
+	local n
+	# Lengths whose CR ends a power-of-two block, where a reader's buffer
+	# is most likely to end between the CR and the LF.
+	for n in 4095 8191 16383; do
+		echo "# a line of $n bytes, then CR LF"
+		{ xs "$n"; printf '\r\n'; } >"$BATS_TEST_TMPDIR/in"
+		cp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/want"
+		sent_through "$BATS_TEST_TMPDIR/in"
+	done
+}
+
+@test "07-client: \"exit\" at the end of a long line is sent, not taken for the command" {
+	local n
+	# As above: a buffer that ends just before "exit" must not make it a line.
+	for n in 4096 8192 16384; do
+		echo "# $n x's, then exit"
+		{ xs "$n"; printf 'exit\n'; } >"$BATS_TEST_TMPDIR/in"
+		{ xs "$n"; printf 'exit\r\n'; } >"$BATS_TEST_TMPDIR/want"
+		sent_through "$BATS_TEST_TMPDIR/in"
+	done
+}
+
 @test "07-client: a refused port fails with a message" {
 	run "$CLIENT" 127.0.0.1 1
 	[ "$status" -ne 0 ]

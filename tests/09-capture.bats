@@ -37,10 +37,16 @@ csum() {
 
 eth() { echo "$(mac "$1")$(mac "$2")$3$4"; }           # DST SRC TYPE PAYLOAD
 arp() { echo "000108000604$(h16 "$1")$(mac "$2")$(ip4 "$3")$(mac "$4")$(ip4 "$5")"; } # OP SHA SPA THA TPA
-ipv4() {                                                  # SRC DST PROTO TTL PAYLOAD
-	local h
-	h="4500$(h16 $((20 + ${#5} / 2)))12344000$(h8 "$4")$(h8 "$3")0000$(ip4 "$1")$(ip4 "$2")"
-	echo "${h:0:20}$(csum "$h")${h:24}$5"
+ipv4() { ipv4_with "" 4000 "$@"; }                        # SRC DST PROTO TTL PAYLOAD, Don't Fragment
+# ipv4_with OPTIONS FRAG SRC DST PROTO TTL PAYLOAD: OPTIONS in hex (a
+# multiple of 4 bytes, so IHL is 5 + their length / 4); FRAG the 16 bits of
+# flags and fragment offset in hex (4000: Don't Fragment; 2000: More
+# Fragments, offset 0).
+ipv4_with() {
+	local opts=$1 frag=$2 hlen h
+	hlen=$((20 + ${#opts} / 2))
+	h="4$(printf %x $((hlen / 4)))00$(h16 $((hlen + ${#7} / 2)))1234$frag$(h8 "$6")$(h8 "$5")0000$(ip4 "$3")$(ip4 "$4")$opts"
+	echo "${h:0:20}$(csum "$h")${h:24}$7"
 }
 tcp() { echo "$(h16 "$1")$(h16 "$2")$(h32 "$3")$(h32 "$4")50$(h8 "$5")faf000000000$6"; } # SPORT DPORT SEQ ACK FLAGS PAYLOAD
 udp() { echo "$(h16 "$1")$(h16 "$2")$(h16 $((8 + ${#3} / 2)))0000$3"; }              # SPORT DPORT PAYLOAD
@@ -51,7 +57,7 @@ dnsname() {
 }
 
 A=02:00:00:00:00:0a R=02:00:00:00:00:01 BCAST=ff:ff:ff:ff:ff:ff
-FIN=1 SYN=2 RST=4 PSH=8 ACK=16
+FIN=1 SYN=2 RST=4 PSH=8 ACK=16 ECE=64 CWR=128
 
 le16() { printf '%02x%02x' $(($1 & 255)) $(($1 >> 8 & 255)); }
 le32() { printf '%02x%02x%02x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
@@ -92,6 +98,7 @@ syn_frame() {
 	run "$SNIFF" -h
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"usage: sniff"* && "$output" == *"-w FILE"* && "$output" == *"curl"* ]]
+	[[ "$output" == *"examples, as root (or with sudo):"* ]]
 	run "$SNIFF" -x
 	[ "$status" -eq 2 ]
 	run "$SNIFF" -r /dev/null port 80 or port 53
@@ -129,6 +136,52 @@ syn_frame() {
 	[ "${lines[15]}" = "  tcp   40000 > 80  [FIN,ACK]  seq 1006  ack 5001  win 64240  len 0" ]
 	[ "${lines[19]}" = "  tcp   80 > 40000  [RST]  seq 5001  win 64240  len 0" ]
 	[[ "$output" != *bad* && "$output" != *http* ]]
+}
+
+# decoded FRAME...: decode the frames, show them (hex) and what came of them.
+decoded() {
+	local f
+	for f in "$@"; do echo "# frame sent: $f"; done
+	decode "$@"
+}
+
+@test "decode: an IPv4 header with options (IHL 6): TCP is found after them, ports, flags and payload right" {
+	local frame
+	# Three No-Operation options and an End of Options: 4 bytes, IHL 6.
+	frame=$(eth $R $A 0800 "$(ipv4_with 01010100 4000 192.0.2.10 198.51.100.80 6 64 \
+		"$(tcp 40000 80 1001 5001 $((PSH | ACK)) "$(text hello)")")")
+	decoded "$frame"
+	equal "exit status" 0 "$status"
+	equal "IP line" "  ip    192.0.2.10 > 198.51.100.80  ttl 64  TCP  len 49  options 4 bytes" "${lines[2]}"
+	equal "TCP line" "  tcp   40000 > 80  [PSH,ACK]  seq 1001  ack 5001  win 64240  len 5" "${lines[3]}"
+	equal "the tally" "1 frame (0 truncated, 0 malformed)" "${lines[4]}"
+}
+
+@test "decode: a first fragment (More Fragments, offset 0) still has its TCP or UDP header decoded" {
+	local t u
+	# TCP: the header and 8 bytes of data, the rest in later fragments.
+	t=$(eth $R $A 0800 "$(ipv4_with "" 2000 192.0.2.10 198.51.100.80 6 64 \
+		"$(tcp 40000 80 1001 5001 $((PSH | ACK)) 0102030405060708)")")
+	# UDP: the header says 108 bytes; this fragment holds its first 24.
+	u=$(eth $R $A 0800 "$(ipv4_with "" 2000 192.0.2.10 198.51.100.80 17 64 \
+		"$(h16 5000)$(h16 6000)$(h16 108)0000$(text 0123456789abcdef)")")
+	decoded "$t" "$u"
+	equal "exit status" 0 "$status"
+	equal "IP line of the TCP fragment" "  ip    192.0.2.10 > 198.51.100.80  ttl 64  TCP  len 48  fragment offset 0 more" "${lines[2]}"
+	equal "TCP line" "  tcp   40000 > 80  [PSH,ACK]  seq 1001  ack 5001  win 64240  len 8" "${lines[3]}"
+	equal "IP line of the UDP fragment" "  ip    192.0.2.10 > 198.51.100.80  ttl 64  UDP  len 44  fragment offset 0 more" "${lines[6]}"
+	equal "UDP line" "  udp   5000 > 6000  len 100, 16 in this fragment" "${lines[7]}"
+	# The rest of a fragmented datagram is not missing from the capture.
+	equal "the tally" "2 frames (0 truncated, 0 malformed)" "${lines[8]}"
+}
+
+@test "decode: a segment with only ECE shows [ECE], one with only CWR shows [CWR]" {
+	local c=192.0.2.10 s=198.51.100.80
+	decoded "$(eth $R $A 0800 "$(ipv4 $c $s 6 64 "$(tcp 40000 80 1 0 $ECE)")")" \
+	        "$(eth $R $A 0800 "$(ipv4 $c $s 6 64 "$(tcp 40000 80 1 0 $CWR)")")"
+	equal "exit status" 0 "$status"
+	equal "TCP line with ECE alone" "  tcp   40000 > 80  [ECE]  seq 1  win 64240  len 0" "${lines[3]}"
+	equal "TCP line with CWR alone" "  tcp   40000 > 80  [CWR]  seq 1  win 64240  len 0" "${lines[7]}"
 }
 
 @test "decode: Ethernet padding after a short IP packet is not taken for TCP data" {
@@ -170,8 +223,21 @@ syn_frame() {
 	       "$(eth $A $R 0800 "$(ipv4 $s $c 6 63 "$(tcp 80 40000 1 1 $((PSH | ACK)) "$(text $'<html>GET ME\r\n')")")")"
 	[ "$status" -eq 0 ]
 	[ "${lines[4]}" = "  http  GET /a%20b HTTP/1.1" ]
-	[ "${lines[9]}" = "  http  HTTP/1.1 404 Not Found" ]
-	[ "$(grep -c '^  http' <<<"$output")" -eq 2 ]
+	[ "${lines[10]}" = "  http  HTTP/1.1 404 Not Found" ]
+	[ "$(grep -c '^  http  [A-Z]' <<<"$output")" -eq 2 ]
+}
+
+@test "decode: an HTTP head ends at the empty line; what follows it in the segment is counted apart" {
+	local c=192.0.2.10 s=198.51.100.80 head=$'HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n'
+	decoded "$(eth $A $R 0800 "$(ipv4 $s $c 6 63 "$(tcp 80 40000 1 1 $((PSH | ACK)) "$(text "${head}hello, world")")")")" \
+	        "$(eth $R $A 0800 "$(ipv4 $c $s 6 64 "$(tcp 40000 80 1 1 $((PSH | ACK)) "$(text $'GET / HTTP/1.0\n\n')")")")" \
+	        "$(eth $R $A 0800 "$(ipv4 $c $s 6 64 "$(tcp 40000 80 1 1 $((PSH | ACK)) "$(text $'GET / HTTP/1.1\r\nHost: x\r\n')")")")"
+	equal "exit status" 0 "$status"
+	equal "status line" "  http  HTTP/1.1 200 OK" "${lines[4]}"
+	equal "a head (${#head} bytes) and body (12) in one segment" \
+		"  http  head ${#head} bytes (to the empty line), 12 bytes after it" "${lines[5]}"
+	equal "a head ended by a bare LF LF" "  http  head 16 bytes (to the empty line), nothing after it" "${lines[11]}"
+	equal "a head cut at the segment's end" "  http  head not ended: no empty line in these 25 bytes" "${lines[17]}"
 }
 
 @test "decode: ICMP echo, a later IPv4 fragment, and what is named but not decoded" {
@@ -315,7 +381,7 @@ unprivileged() {
 @test "sniff: a live capture needs root, and says so; an unknown interface is named" {
 	run unprivileged "$SNIFF" -i lo -c 1
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"raw socket (are you root?)"* ]]
+	[[ "$output" == *"packet socket (are you root?)"* ]]
 	run "$SNIFF" -i no-such-if0
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"interface no-such-if0"* ]]
@@ -363,7 +429,7 @@ unprivileged() {
 
 lab_ready() {
 	[ "$(uname -s)" = Linux ] || skip "the lab needs Linux"
-	[ "$(id -u)" = 0 ] || skip "the lab needs root (network namespaces, raw sockets)"
+	[ "$(id -u)" = 0 ] || skip "the lab needs root (network namespaces, packet sockets)"
 	command -v dnsmasq >/dev/null || skip "dnsmasq is not installed"
 	command -v ip >/dev/null || skip "iproute2 is not installed"
 	# Root in a container may still be refused namespaces.
@@ -411,17 +477,117 @@ no_leftovers() {
 	run unprivileged "$LAB"
 	[ "$status" -eq 77 ]
 	[[ "$output" == *"needs root"*"skipped"* ]]
+	# A root shell on Debian may have no sudo: say how to run it as root first.
+	[[ "$output" == *"as root: make capture (or sudo make capture)"* ]]
+}
+
+@test "README and NOTES say to run the capture as root, with sudo only as another way" {
+	# Every line on the lab or the sniffer that names sudo offers it as "or sudo".
+	run grep -nE 'sudo' "$ROOT/README.md" "$ROOT/NOTES.md"
+	run grep -E 'capture|sniff|lab\.sh|LAB_HOLD' <<<"$output"
+	[ -n "$output" ]
+	run grep -v '(or `sudo ' <<<"$output"
+	equal "lines with sudo that do not offer it as an alternative" "" "$output"
 }
 
 @test "lab: the mask AND decides same network or gateway (notes 3.3), and names the reserved addresses" {
 	run "$LAB" mask 192.0.2.10/24 192.0.2.53 198.51.100.80
-	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "192.0.2.10 AND 255.255.255.0 = 192.0.2.0  (network 192.0.2.0/24)" ]
-	[ "${lines[1]}" = "reserved: 192.0.2.0 (the network itself) and 192.0.2.255 (broadcast); hosts 192.0.2.1 to 192.0.2.254" ]
-	[ "${lines[2]}" = "192.0.2.53 AND 255.255.255.0 = 192.0.2.0: same network, ARP for 192.0.2.53 itself" ]
-	[ "${lines[3]}" = "198.51.100.80 AND 255.255.255.0 = 198.51.100.0: another network, send to the gateway" ]
+	equal "exit status" 0 "$status"
+	equal "lab.sh mask 192.0.2.10/24 192.0.2.53 198.51.100.80, lines 1, 5, 6 and 10" \
+"192.0.2.10 AND 255.255.255.0 = 192.0.2.0  (network 192.0.2.0/24)
+reserved: 192.0.2.0 (the network itself) and 192.0.2.255 (broadcast); hosts 192.0.2.1 to 192.0.2.254
+192.0.2.53 AND 255.255.255.0 = 192.0.2.0: same network, ARP for 192.0.2.53 itself
+198.51.100.80 AND 255.255.255.0 = 198.51.100.0: another network, send to the gateway" \
+		"$(printf '%s\n' "${lines[0]}" "${lines[4]}" "${lines[5]}" "${lines[9]}")"
 	run "$LAB" mask 203.0.113.70/26
-	[ "${lines[1]}" = "reserved: 203.0.113.64 (the network itself) and 203.0.113.127 (broadcast); hosts 203.0.113.65 to 203.0.113.126" ]
+	equal "reserved in a /26" \
+		"reserved: 203.0.113.64 (the network itself) and 203.0.113.127 (broadcast); hosts 203.0.113.65 to 203.0.113.126" \
+		"${lines[4]}"
+}
+
+@test "lab: the mask AND is shown bit by bit: address, mask and result, 32 bits in octets" {
+	run "$LAB" mask 203.0.113.70/26 203.0.113.130
+	equal "exit status" 0 "$status"
+	equal "lab.sh mask 203.0.113.70/26 203.0.113.130" \
+"203.0.113.70 AND 255.255.255.192 = 203.0.113.64  (network 203.0.113.64/26)
+    address  11001011.00000000.01110001.01000110  203.0.113.70
+    mask     11111111.11111111.11111111.11000000  255.255.255.192
+    AND      11001011.00000000.01110001.01000000  203.0.113.64
+reserved: 203.0.113.64 (the network itself) and 203.0.113.127 (broadcast); hosts 203.0.113.65 to 203.0.113.126
+203.0.113.130 AND 255.255.255.192 = 203.0.113.128: another network, send to the gateway
+    address  11001011.00000000.01110001.10000010  203.0.113.130
+    mask     11111111.11111111.11111111.11000000  255.255.255.192
+    AND      11001011.00000000.01110001.10000000  203.0.113.128" "$output"
+}
+
+@test "lab: a /31 is a point-to-point link (RFC 3021), a /32 a single host; bad input is refused" {
+	run "$LAB" mask 198.51.100.0/31
+	equal "reserved in a /31" \
+		"reserved: none: a /31 is a point-to-point link, and both its addresses are hosts (RFC 3021)" "${lines[4]}"
+	run "$LAB" mask 198.51.100.7/32
+	equal "reserved in a /32" \
+		"reserved: none: a /32 is a single address, one host (as in a route to one host)" "${lines[4]}"
+	local bad
+	for bad in 192.0.2.10 192.0.2.10/33 192.0.2.256/24 192.0.2/24 "192.0.2.10/24 192.0.2.x"; do
+		# shellcheck disable=SC2086 # split on purpose: the last case is two arguments
+		run "$LAB" mask $bad
+		equal "exit status of lab.sh mask $bad" 2 "$status"
+		equal "the start of its message" "lab.sh mask: " "${output:0:13}"
+	done
+}
+
+@test "lab show: a segment with the response's head and body is annotated as a head up to the empty line, then body" {
+	local dir=$BATS_TEST_TMPDIR/show c=192.0.2.10 s=198.51.100.80 req head body
+	req=$'GET / HTTP/1.1\r\nHost: www.netlab.test\r\n\r\n'
+	head=$'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 31\r\n\r\n'
+	body='<!DOCTYPE html><p>netlab</p>'$'\n\n\n'
+	mkdir -p "$dir"
+	pcap "$dir/lan1-a.pcap"
+	pcap "$dir/lan1-b.pcap"
+	# Two exchanges on LAN 2: the head and the body in one segment, then
+	# the head alone and the body in the next.
+	pcap "$dir/lan2-c.pcap" \
+		"$(eth 02:00:00:00:01:50 02:00:00:00:01:01 0800 "$(ipv4 $c $s 6 63 "$(tcp 40000 80 1 1 $((PSH | ACK)) "$(text "$req")")")")" \
+		"$(eth 02:00:00:00:01:01 02:00:00:00:01:50 0800 "$(ipv4 $s $c 6 64 "$(tcp 80 40000 1 1 $((PSH | ACK)) "$(text "$head$body")")")")" \
+		"$(eth 02:00:00:00:01:01 02:00:00:00:01:50 0800 "$(ipv4 $s $c 6 64 "$(tcp 80 40000 1 1 $((PSH | ACK)) "$(text "$head")")")")" \
+		"$(eth 02:00:00:00:01:01 02:00:00:00:01:50 0800 "$(ipv4 $s $c 6 64 "$(tcp 80 40000 1 1 $((PSH | ACK)) "$(text "$body")")")")"
+	run "$LAB" show "$dir"
+	echo "$output"
+	equal "exit status of lab.sh show" 0 "$status"
+	run grep -E '<- the (HTTP request|response)' <<<"$output"
+	equal "note under the request" \
+		"        <- the HTTP request: its whole head, ${#req} bytes up to the empty line, in one segment" "${lines[0]}"
+	equal "note under the head and body, a segment of $((${#head} + ${#body})) bytes" \
+		"        <- the response: its head is the ${#head} bytes up to the empty line, and the other ${#body} bytes of this segment are body" "${lines[1]}"
+	equal "note under the head alone" \
+		"        <- the response's head, ${#head} bytes up to the empty line; the body comes in the segments after it" "${lines[2]}"
+	equal "note under the body alone" \
+		"        <- the response's body, ${#body} bytes: no head here, the head's Content-Length said how many to expect" "${lines[3]}"
+}
+
+@test "lab show: on a hub's capture, B's frames between A and R are noted and counted (notes 3.4)" {
+	run "$LAB" show "$ROOT/09-capture/samples/hub"
+	equal "exit status of lab.sh show samples/hub" 0 "$status"
+	echo "$output"
+	equal "what joins LAN 1" "   LAN 1, 192.0.2.0/24, a hub (a Linux bridge with ageing time 0: it learns no MAC, so it floods every frame) joins:" \
+		"$(grep '^   LAN 1' <<<"$output")"
+	# The first frame B got that was neither from B nor to B or everyone.
+	equal "the note under it" \
+"        <- 3.4 from R to A, not to B: repeated to every port, as a hub does, so B gets it;
+        <-     B's kernel drops it after the sniffer's copy (a real card would drop it first, unless promiscuous)" \
+		"$(grep -A1 '<- 3.4 from' <<<"$output")"
+	equal "the summary's 3.4" \
+"3.4  the hub: A's sniffer saw 17 frames, B's 17, 11 of them TCP,
+     12 between other hosts' MACs:
+     B got A's traffic with R too: every frame was repeated on every port" \
+		"$(grep -A2 '^3.4' <<<"$output")"
+	run "$LAB" show "$ROOT/09-capture/samples"
+	equal "the summary's 3.4 for the switch" \
+"3.4  the switch: A's sniffer saw 17 frames, B's 5, 0 of them TCP,
+     0 between other hosts' MACs:
+     B got the broadcasts and what was addressed to B, not A's traffic with R" \
+		"$(grep -A2 '^3.4' <<<"$output")"
+	not grep -q '<- 3.4 from' <<<"$output"
 }
 
 @test "lab: curl asks for the name and gets the page across the router" {
@@ -471,6 +637,39 @@ no_leftovers() {
 	frame lan1-a "$syn" | grep -q '^  eth   02:00:00:00:00:0a > 02:00:00:00:00:01 '
 	[[ "$OUT" == *"198.51.100.80 AND 255.255.255.0 = 198.51.100.0: another network, send to the gateway"* ]]
 	[[ "$OUT" == *"A sent ARP requests for: 192.0.2.53 192.0.2.1"* ]]
+}
+
+# The hub's lab runs once for the file too, beside the switch's.
+run_hub_once() {
+	HUBDIR=$BATS_FILE_TMPDIR/hub
+	if [ ! -e "$HUBDIR.rc" ]; then
+		"$LAB" hub -o "$HUBDIR" >"$HUBDIR.out" 2>"$HUBDIR.err"
+		echo $? >"$HUBDIR.rc"
+	fi
+	[ "$(cat "$HUBDIR.rc")" -ne 77 ] || skip "$(cat "$HUBDIR.err")"
+	[ "$(cat "$HUBDIR.rc")" -eq 0 ] || { cat "$HUBDIR.err" >&2; return 1; }
+	HUB_OUT=$(cat "$HUBDIR.out")
+}
+
+# tcp_frames TRANSCRIPT: each TCP frame as its MACs and its TCP line.
+tcp_frames() {
+	awk '$1 == "eth" { eth = $2 " > " $4 } $1 == "tcp" { print eth "  " $0 }' "$1"
+}
+
+@test "lab 3.4: with a hub (a bridge with ageing time 0) B sees A's conversation with R" {
+	lab_ready
+	run_hub_once
+	# Shown if the test fails: what B's sniffer saw, and the summary.
+	sed -n '/seen from B/,/^== LAN 2/p; /^3.4/,/^3.5/p' <<<"$HUB_OUT"
+	[[ "$HUB_OUT" == *"a hub (a Linux bridge with ageing time 0"* ]]
+	# Every TCP frame between A and the router, as A saw it, B saw too.
+	tcp_frames "$HUBDIR/lan1-a.txt" >"$BATS_TEST_TMPDIR/a"
+	tcp_frames "$HUBDIR/lan1-b.txt" >"$BATS_TEST_TMPDIR/b"
+	between "TCP frames A saw" 8 100 "$(wc -l <"$BATS_TEST_TMPDIR/a")"
+	diff "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	grep -q '^02:00:00:00:00:0a > 02:00:00:00:00:01    tcp   [0-9]* > 80  \[SYN\]' "$BATS_TEST_TMPDIR/b"
+	[[ "$HUB_OUT" == *"B got A's traffic with R too: every frame was repeated on every port"* ]]
+	no_leftovers "$HUBDIR"
 }
 
 @test "lab 3.5: across the router the MACs change, the IP addresses stay, the TTL drops by one" {
