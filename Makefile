@@ -19,6 +19,8 @@
 #   make bench-sendbuf how much of a 10 MiB response one non-blocking send takes
 #   make trace        system calls and instructions per request, 06 beside
 #                     nginx and lighttpd (TRACE="01-static 06-epoll" picks)
+#   make cost         user-space instructions per request of 06, 08 and 10 (callgrind)
+#   make cost-check   the same, against bench/budget.txt: fails when one is 5% over
 #   make diffs        each stage's server.c as a diff against the stage before it
 #   make lab          list the pitfall switches (common/lab.h): each undoes one fix, to
 #                     show the lecture notes' bug; BUG=no-reap builds that stage with
@@ -244,6 +246,12 @@ bench-sendbuf: bench/sendbuf
 
 TRACE ?= 06-epoll nginx lighttpd
 
+cost: all
+	bench/cost.sh
+
+cost-check: all
+	bench/cost.sh check
+
 trace: all
 	bench/trace.sh $(TRACE)
 
@@ -282,7 +290,7 @@ grade:
 grade-check: all bench/hold
 	$(BATS) tests/grade
 
-.PHONY: all test check analyze fuzz capture bench bench-c10k bench-coro bench-spawn bench-idle bench-sendbuf trace diffs lab bugs run clean fw-pick start grade grade-check
+.PHONY: all test check analyze fuzz capture cost cost-check bench bench-c10k bench-coro bench-spawn bench-idle bench-sendbuf trace diffs lab bugs run clean fw-pick start grade grade-check
 
 # A student's program is every .c file in mine/STAGE/, built as the stages
 # are (STAGE_DIR: where 10-framework's application finds its provinces).

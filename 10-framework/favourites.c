@@ -136,9 +136,15 @@ store_failed(struct request *req, enum store_status st)
 static void
 province_cells(struct request *req, const struct province *p)
 {
-	fw_printf(req, "<td>%d</td><td>%d</td><td>", p->id, p->pid);
+	fw_write(req, "<td>");
+	fw_int(req, p->id);
+	fw_write(req, "</td><td>");
+	fw_int(req, p->pid);
+	fw_write(req, "</td><td>");
 	fw_escape(req, p->name, strlen(p->name));
-	fw_printf(req, "</td><td>%d</td>", p->level);
+	fw_write(req, "</td><td>");
+	fw_int(req, p->level);
+	fw_write(req, "</td>");
 }
 
 ROUTE("GET", "/show.py", show_page)
@@ -162,9 +168,10 @@ ROUTE("GET", "/show.py", show_page)
 			;
 		fw_write(req, "<tr>");
 		province_cells(req, p);
-		fw_printf(req, "<td><form method=\"post\" action=\"/show/%d.py\">"
-		          "<button>%s</button></form></td></tr>\n",
-		          p->id, i < n ? "已收藏" : "收藏");
+		fw_write(req, "<td><form method=\"post\" action=\"/show/");
+		fw_int(req, p->id);
+		fw_write(req, i < n ? ".py\"><button>已收藏</button></form></td></tr>\n" :
+		         ".py\"><button>收藏</button></form></td></tr>\n");
 	}
 	fw_write(req, "</table>\n");
 	fw_page_end(req);

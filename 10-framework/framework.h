@@ -50,6 +50,7 @@ struct route {
 	int is_regex;
 	void (*handler)(struct request *req);
 	regex_t re;                /* compiled by app_init */
+	size_t literal;            /* bytes at the pattern's start that match only themselves */
 };
 
 #define ROUTE_DEFINE(m, pat, rx, fn)                                         \
@@ -74,6 +75,8 @@ extern const char site_nav[];
 void fw_start(struct request *req, int status, const char *content_type);
 void fw_write(struct request *req, const char *s);
 void fw_write_n(struct request *req, const void *p, size_t n);
+/* n in decimal: a page's numbers, without a format string parsed each time. */
+void fw_int(struct request *req, long long n);
 void fw_printf(struct request *req, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Write s[0..n) HTML-escaped: the only way user data reaches a page. */

@@ -10,34 +10,40 @@
 #include "html.h"
 #include "lab.h"
 
+/* The entity for c, or NULL when c stands for itself. */
+static const char *
+entity(char c)
+{
+	switch (c) {
+	case '&':  return "&amp;";
+	case '<':  return "&lt;";
+	case '>':  return "&gt;";
+	case '"':  return "&quot;";
+	case '\'': return "&#39;";
+	default:   return NULL;
+	}
+}
+
 size_t
 html_escape(const char *src, size_t len, char *dst, size_t size)
 {
-	size_t i, o = 0;
+	size_t i, o = 0, n;
+	const char *rep;
 
 	for (i = 0; i < len; i++) {
-		const char *rep;
-		char one[2] = { src[i], '\0' };
-		size_t n;
-
-		switch (src[i]) {
-		case '&':  rep = "&amp;"; break;
-		case '<':  rep = "&lt;"; break;
-		case '>':  rep = "&gt;"; break;
-		case '"':  rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default:   rep = one; break;
-		}
-		if (BUG_HTML_UNESCAPED)
-			rep = one;   /* the notes paste the byte as it is */
-		n = strlen(rep);
-		if (n == 0 || o + n >= size)
+		if (src[i] == '\0' || o + 1 >= size)
 			return (size_t)-1;   /* a NUL in src, or no room */
+		rep = BUG_HTML_UNESCAPED ? NULL : entity(src[i]);   /* the notes paste the byte as it is */
+		if (rep == NULL) {
+			dst[o++] = src[i];   /* most bytes: no lookup, no copy of a string */
+			continue;
+		}
+		n = strlen(rep);
+		if (o + n >= size)
+			return (size_t)-1;
 		memcpy(dst + o, rep, n);
 		o += n;
 	}
-	if (o >= size)
-		return (size_t)-1;
 	dst[o] = '\0';
 	return o;
 }

@@ -151,19 +151,53 @@ date_parse(const unsigned char *v, size_t len, time_t *t)
 	return ok && c.p == c.end && tm_to_time(&tm, t);
 }
 
+/* Two digits of n (0-99) at p. */
+static char *
+put2(char *p, int n)
+{
+	p[0] = (char)('0' + n / 10);
+	p[1] = (char)('0' + n % 10);
+	return p + 2;
+}
+
+/*
+ * By hand, not with strftime, which would also look up the locale's names
+ * for days and months (HTTP wants the English ones whatever the locale)
+ * and costs more than the rest of a response head.
+ */
 void
 date_format(time_t t, char *buf, size_t size)
 {
 	struct tm tm;
+	char *p = buf;
 
-	if (gmtime_r(&t, &tm) == NULL || strftime(buf, size, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
-		buf[0] = '\0';
+	if (size < DATE_MAX || gmtime_r(&t, &tm) == NULL || tm.tm_year < 0 || tm.tm_year > 8099) {
+		if (size > 0)
+			buf[0] = '\0';
+		return;
+	}
+	memcpy(p, day_names[(tm.tm_wday + 6) % 7], 3);   /* tm_wday 0 is Sunday */
+	p += 3;
+	*p++ = ',';
+	*p++ = ' ';
+	p = put2(p, tm.tm_mday);
+	*p++ = ' ';
+	memcpy(p, month_names[tm.tm_mon], 3);
+	p += 3;
+	*p++ = ' ';
+	p = put2(put2(p, (tm.tm_year + 1900) / 100), (tm.tm_year + 1900) % 100);
+	*p++ = ' ';
+	p = put2(p, tm.tm_hour);
+	*p++ = ':';
+	p = put2(p, tm.tm_min);
+	*p++ = ':';
+	p = put2(p, tm.tm_sec);
+	memcpy(p, " GMT", 5);
 }
 
 /*
- * The Date header (RFC 9110 6.6.1) of the current second. strftime costs
- * more than all the rest of a response head, and the answer changes once a
- * second, so each thread formats it once a second.
+ * The Date header (RFC 9110 6.6.1) of the current second. The answer
+ * changes once a second, so each thread formats it once a second.
  */
 const char *
 date_now(void)

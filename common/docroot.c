@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -28,11 +27,15 @@
 static int
 fd_path(int fd, char *buf, size_t size)
 {
-	char proc[64];
+	char proc[32] = "/proc/self/fd/", digits[12], *d = digits + sizeof(digits);
 	ssize_t n;
 
-	if (snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd) >= (int)sizeof(proc) ||
-	    (n = readlink(proc, buf, size - 1)) <= 0)
+	*--d = '\0';
+	do
+		*--d = (char)('0' + fd % 10);
+	while ((fd /= 10) > 0);
+	strcat(proc, d);   /* 14 bytes and at most 10 digits: it fits */
+	if ((n = readlink(proc, buf, size - 1)) <= 0)
 		return -1;
 	buf[n] = '\0';
 	return 0;
@@ -214,9 +217,10 @@ docroot_mime(const char *path)
 	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
 	size_t i;
 
+	/* The first letters are compared first: most names differ there. */
 	if (dot != NULL && (slash == NULL || dot > slash))
 		for (i = 0; i < sizeof(mimes) / sizeof(mimes[0]); i++)
-			if (strcasecmp(dot + 1, mimes[i].ext) == 0)
+			if ((dot[1] | 0x20) == mimes[i].ext[0] && strcasecmp(dot + 1, mimes[i].ext) == 0)
 				return mimes[i].type;
 	return "application/octet-stream";
 }

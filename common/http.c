@@ -60,31 +60,65 @@ http_reason(enum http_status status)
 	return http_reason(HTTP_INTERNAL_ERROR);   /* a code we never meant to send */
 }
 
-/* Is c one of the characters in set? (strchr alone would also find NUL.) */
-static int
-in_set(unsigned char c, const char *set)
-{
-	return c != '\0' && strchr(set, c) != NULL;
-}
+/*
+ * What each ASCII byte may be, a bit per use: TOKEN, a character of a
+ * token such as a method or a header name (RFC 9110 5.6.2); HOST, of a
+ * host name (RFC 3986 3.2.2, a "%" escape aside). A table, not isalnum and
+ * strchr: the parser asks this of every byte of every name, and isalnum
+ * also consults the locale, through a function call per byte.
+ */
+enum {
+	TOKEN = 1,
+	HOST = 2,
+	BOTH = TOKEN | HOST,
+};
 
-/* RFC 9110 5.6.2: the characters a token (method, header name) may use. */
+static const unsigned char ascii[128] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,     /* controls */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* space ! " # $ % & ' ( ) * + , - . / */
+	0, BOTH, 0, TOKEN, BOTH, TOKEN, BOTH, BOTH, HOST, HOST, BOTH, BOTH, HOST, BOTH, BOTH, 0,
+	/* 0-9, then : ; < = > ? */
+	BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, 0, HOST, 0, HOST, 0, 0,
+	/* @, A-O */
+	0, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH,
+	/* P-Z, then [ \ ] ^ _ */
+	BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, 0, 0, 0, TOKEN, BOTH,
+	/* `, a-o */
+	TOKEN, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH,
+	/* p-z, then { | } ~ DEL */
+	BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, BOTH, 0, TOKEN, 0, BOTH, 0,
+};
+
 static int
 is_tchar(unsigned char c)
 {
-	return isalnum(c) || in_set(c, "!#$%&'*+-.^_`|~");
+	return c < 128 && (ascii[c] & TOKEN);
+}
+
+static int
+is_hostchar(unsigned char c)
+{
+	return c < 128 && (ascii[c] & HOST);
+}
+
+static int
+is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Does the n bytes at p spell word, in any case? (Inlined, strlen of a literal is free.) */
+static int
+word_is(const unsigned char *p, size_t n, const char *word)
+{
+	return n == strlen(word) && strncasecmp((const char *)p, word, n) == 0;
 }
 
 int
 http_word_is(const char *s, size_t n, const char *word)
 {
-	return n == strlen(word) && strncasecmp(s, word, n) == 0;
-}
-
-/* http_word_is, for the parser's unsigned bytes. */
-static int
-word_is(const unsigned char *p, size_t n, const char *word)
-{
-	return http_word_is((const char *)p, n, word);
+	return word_is((const unsigned char *)s, n, word);
 }
 
 int
@@ -150,7 +184,7 @@ parse_request_line(const unsigned char *p, const unsigned char *eol, struct http
 	req->target[n] = '\0';
 
 	if (eol - sp2 - 1 != 8 || memcmp(sp2 + 1, "HTTP/", 5) != 0 ||
-	    !isdigit(sp2[6]) || sp2[7] != '.' || !isdigit(sp2[8]))
+	    !is_digit(sp2[6]) || sp2[7] != '.' || !is_digit(sp2[8]))
 		return HTTP_BAD_REQUEST;
 	if (sp2[6] != '1')
 		return HTTP_VERSION_NOT_SUPPORTED;
@@ -180,7 +214,7 @@ host_len(const unsigned char *v, size_t len)
 	for (i = 0; i < len && v[i] != ':'; i++) {
 		if (v[i] == '%' && i + 2 < len && isxdigit(v[i + 1]) && isxdigit(v[i + 2]))
 			i += 2;
-		else if (!isalnum(v[i]) && !in_set(v[i], "-._~!$&'()*+,;="))
+		else if (!is_hostchar(v[i]))
 			return 0;   /* a space, "/", "@", a control character... */
 	}
 	return i;
@@ -200,7 +234,7 @@ authority_valid(const unsigned char *v, size_t len, enum port_rule rule)
 	if (v[i] != ':')
 		return 0;
 	for (i++; i < len; i++, digits++) {
-		if (!isdigit(v[i]) || digits == 5)
+		if (!is_digit(v[i]) || digits == 5)
 			return 0;
 		port = port * 10 + (unsigned long)(v[i] - '0');
 	}
@@ -293,7 +327,7 @@ parse_content_length(const unsigned char *v, size_t len, struct http_request *re
 	if (len == 0 || len > 18)
 		return HTTP_BAD_REQUEST;
 	for (i = 0; i < len; i++) {
-		if (!isdigit(v[i]))
+		if (!is_digit(v[i]))
 			return HTTP_BAD_REQUEST;
 		n = n * 10 + (v[i] - '0');
 	}
@@ -355,9 +389,12 @@ parse_header(const unsigned char *p, const unsigned char *eol,
 		;
 	for (ve = eol; ve > v && (ve[-1] == ' ' || ve[-1] == '\t'); ve--)
 		;
-	/* field-vchar is VCHAR or obs-text (0x80-0xff); controls but HTAB are not. */
+	/*
+	 * field-vchar is VCHAR or obs-text (0x80-0xff); controls but HTAB are
+	 * not. The first test passes the printable ASCII most values are.
+	 */
 	for (const unsigned char *c = v; c < ve; c++)
-		if ((*c < ' ' && *c != '\t') || *c == 0x7f)
+		if ((unsigned char)(*c - ' ') >= 0x5f && *c != '\t' && *c < 0x80)
 			return HTTP_BAD_REQUEST;
 	if (req->header_count == HEADER_LINES_MAX)
 		return HTTP_HEADERS_TOO_LARGE;

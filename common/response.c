@@ -197,15 +197,21 @@ log_request_line(char *out, size_t size, const char *in, size_t len)
 	out[n] = '\0';
 }
 
+/* Built by appending, as the head is: it is written for every request too. */
 void
 response_log(char *line, size_t size, const char *peer, const char *in,
-              size_t in_len, enum http_status status, long long bytes)
+             size_t in_len, enum http_status status, long long bytes)
 {
-	char request[REQUEST_LINE_MAX];
+	char request[REQUEST_LINE_MAX], *p = line, *end = line + size - 1;
 
 	log_request_line(request, sizeof(request), in, in_len);
+	p = put(put(put(p, end, peer), end, " \""), end, request);
+	p = response_put_number(put(p, end, "\" "), end, status);
+	p = response_put_number(put(p, end, " "), end, bytes < 0 ? 0 : bytes);
 	/* LOG_LINE_MAX holds any line (asserted above); a smaller size truncates. */
-	snprintf(line, size, "%s \"%s\" %d %lld", peer, request, (int)status, bytes);
+	if (p == NULL)
+		p = end;
+	*p = '\0';
 }
 
 void

@@ -229,7 +229,8 @@ serve_request(struct serve_conn *c, char *log, size_t size)
 		result = SERVE_SENT;
 	if (res.fd != -1)
 		close(res.fd);
-	response_log(log, size, c->peer, c->in, c->in_len, res.status, sent);
+	if (!c->srv->quiet)   /* not even formatted when nobody reads it */
+		response_log(log, size, c->peer, c->in, c->in_len, res.status, sent);
 	if (result == SERVE_SENT && res.keep_alive)
 		c->drop = (long long)req.head_len + c->body_left;
 	else
