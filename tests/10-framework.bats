@@ -313,6 +313,18 @@ raw_slow() {
 	grep -q '^okHTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/r"
 }
 
+@test "keep-alive: 50 requests for a file, or a page, do not each wait for a delayed ACK" {
+	fav_start
+	req_no_delayed_ack
+	# the same for a page the application builds: head and body, two writes
+	local T=$BATS_TEST_TMPDIR args=() i slow
+	for ((i = 0; i < 50; i++)); do args+=(-o /dev/null "http://127.0.0.1:$PORT/show.py?n=$i"); done
+	curl -s -m 10 -w '%{http_code} %{num_connects} %{time_total}\n' "${args[@]}" >"$T/pages" || true
+	equal "200 responses to 50 page requests" 50 "$(grep -c '^200 ' "$T/pages" || true)"
+	slow=$(awk '$3 >= 0.035' "$T/pages" | wc -l)
+	between "of 50 page requests on one connection, those that took 35 ms or more" 0 10 "$slow"
+}
+
 @test "concurrent: 34 parallel adds, then 50 parallel deletes, remarks and adds, nothing lost" {
 	local ids i pids
 	fav_start
