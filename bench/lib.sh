@@ -203,11 +203,12 @@ to_ms() {
 }
 
 # wrk_run PATH CONNS HEADER SECONDS: sets W_RPS W_P50 W_P99 W_ERRORS W_TIMEOUTS.
+# WRK_SCRIPT, if set, is a Lua script for wrk (a POST, say).
 wrk_run() {
 	local out
 	# One wrk thread, alone on LOAD_CPU: a second would share that core.
 	out=$(taskset -c "$LOAD_CPU" wrk -t 1 -c "$2" -d "${4}s" --timeout 5s --latency \
-		${3:+-H "$3"} "http://127.0.0.1:$PORT$1" 2>&1) || true
+		${3:+-H "$3"} ${WRK_SCRIPT:+-s "$WRK_SCRIPT"} "http://127.0.0.1:$PORT$1" 2>&1) || true
 	W_RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
 	W_P50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
 	W_P99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
