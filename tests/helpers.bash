@@ -297,6 +297,11 @@ make_big10() {
 	[ -f "$DOCROOT/big10.bin" ] || head -c 10485760 /dev/urandom >"$DOCROOT/big10.bin"
 }
 
+# ms_since START: milliseconds since START (from date +%s%N).
+ms_since() {
+	echo $((($(date +%s%N) - $1) / 1000000))
+}
+
 # cpu_ticks PID: user + system CPU time of PID so far, in clock ticks.
 cpu_ticks() {
 	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
