@@ -67,13 +67,15 @@ stop_server() {
 	done
 	if kill -0 "$SERVER_PID" 2>/dev/null; then
 		kill -KILL "$SERVER_PID"
-		wait "$SERVER_PID" 2>/dev/null
+		wait "$SERVER_PID" 2>/dev/null || true
 		SERVER_PID=
 		echo "server ignored SIGTERM for 5 s" >&2
 		return 1
 	fi
-	wait "$SERVER_PID"
-	rc=$?
+	# Under set -e a bare wait for a failed server would end the test here,
+	# before its status and log are shown.
+	rc=0
+	wait "$SERVER_PID" || rc=$?
 	SERVER_PID=
 	if [ "$rc" -ne 0 ] || grep -qE 'Sanitizer|runtime error' "$SERVER_LOG"; then
 		echo "server exited $rc; its log:" >&2
