@@ -97,8 +97,10 @@ save(void)
 	int fd, ok;
 
 	fd = openat(dir_fd, STORE_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1)
+	if (fd == -1) {
+		warn("saving favourites");   /* read-only, say: the log tells which */
 		return -1;
+	}
 	ok = net_write_all(fd, file_buf, len, NULL) == 0 && fsync(fd) == 0;
 	ok = close(fd) == 0 && ok;   /* close can report a failed write, too */
 	if (ok && renameat(dir_fd, STORE_TMP, dir_fd, STORE_NAME) == 0 &&

@@ -18,6 +18,41 @@ setup_file() {
 	make_docroot
 }
 
+# A full disk needs a small file system of the test's own: a tmpfs in a
+# mount namespace that only a sleeping process (NS_PID) and the servers
+# started in it (through SERVER_WRAP) see. When they end, the namespace
+# and the tmpfs go with them: nothing is left mounted, whatever happens.
+
+# ns_begin SIZE: a tmpfs of SIZE on $STATE, in a namespace of its own.
+ns_begin() {
+	[ "$(id -u)" = 0 ] || skip "a tmpfs of its own needs root"
+	command -v unshare >/dev/null && command -v nsenter >/dev/null || skip "unshare and nsenter needed"
+	STATE=$BATS_TEST_TMPDIR/state
+	mkdir -p "$STATE"
+	unshare -m --propagation private sleep 300 3>&- &
+	NS_PID=$!
+	# unshare execs sleep once the namespace is made: wait for that.
+	in_own_ns() { [ "$(readlink "/proc/$NS_PID/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]; }
+	eventually in_own_ns
+	in_ns mount -t tmpfs -o size="$1" netlab-test "$STATE"
+	SERVER_WRAP=(nsenter -t "$NS_PID" -m --)
+}
+
+# in_ns CMD...: run CMD in the test's namespace.
+in_ns() {
+	nsenter -t "$NS_PID" -m -- "$@"
+}
+
+teardown() {
+	local rc=0
+	stop_server || rc=$?
+	if [ -n "${NS_PID:-}" ]; then
+		kill "$NS_PID" 2>/dev/null || true
+		wait "$NS_PID" 2>/dev/null || true
+	fi
+	return "$rc"
+}
+
 # fav_start [ARGS]: the favourites application, data in $STATE.
 fav_start() {
 	STATE=${STATE:-$BATS_TEST_TMPDIR/state}
@@ -552,6 +587,57 @@ crc32() {
 	stop_server
 	fav_start -q
 	equal "ids on /collect.py after a restart" "44 12 31 " "$(favourite_ids | tr '\n' ' ')"
+}
+
+# check_refused WHY: a change refused by the disk: 500 (or 503) with a page
+# that says so, and a line in the log; the favourites and the static files
+# are served as before.
+check_refused() {
+	local code
+	code=$(post /show/13.py)
+	expect_one_of "status of POST /show/13.py with $1" "500 503" "$code"
+	grep -q 'could not be saved' "$BATS_TEST_TMPDIR/post" ||
+		{ echo "the $code page: expected it to say the change could not be saved, got: $(cat "$BATS_TEST_TMPDIR/post")" >&2; false; }
+	eventually grep -Eq '^10-framework: (saving favourites|sqlite): ' "$SERVER_LOG" ||
+		{ echo "the log: expected a line that says why, got: $(cat "$SERVER_LOG")" >&2; false; }
+	equal "ids on /collect.py with $1" "11 12 " "$(favourite_ids | tr '\n' ' ')"
+	equal "status of GET /about.html with $1" 200 "$(code /about.html)"
+}
+
+@test "a full disk: a change is 500 and says so, nothing stored is lost, and the server goes on" {
+	ns_begin 80k
+	fav_start -q
+	equal "status of POST /show/11.py" 303 "$(post /show/11.py)"
+	equal "status of POST /show/12.py" 303 "$(post /show/12.py)"
+	in_ns sh -c 'cat /dev/zero >"$1/filler"' sh "$STATE" 2>/dev/null || true
+	equal "KiB free on the data's file system" 0 "$(in_ns df -k --output=avail "$STATE" | tail -n 1 | tr -d ' ')"
+	check_refused "a full disk"
+	# the disk is still full: what was stored loads again
+	stop_server
+	fav_start -q
+	equal "ids after a restart on the full disk" "11 12 " "$(favourite_ids | tr '\n' ' ')"
+	in_ns rm "$STATE/filler"
+	equal "status of POST /show/13.py once there is room" 303 "$(post /show/13.py)"
+	equal "ids then" "11 12 13 " "$(favourite_ids | tr '\n' ' ')"
+}
+
+# Root ignores file modes, and a file system cannot be remounted read-only
+# while the server holds a file of it open for writing (SQLite always
+# does): the server runs without CAP_DAC_OVERRIDE instead, so that a
+# chmod binds it as it binds any other user.
+@test "a read-only data directory: a change is 500 and says so, nothing stored is lost, and the server goes on" {
+	command -v setpriv >/dev/null || skip "setpriv not installed"
+	SERVER_WRAP=(setpriv --bounding-set=-dac_override,-dac_read_search --)
+	fav_start -q
+	equal "status of POST /show/11.py" 303 "$(post /show/11.py)"
+	equal "status of POST /show/12.py" 303 "$(post /show/12.py)"
+	chmod -R a-w "$STATE"
+	check_refused "a read-only data directory"
+	chmod -R u+w "$STATE"
+	equal "status of POST /show/13.py once it is writable again" 303 "$(post /show/13.py)"
+	stop_server
+	fav_start -q
+	equal "ids after a restart" "11 12 13 " "$(favourite_ids | tr '\n' ' ')"
 }
 
 # resolve PAGE HREF: HREF as a browser resolves it on PAGE (a path).
