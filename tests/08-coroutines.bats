@@ -226,6 +226,13 @@ slow_read() {
 	between "ms from SIGTERM until the process ended" 0 1000 "$took"
 }
 
+@test "08-coroutines: out of memory at 3,000 connections, it refuses some (503) and never crashes, then answers" {
+	# Room for about 500 coroutine stacks of 132 KiB.
+	check_memory_limit "$STAGE" 65536
+	grep -q 'co_spawn: Cannot allocate memory' "$SERVER_LOG" ||
+		{ echo "the log: expected co_spawn to say it ran out of memory, got: $(sort "$SERVER_LOG" | uniq -c)" >&2; false; }
+}
+
 @test "08-coroutines: out of descriptors (EMFILE), it neither spins nor dies, and recovers" {
 	start_server "$STAGE" -q
 	check_emfile_recovery

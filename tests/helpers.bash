@@ -380,6 +380,30 @@ check_emfile_recovery() {
 	equal "status for the waiting client once descriptors are free" 200 "$(cat "$BATS_TEST_TMPDIR/code")"
 }
 
+# check_memory_limit STAGE KIB: STAGE started again with its address space
+# limited (ulimit -v) to what it uses idle plus KIB, then 3,000 keep-alive
+# connections at once (bench/hold): some must go unanswered, refused or
+# closed, and none may crash it; once they are gone, a request is answered.
+check_memory_limit() {
+	local stage=$1 vm answered
+	# A sanitizer reserves terabytes of address space up front.
+	sanitized && skip "address-space limits do not work under sanitizers"
+	[ -x "$ROOT/bench/hold" ] || skip "bench/hold not built (make test builds it)"
+	ulimit -n 8192 2>/dev/null || [ "$(ulimit -n)" -ge 6100 ] || skip "ulimit -n too low for 3,000 connections"
+	start_server "$stage" -q
+	vm=$(proc_field "$SERVER_PID" VmSize)
+	stop_server
+	SERVER_WRAP=(bash -c 'ulimit -v "$0" && exec "$@"' $((vm + $2)))
+	start_server "$stage"
+	SERVER_WRAP=()
+	timeout 30 "$ROOT/bench/hold" "$PORT" 3000 1 /about.html >"$BATS_TEST_TMPDIR/hold" 2>&1 || true
+	echo "hold: $(cat "$BATS_TEST_TMPDIR/hold")"
+	kill -0 "$SERVER_PID" 2>/dev/null || { echo "the server died; its log ends:" >&2; tail -n 5 "$SERVER_LOG" >&2; return 1; }
+	answered=$(grep -c '"GET /about.html HTTP/1.1" 200 ' "$SERVER_LOG" || true)
+	between "of 3,000 connections at once with $2 KiB to spare, those answered 200 (some must not be)" 1 2999 "$answered"
+	equal "status of GET /about.html once they are gone" 200 "$(code /about.html -m 5)"
+}
+
 # restart_server [KILL]: stop the server (with SIGKILL: as a crash would),
 # then start the same stage again on the same port (require.bash's
 # req_restart and req_fav_kill call it; make grade has its own).
