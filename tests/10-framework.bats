@@ -27,6 +27,7 @@ setup_file() {
 ns_begin() {
 	[ "$(id -u)" = 0 ] || skip "a tmpfs of its own needs root"
 	command -v unshare >/dev/null && command -v nsenter >/dev/null || skip "unshare and nsenter needed"
+	unshare -m true 2>/dev/null || skip "no mount namespaces here"
 	STATE=$BATS_TEST_TMPDIR/state
 	mkdir -p "$STATE"
 	unshare -m --propagation private sleep 300 3>&- &
