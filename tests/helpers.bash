@@ -393,6 +393,7 @@ check_memory_limit() {
 	start_server "$stage" -q
 	vm=$(proc_field "$SERVER_PID" VmSize)
 	stop_server
+	# shellcheck disable=SC2016 # expanded by the bash that starts the server
 	SERVER_WRAP=(bash -c 'ulimit -v "$0" && exec "$@"' $((vm + $2)))
 	start_server "$stage"
 	SERVER_WRAP=()
