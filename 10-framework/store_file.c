@@ -97,9 +97,12 @@ save(void)
 	int fd, ok;
 
 	fd = openat(dir_fd, STORE_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1)
+	if (fd == -1) {
+		warn("saving favourites");   /* read-only, say: the log tells which */
 		return -1;
+	}
 	if ((fp = fdopen(fd, "w")) == NULL) {
+		warn("saving favourites");
 		close(fd);
 		return -1;
 	}

@@ -28,6 +28,31 @@ setup_file() {
 	exec {fd}>&-
 }
 
+# After a Connection: close response the server reads what the client
+# still sends, so that its close resets nothing unread (common/serve.c);
+# a client that never stops sending must not hold it there.
+@test "01-static: the lingering close ends within 2 s though the client keeps sending; the next client is served by then" {
+	local fd writer start code took
+	start_server "$STAGE" -q -t 10
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&"$fd"
+	start=$(date +%s%N)
+	{
+		for _ in $(seq 60); do
+			sleep 0.1
+			printf 'x' 2>/dev/null || break
+		done
+	} >&"$fd" &
+	writer=$!
+	code=$(code /about.html -m 4) || true
+	took=$(ms_since "$start")
+	kill "$writer" 2>/dev/null || true
+	wait "$writer" 2>/dev/null || true
+	exec {fd}>&-
+	equal "status for the next client (the first sends a byte every 100 ms for 6 s)" 200 "$code"
+	between "ms until the next client was served" 0 2500 "$took"
+}
+
 @test "01-static: a client that sends half a request and goes silent gets 408" {
 	start_server "$STAGE" -t 1
 	req_silent_dropped
@@ -87,6 +112,18 @@ setup_file() {
 	run "$BIN/$STAGE/server" -d /nonexistent/dir
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"/nonexistent/dir"* ]]
+}
+
+@test "01-static: -t 0 is out of range, -t 5s and -p 80a are not numbers: each exits 2 instead of running" {
+	run timeout 3 "$BIN/$STAGE/server" -p 0 -t 0
+	equal "exit status of -t 0" 2 "$status"
+	equal "message" "01-static: timeout must be a number from 1 to 3600: 0" "$output"
+	run timeout 3 "$BIN/$STAGE/server" -p 0 -t 5s
+	equal "exit status of -t 5s" 2 "$status"
+	equal "message" "01-static: timeout must be a number from 1 to 3600: 5s" "$output"
+	run timeout 3 "$BIN/$STAGE/server" -p 80a
+	equal "exit status of -p 80a" 2 "$status"
+	equal "message" "01-static: port must be a number from 0 to 65535: 80a" "$output"
 }
 
 @test "01-static: -p 0 picks a free port and the URL is printed" {

@@ -57,6 +57,47 @@ setup_file() {
 	check_idle_close
 }
 
+@test "06-epoll: with -T 2, a head trickling in a byte every 0.3 s gets 408 within 3 s of its first byte" {
+	local fd writer start line took
+	start_server "$STAGE" -q -t 5 -T 2
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	start=$(date +%s%N)
+	printf 'GET /trickled HTTP/1.1\r\nX-Slow: ' >&"$fd"
+	{
+		for _ in $(seq 30); do
+			sleep 0.3
+			printf 'x' 2>/dev/null || break
+		done
+	} >&"$fd" &
+	writer=$!
+	IFS= read -r -t 8 -u "$fd" line || true
+	took=$(ms_since "$start")
+	kill "$writer" 2>/dev/null || true
+	wait "$writer" 2>/dev/null || true
+	exec {fd}>&-
+	equal "status line" "HTTP/1.1 408 Request Timeout" "${line%$'\r'}"
+	# The clock counts whole seconds: the deadline may come up to 1 s early.
+	between "ms from the first byte until the 408" 900 3000 "$took"
+}
+
+@test "06-epoll: once a client that got Connection: close closes too, its descriptor is freed and the CPU rests within 2 s" {
+	local fd before i now
+	start_server "$STAGE" -q
+	before=$(fd_count "$SERVER_PID")
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&"$fd"
+	timeout 5 cat <&"$fd" >"$BATS_TEST_TMPDIR/r"   # until the server's FIN
+	exec {fd}>&-
+	ends_with "$BATS_TEST_TMPDIR/r" "$DOCROOT/about.html"
+	for i in $(seq 20); do
+		now=$(fd_count "$SERVER_PID")
+		[ "$now" -le "$before" ] && break
+		sleep 0.1
+	done
+	equal "descriptors 2 s after the client closed (as before it came)" "$before" "$now"
+	between "CPU ticks used in the second after" 0 5 "$(idle_ticks "$SERVER_PID" 1)"
+}
+
 @test "06-epoll: pipelined responses to a slow reader arrive byte-exact, heads included" {
 	start_server "$STAGE" -q
 	check_pipelined_slow_reader
@@ -94,6 +135,11 @@ setup_file() {
 @test "06-epoll: 1,000 concurrent connections are all served" {
 	start_server "$STAGE" -q
 	req_many_connections
+}
+
+@test "06-epoll: out of memory at 3,000 connections, it closes some and never crashes, then answers" {
+	# A connection costs 06 a small struct: only a tight limit runs out.
+	check_memory_limit "$STAGE" 256
 }
 
 @test "06-epoll: out of descriptors (EMFILE), it neither spins nor dies, and recovers" {

@@ -175,6 +175,64 @@ spare_max() {
 	wait "$pid" || true
 }
 
+# The timers are a heap: taking out the earliest (A, which spoke) must
+# leave the next earliest (B) first, not the last one added (C).
+@test "08-coroutines: with -t 4, of three silent clients a second apart, the second is closed 4 s after it came, after the first spoke" {
+	local a b c start took
+	start_server "$STAGE" -q -t 4
+	exec {a}<>"/dev/tcp/127.0.0.1/$PORT"
+	sleep 1
+	exec {b}<>"/dev/tcp/127.0.0.1/$PORT"
+	start=$(date +%s%N)
+	sleep 1
+	exec {c}<>"/dev/tcp/127.0.0.1/$PORT"
+	sleep 0.2
+	printf 'GET /about.html HTTP/1.1\r\nHost: x\r\n\r\n' >&"$a"
+	timeout 8 cat <&"$b" >/dev/null || true
+	took=$(ms_since "$start")
+	exec {a}>&- {b}>&- {c}>&-
+	between "ms from B's connect until the server closed it (C's time is 5000)" 3500 4700 "$took"
+}
+
+# slow_read FILE: read stdin 10 KiB at a time, 0.1 s apart, appending to
+# FILE, until it ends. (curl --limit-rate would not do: its reads are
+# bursts, and the kernel grows its receive buffer until 10 MiB fit in it.)
+slow_read() {
+	local n
+	while :; do
+		n=$(dd bs=10k count=1 iflag=fullblock status=none | tee -a "$1" | wc -c)
+		[ "$n" = 10240 ] || return 0
+		sleep 0.1
+	done
+}
+
+@test "08-coroutines: SIGTERM while a slow reader is mid-way through a 10 MiB file ends the process within 1 s" {
+	local fd reader start took got
+	make_big10
+	start_server "$STAGE" -q -t 30
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET /big10.bin HTTP/1.1\r\nHost: x\r\n\r\n' >&"$fd"
+	slow_read "$BATS_TEST_TMPDIR/part" <&"$fd" &
+	reader=$!
+	sleep 1
+	start=$(date +%s%N)
+	stop_server
+	took=$(ms_since "$start")
+	kill "$reader" 2>/dev/null || true
+	wait "$reader" || true
+	exec {fd}>&-
+	got=$(wc -c <"$BATS_TEST_TMPDIR/part")
+	between "bytes the reader had (100 KiB/s: the file takes 100 s)" 1 2000000 "$got"
+	between "ms from SIGTERM until the process ended" 0 1000 "$took"
+}
+
+@test "08-coroutines: out of memory at 3,000 connections, it refuses some (503) and never crashes, then answers" {
+	# Room for about 500 coroutine stacks of 132 KiB.
+	check_memory_limit "$STAGE" 65536
+	grep -q 'co_spawn: Cannot allocate memory' "$SERVER_LOG" ||
+		{ echo "the log: expected co_spawn to say it ran out of memory, got: $(sort "$SERVER_LOG" | uniq -c)" >&2; false; }
+}
+
 @test "08-coroutines: out of descriptors (EMFILE), it neither spins nor dies, and recovers" {
 	start_server "$STAGE" -q
 	check_emfile_recovery

@@ -18,6 +18,42 @@ setup_file() {
 	make_docroot
 }
 
+# A full disk needs a small file system of the test's own: a tmpfs in a
+# mount namespace that only a sleeping process (NS_PID) and the servers
+# started in it (through SERVER_WRAP) see. When they end, the namespace
+# and the tmpfs go with them: nothing is left mounted, whatever happens.
+
+# ns_begin SIZE: a tmpfs of SIZE on $STATE, in a namespace of its own.
+ns_begin() {
+	[ "$(id -u)" = 0 ] || skip "a tmpfs of its own needs root"
+	command -v unshare >/dev/null && command -v nsenter >/dev/null || skip "unshare and nsenter needed"
+	unshare -m true 2>/dev/null || skip "no mount namespaces here"
+	STATE=$BATS_TEST_TMPDIR/state
+	mkdir -p "$STATE"
+	unshare -m --propagation private sleep 300 3>&- &
+	NS_PID=$!
+	# unshare execs sleep once the namespace is made: wait for that.
+	in_own_ns() { [ "$(readlink "/proc/$NS_PID/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]; }
+	eventually in_own_ns
+	in_ns mount -t tmpfs -o size="$1" netlab-test "$STATE"
+	SERVER_WRAP=(nsenter -t "$NS_PID" -m --)
+}
+
+# in_ns CMD...: run CMD in the test's namespace.
+in_ns() {
+	nsenter -t "$NS_PID" -m -- "$@"
+}
+
+teardown() {
+	local rc=0
+	stop_server || rc=$?
+	if [ -n "${NS_PID:-}" ]; then
+		kill "$NS_PID" 2>/dev/null || true
+		wait "$NS_PID" 2>/dev/null || true
+	fi
+	return "$rc"
+}
+
 # fav_start [ARGS]: the favourites application, data in $STATE.
 fav_start() {
 	STATE=${STATE:-$BATS_TEST_TMPDIR/state}
@@ -269,6 +305,51 @@ raw_slow() {
 	[ "$(code /about.html)" = 200 ]
 }
 
+@test "a body of exactly the limit (1 MiB) is accepted, by length or chunked; one byte more is 413" {
+	local T=$BATS_TEST_TMPDIR how
+	fav_start -q
+	head -c 1048576 /dev/zero | tr '\0' a >"$T/limit"
+	for how in Content-Length chunked; do
+		local args=(-s -m 20 -o "$T/e" -w '%{http_code}' --data-binary @"$T/limit")
+		[ "$how" = Content-Length ] || args+=(-H 'Transfer-Encoding: chunked')
+		equal "status of a body of 1,048,576 bytes, by $how" 200 \
+			"$(curl "${args[@]}" "http://127.0.0.1:$PORT/echo" || true)"
+		tail -c 1048576 "$T/e" | cmp - "$T/limit"
+	done
+	printf 'a' >>"$T/limit"
+	equal "status of a chunked body of 1,048,577 bytes" 413 \
+		"$(curl -s -m 20 -o /dev/null -w '%{http_code}' -H 'Transfer-Encoding: chunked' \
+			--data-binary @"$T/limit" "http://127.0.0.1:$PORT/echo" || true)"
+	equal "status of Content-Length: 1048577" 413 \
+		"$(status_of 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1048577\r\n\r\n')"
+}
+
+@test "chunked: 0 CRLF LF is 400 at once, a control byte in an extension is 400, endless extensions are 413 before -T" {
+	local start took fd writer line
+	fav_start -q -t 5 -T 4
+	start=$(date +%s%N)
+	equal "status of a chunked body ending 0\\r\\n\\n" 400 \
+		"$(status_of 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\n')"
+	between "ms until that 400 (not a timeout)" 0 1500 "$(ms_since "$start")"
+	equal "status of a chunk extension holding \\x01" 400 \
+		"$(status_of 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;a=\x01b\r\nhello\r\n0\r\n\r\n')"
+	# A size line whose extension goes on past the limit, sent as fast as it goes.
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	start=$(date +%s%N)
+	{
+		printf 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;'
+		head -c 1100000 /dev/zero | tr '\0' x
+	} >&"$fd" 2>/dev/null &
+	writer=$!
+	IFS= read -r -t 8 -u "$fd" line || true
+	took=$(ms_since "$start")
+	kill "$writer" 2>/dev/null || true
+	wait "$writer" 2>/dev/null || true
+	exec {fd}>&-
+	equal "status of a chunk size followed by 1,100,000 extension bytes" 413 "$(cut -d' ' -f2 <<<"$line")"
+	between "ms until that 413 (-T is 4 s)" 0 3000 "$took"
+}
+
 @test "Expect: 100-continue gets 100 before the body, or 413 instead of it" {
 	fav_start
 	local fd
@@ -286,6 +367,38 @@ raw_slow() {
 	head -n 1 "$BATS_TEST_TMPDIR/r" | grep -q ' 413 '
 	not grep -q ' 100 ' "$BATS_TEST_TMPDIR/r"
 	[ "$(status_of 'POST /echo HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 2\r\n\r\nhi')" = 417 ]
+}
+
+@test "HTTP/1.0 with Expect: 100-continue gets no 100 Continue (RFC 9110 10.1.1)" {
+	local T=$BATS_TEST_TMPDIR
+	fav_start -q
+	ask_pieces 0.5 'POST /echo HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n' 'hi' >/dev/null
+	equal "first line of the reply" "HTTP/1.1 200 OK" "$(head -n 1 "$T/ex.reply" | tr -d '\r')"
+	not grep -q '100 Continue' "$T/ex.reply"
+	equal "the body echoed" hi "$(tail -n 1 "$T/ex.reply")"
+}
+
+@test "a body trickling in a byte every 0.5 s, each gap under -t, gets 408 at the -T deadline" {
+	local fd start writer line took
+	fav_start -q -t 2 -T 4
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n' >&"$fd"
+	start=$(date +%s%N)
+	{
+		for _ in $(seq 24); do
+			sleep 0.5
+			printf 'x' 2>/dev/null || break
+		done
+	} >&"$fd" &
+	writer=$!
+	IFS= read -r -t 10 -u "$fd" line || true
+	took=$(ms_since "$start")
+	kill "$writer" 2>/dev/null || true
+	wait "$writer" 2>/dev/null || true
+	exec {fd}>&-
+	equal "status line" "HTTP/1.1 408 Request Timeout" "${line%$'\r'}"
+	# -T is 4 s; the clock counts whole seconds, and a byte comes every 0.5 s.
+	between "ms from the head until the 408 (the body would take 50 s)" 3500 6500 "$took"
 }
 
 @test "a body that stops arriving gets 408, and others are served meanwhile" {
@@ -426,6 +539,130 @@ raw_slow() {
 	run timeout 5 "$FAV_BIN" -p 0 -s "$STATE" -d "$DOCROOT"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"another server"* ]]
+}
+
+@test "file store: an add fsyncs the temporary file, renames it, then fsyncs the directory" {
+	[ "$STORE" = file ] || skip "the file store's own steps"
+	command -v strace >/dev/null || skip "strace not installed"
+	strace -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
+	local T=$BATS_TEST_TMPDIR tracer
+	fav_start -q
+	# kill -9 cannot tell a missing fsync: only the system calls show it.
+	strace -f -y -e trace=fsync,fdatasync,rename,renameat,renameat2 -o "$T/trace" \
+		-p "$SERVER_PID" 2>/dev/null &
+	tracer=$!
+	traced() { [ "$(awk '$1 == "TracerPid:" { print $2 }' "/proc/$SERVER_PID/status")" != 0 ]; }
+	eventually traced
+	equal "status of POST /show/12.py" 303 "$(post /show/12.py)"
+	kill -INT "$tracer"
+	wait "$tracer" || true
+	# Each call, named by what it acted on (strace -y shows a descriptor's path).
+	sed -nE -e 's/^[0-9]+ +//' \
+		-e 's/^f(data)?sync\([0-9]+<.*\/favourites\.tmp>.*/fsync(favourites.tmp)/p' \
+		-e 's/^rename[a-z0-9]*\(.*"favourites\.tmp".*"favourites".*/rename(favourites.tmp, favourites)/p' \
+		-e "s|^f(data)?sync\\([0-9]+<$STATE>.*|fsync(the directory)|p" "$T/trace" >"$T/steps"
+	equal "the steps of one add, in order" \
+		"fsync(favourites.tmp) rename(favourites.tmp, favourites) fsync(the directory) " \
+		"$(tr '\n' ' ' <"$T/steps")"
+}
+
+# crc32 STRING: the CRC-32 a store trailer holds, as 8 hex digits (gzip
+# ends with the same CRC-32, least significant byte first).
+crc32() {
+	printf '%s' "$1" | gzip -c | tail -c 8 | head -c 4 | od -An -tx1 | awk '{ print $4 $3 $2 $1 }'
+}
+
+@test "file store: bytes after the trailer, or one id in two records, stop the server at start as damaged" {
+	[ "$STORE" = file ] || skip "the file store's own format"
+	local f records
+	fav_start -q
+	post /show/11.py >/dev/null
+	post /show/12.py >/dev/null
+	stop_server
+	f=$STATE/favourites
+	cp "$f" "$BATS_TEST_TMPDIR/whole"
+	printf 'x\n' >>"$f"
+	run timeout 5 "$FAV_BIN" -p 0 -s "$STATE" -d "$DOCROOT"
+	equal "exit status with a byte after the trailer" 1 "$status"
+	[[ "$output" == *"is damaged"* ]] || { echo "message: $output" >&2; false; }
+	# written as the server writes it, count and CRC right: it loads
+	records=$'netlab favourites 1\n13 0\n\n14 0\n\n'
+	printf '%send 2 %s\n' "$records" "$(crc32 "$records")" >"$f"
+	fav_start -q
+	equal "ids of a store written by hand" "13 14 " "$(favourite_ids | tr '\n' ' ')"
+	stop_server
+	# the same with one id twice
+	records=$'netlab favourites 1\n13 0\n\n13 0\n\n'
+	printf '%send 2 %s\n' "$records" "$(crc32 "$records")" >"$f"
+	run timeout 5 "$FAV_BIN" -p 0 -s "$STATE" -d "$DOCROOT"
+	equal "exit status with id 13 in two records" 1 "$status"
+	[[ "$output" == *"is damaged"* ]] || { echo "message: $output" >&2; false; }
+	cp "$BATS_TEST_TMPDIR/whole" "$f"
+	fav_start -q
+	equal "ids once the whole file is back" "11 12 " "$(favourite_ids | tr '\n' ' ')"
+}
+
+@test "favourites are listed in the order they were added, whatever their ids" {
+	fav_start -q
+	local id
+	for id in 44 12 31; do
+		equal "status of POST /show/$id.py" 303 "$(post "/show/$id.py")"
+	done
+	equal "ids on /collect.py" "44 12 31 " "$(favourite_ids | tr '\n' ' ')"
+	stop_server
+	fav_start -q
+	equal "ids on /collect.py after a restart" "44 12 31 " "$(favourite_ids | tr '\n' ' ')"
+}
+
+# check_refused WHY: a change refused by the disk: 500 (or 503) with a page
+# that says so, and a line in the log; the favourites and the static files
+# are served as before.
+check_refused() {
+	local code
+	code=$(post /show/13.py)
+	expect_one_of "status of POST /show/13.py with $1" "500 503" "$code"
+	grep -q 'could not be saved' "$BATS_TEST_TMPDIR/post" ||
+		{ echo "the $code page: expected it to say the change could not be saved, got: $(cat "$BATS_TEST_TMPDIR/post")" >&2; false; }
+	eventually grep -Eq '^10-framework: (saving favourites|sqlite): ' "$SERVER_LOG" ||
+		{ echo "the log: expected a line that says why, got: $(cat "$SERVER_LOG")" >&2; false; }
+	equal "ids on /collect.py with $1" "11 12 " "$(favourite_ids | tr '\n' ' ')"
+	equal "status of GET /about.html with $1" 200 "$(code /about.html)"
+}
+
+@test "a full disk: a change is 500 and says so, nothing stored is lost, and the server goes on" {
+	ns_begin 80k
+	fav_start -q
+	equal "status of POST /show/11.py" 303 "$(post /show/11.py)"
+	equal "status of POST /show/12.py" 303 "$(post /show/12.py)"
+	in_ns sh -c 'cat /dev/zero >"$1/filler"' sh "$STATE" 2>/dev/null || true
+	equal "KiB free on the data's file system" 0 "$(in_ns df -k --output=avail "$STATE" | tail -n 1 | tr -d ' ')"
+	check_refused "a full disk"
+	# the disk is still full: what was stored loads again
+	stop_server
+	fav_start -q
+	equal "ids after a restart on the full disk" "11 12 " "$(favourite_ids | tr '\n' ' ')"
+	in_ns rm "$STATE/filler"
+	equal "status of POST /show/13.py once there is room" 303 "$(post /show/13.py)"
+	equal "ids then" "11 12 13 " "$(favourite_ids | tr '\n' ' ')"
+}
+
+# Root ignores file modes, and a file system cannot be remounted read-only
+# while the server holds a file of it open for writing (SQLite always
+# does): the server runs without CAP_DAC_OVERRIDE instead, so that a
+# chmod binds it as it binds any other user.
+@test "a read-only data directory: a change is 500 and says so, nothing stored is lost, and the server goes on" {
+	command -v setpriv >/dev/null || skip "setpriv not installed"
+	SERVER_WRAP=(setpriv --bounding-set=-dac_override,-dac_read_search --)
+	fav_start -q
+	equal "status of POST /show/11.py" 303 "$(post /show/11.py)"
+	equal "status of POST /show/12.py" 303 "$(post /show/12.py)"
+	chmod -R a-w "$STATE"
+	check_refused "a read-only data directory"
+	chmod -R u+w "$STATE"
+	equal "status of POST /show/13.py once it is writable again" 303 "$(post /show/13.py)"
+	stop_server
+	fav_start -q
+	equal "ids after a restart" "11 12 13 " "$(favourite_ids | tr '\n' ' ')"
 }
 
 # resolve PAGE HREF: HREF as a browser resolves it on PAGE (a path).

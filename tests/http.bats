@@ -515,6 +515,79 @@ if_range() {
 	for_each_stage if_range
 }
 
+# RFC 9110 13.1.5: an If-Range date holds only when it is exactly the
+# Last-Modified; a later one does not say which version the client has.
+if_range_later_date() {
+	local later
+	later=$(LC_ALL=C date -u -d "@$(($(stat -c %Y "$DOCROOT/about.html") + 3600))" '+%a, %d %b %Y %H:%M:%S GMT')
+	equal "status of bytes=0-9 with If-Range: $later (an hour after Last-Modified)" \
+		200 "$(get /about.html -r 0-9 -H "If-Range: $later")"
+	cmp "$BATS_TEST_TMPDIR/b" "$DOCROOT/about.html"
+	equal "Content-Range of that 200" "" "$(header Content-Range "$BATS_TEST_TMPDIR/h")"
+}
+@test "If-Range with a date later than Last-Modified gets the whole file (200)" {
+	for_each_stage if_range_later_date
+}
+
+# A suffix range of an empty file is satisfiable (RFC 9110 14.1.3), but no
+# 206 can carry no bytes: the answer is the whole (empty) file.
+empty_file_suffix() {
+	local f=empty-$STAGE.txt
+	: >"$DOCROOT/$f"
+	equal "status of Range: bytes=-5 on an empty file" 200 "$(get "/$f" -H 'Range: bytes=-5')"
+	equal "its Content-Length" 0 "$(header Content-Length "$BATS_TEST_TMPDIR/h")"
+	equal "its Content-Range" "" "$(header Content-Range "$BATS_TEST_TMPDIR/h")"
+	equal "body bytes" 0 "$(cat "$BATS_TEST_TMPDIR/b" 2>/dev/null | wc -c)"
+}
+@test "an empty file asked for bytes=-5 gets 200, Content-Length 0 and no Content-Range" {
+	for_each_stage empty_file_suffix
+}
+
+# bytes=0-N of an N-byte file: the last byte is clipped to N-1 (RFC 9110
+# 14.1.2), so exactly N bytes follow the head and the next response starts
+# right after them.
+range_one_past_end() {
+	local T=$BATS_TEST_TMPDIR n hl
+	n=$(wc -c <"$DOCROOT/about.html")
+	raw "GET /about.html HTTP/1.1\r\nHost: x\r\nRange: bytes=0-$n\r\n\r\nGET /style.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" >"$T/r"
+	sed '/^\r$/q' "$T/r" >"$T/h"
+	equal "status line of bytes=0-$n" "HTTP/1.1 206 Partial Content" "$(head -n 1 "$T/h" | tr -d '\r')"
+	equal "Content-Range" "bytes 0-$((n - 1))/$n" "$(header Content-Range "$T/h")"
+	equal "Content-Length" "$n" "$(header Content-Length "$T/h")"
+	hl=$(wc -c <"$T/h")
+	tail -c +$((hl + 1)) "$T/r" | head -c "$n" | cmp - "$DOCROOT/about.html"
+	tail -c +$((hl + n + 1)) "$T/r" >"$T/rest"
+	if grep -qi '^Connection: close' "$T/h"; then
+		equal "bytes after a response that closed the connection" 0 "$(wc -c <"$T/rest")"
+		return
+	fi
+	equal "the next response, right after the $n bytes" "HTTP/1.1 200 OK" "$(head -n 1 "$T/rest" | tr -d '\r')"
+	ends_with "$T/rest" "$DOCROOT/style.css"
+}
+@test "bytes=0-N of an N-byte file is 206 with all N bytes; a kept-alive connection stays in step" {
+	for_each_stage range_one_past_end
+}
+
+# One byte; the unit in capitals (RFC 9110 14.1: case-insensitive); and two
+# If-Range lines, which can never name one version.
+range_details() {
+	local size etag
+	size=$(wc -c <"$DOCROOT/about.html")
+	equal "status of bytes=5-5" 206 "$(get /about.html -H 'Range: bytes=5-5')"
+	equal "its Content-Range" "bytes 5-5/$size" "$(header Content-Range "$BATS_TEST_TMPDIR/h")"
+	equal "its body (the sixth byte)" "$(tail -c +6 "$DOCROOT/about.html" | head -c 1 | od -An -tx1)" \
+		"$(od -An -tx1 <"$BATS_TEST_TMPDIR/b")"
+	equal "status of Range: BYTES=0-9" 206 "$(get /about.html -H 'Range: BYTES=0-9')"
+	equal "its Content-Range" "bytes 0-9/$size" "$(header Content-Range "$BATS_TEST_TMPDIR/h")"
+	etag=$(etag_of /about.html)
+	equal "status of bytes=0-9 with If-Range: $etag twice" 200 \
+		"$(get /about.html -r 0-9 -H "If-Range: $etag" -H "If-Range: $etag")"
+	cmp "$BATS_TEST_TMPDIR/b" "$DOCROOT/about.html"
+}
+@test "bytes=5-5 is the sixth byte; BYTES= is bytes=; two If-Range lines get the whole file" {
+	for_each_stage range_details
+}
+
 # RFC 9110 14.2: GET is the only method with ranges; HEAD describes all.
 head_range() {
 	raw 'HEAD /about.html HTTP/1.0\r\nRange: bytes=0-9\r\n\r\n' >"$BATS_TEST_TMPDIR/r"

@@ -48,11 +48,6 @@ server_log() {
 	sed -n "s/^$STAGE $PORT [0-9]* //p" "$BATS_FILE_TMPDIR/servers"
 }
 
-# ms_since START: milliseconds since START (from date +%s%N).
-ms_since() {
-	echo $((($(date +%s%N) - $1) / 1000000))
-}
-
 # A person types one line, thinks, types the next: every pause is shorter
 # than -t, and all of it longer than -t, yet well inside -T.
 typed() {
