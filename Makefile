@@ -13,6 +13,7 @@
 #   make capture      09-capture's lab: a request across namespaces, sniffed and annotated (root)
 #   make bench        every stage beside nginx and lighttpd under wrk (QUICK=1: a smoke run)
 #   make bench-c10k   10,000 keep-alive connections against 06-epoll and nginx
+#   make bench-python 10-framework beside the same favourites in Flask (gunicorn, wsgiref)
 #   make bench-coro   a coroutine's switch and memory, beside a thread and 06's struct
 #   make bench-spawn  what a fork, a thread and a coroutine cost to start and end
 #   make bench-idle   CPU used by 04, 06 and 08 (and the busy loop, if built) while idle
@@ -223,14 +224,17 @@ run: $(O)/$(STAGE)/server
 bench/hold: bench/hold.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-bench/switch bench/spawn bench/sendbuf: %: %.c
+bench/switch bench/spawn bench/sendbuf bench/sendfile: %: %.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
-bench: all
+bench: all bench/sendfile
 	QUICK=$(QUICK) bench/bench.sh
 
 bench-c10k: all bench/hold
 	bench/c10k.sh
+
+bench-python: all $(FW_SQLITE)
+	bench/python.sh
 
 bench-coro: all bench/hold bench/switch
 	bench/coro.sh
@@ -273,7 +277,7 @@ bugs:
 	LAB_CFLAGS=-Werror tests/bugs.sh check
 
 clean:
-	rm -f $(STAGES:%=%/server) 07-client/client 09-capture/sniff bench/hold bench/switch bench/spawn bench/sendbuf $(FW)/server $(FW)/server-*
+	rm -f $(STAGES:%=%/server) 07-client/client 09-capture/sniff bench/hold bench/switch bench/spawn bench/sendbuf bench/sendfile $(FW)/server $(FW)/server-*
 	rm -rf build
 
 # Your own servers: make start writes mine/STAGE/server.c (never over
@@ -290,7 +294,7 @@ grade:
 grade-check: all bench/hold
 	$(BATS) tests/grade
 
-.PHONY: all test check analyze fuzz capture cost cost-check bench bench-c10k bench-coro bench-spawn bench-idle bench-sendbuf trace diffs lab bugs run clean fw-pick start grade grade-check
+.PHONY: all test check analyze fuzz capture cost cost-check bench bench-c10k bench-python bench-coro bench-spawn bench-idle bench-sendbuf trace diffs lab bugs run clean fw-pick start grade grade-check
 
 # A student's program is every .c file in mine/STAGE/, built as the stages
 # are (STAGE_DIR: where 10-framework's application finds its provinces).

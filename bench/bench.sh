@@ -124,4 +124,8 @@ RAW=$WORK/raw.tsv
 for wl in $WORKLOADS; do
 	workload_run "$wl"
 done
+# The 10 MiB cell's ceiling: sendfile alone, with nothing of HTTP around it.
+if [[ " $WORKLOADS " == *" 10m-ka-c50 "* ]] && [ -x "$ROOT/bench/sendfile" ]; then
+	REPORT_NOTES="- the 10 MiB cell's ceiling, $("$ROOT/bench/sendfile" "$DOCROOT/10m.bin" 3 "$SERVER_CPU" "$LOAD_CPU")"
+fi
 report "$RAW" "$OUT"

@@ -255,6 +255,7 @@ report() {
 		machine
 		echo "- servers pinned to CPU $SERVER_CPU, wrk (one thread) to CPU $LOAD_CPU; all servers of a workload run at once and take turns"
 		echo "- duration ${DURATION}s x $REPEAT rounds per cell; req/s is the median (min-max); vs nginx / vs lighttpd: median of the per-round ratios"
+		[ -z "${REPORT_NOTES:-}" ] || echo "$REPORT_NOTES"
 		echo
 		echo "| workload | server | req/s | min-max | p50 ms | p99 ms | errors | timeouts | CPU s | peak RSS MiB | tasks | vs nginx | vs lighttpd |"
 		echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
