@@ -24,7 +24,8 @@
  * Content-Length), with its buffers on its own stack: there is no state
  * machine to keep by hand, because where the code stopped is the state.
  * -t and the lingering close are limits on each wait (co_limit), which
- * the hub keeps as timers.
+ * the hub keeps as timers. One thread, as in 06, so 06's file cache
+ * (common/filecache.c) needs no locks here either.
  *
  * Left for 09-capture: what these bytes look like on the wire. And the
  * price of this model: a coroutine keeps the stack pages it has touched
@@ -45,6 +46,7 @@
 #include <unistd.h>
 
 #include "coro.h"
+#include "filecache.h"
 #include "lab.h"
 #include "net.h"
 #include "param.h"
@@ -226,11 +228,13 @@ main(int argc, char **argv)
 	setup_server(argc, argv, "08-coroutines: blocking-style code on one "
 	             "thread, a coroutine per connection over an epoll loop.", &s);
 	s.files.conn = HTTP_CONN_KEEP;
+	s.files.open = filecache_open;   /* one thread, as in 06: nothing else touches the cache */
 	hub_init(s.listen_fd);
 	if (co_spawn(serve_forever, &s) == NULL)
 		err(1, "co_spawn");
 	hub_run();
 	hub_free();
+	filecache_free();
 	close(s.listen_fd);
 	fprintf(stderr, "stopped\n");
 	return 0;

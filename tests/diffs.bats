@@ -91,6 +91,6 @@ modules() {
 	equal "04-nonblock's" pool "$(modules 04-nonblock)"
 	equal "05-keepalive's" pool "$(modules 05-keepalive)"
 	equal "06-epoll's" "filecache pool" "$(modules 06-epoll)"
-	equal "08-coroutines'" serve "$(modules 08-coroutines)"
+	equal "08-coroutines'" "filecache serve" "$(modules 08-coroutines)"
 	equal "10-framework's" "body serve" "$(modules 10-framework)"
 }
