@@ -213,12 +213,13 @@ fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_path build/fuzz/fuzz_decode build/fu
 capture: all
 	09-capture/lab.sh || [ $$? -eq 77 ]
 
-# Ctrl-C reaches make and the server at once. The shell waits a moment after
-# the server has stopped, so that make finds its child still there to reap
-# (without it make sometimes reports "wait: No child processes").
+# The shell execs the server, so make's child is the server itself: its pid
+# (in its first line) is the one ps, top and strace want. Ctrl-C reaches
+# make and the server at once; the server lingers a moment on its way out
+# (common/setup.c), so that make finds its child still there to reap.
 run: $(O)/$(STAGE)/server
 	@echo '$(O)/$(STAGE)/server $(ARGS)'
-	@trap 'sleep 0.2' INT; $(O)/$(STAGE)/server $(ARGS)
+	@exec $(O)/$(STAGE)/server $(ARGS)
 
 bench/hold: bench/hold.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<

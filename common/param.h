@@ -14,6 +14,7 @@
 #define DEFAULT_DEADLINE 120         /* -T: seconds a whole request head may take (slow-loris) */
 #define LINGER_SECONDS   1           /* wait for the client's FIN after ours */
 #define ACCEPT_BACKOFF_MS 100        /* pause after accept fails with EMFILE */
+#define CTRL_C_LINGER_MS 200        /* make run: make handles Ctrl-C before its child is gone */
 #define SERVER_NAME      "netlab"    /* the Server: header */
 
 #define METHOD_MAX       16          /* longest method token we accept */

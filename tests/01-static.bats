@@ -89,10 +89,11 @@ setup_file() {
 	[[ "$output" == *"/nonexistent/dir"* ]]
 }
 
-@test "01-static: -p 0 picks a free port and the URL is printed" {
+@test "01-static: -p 0 picks a free port; the URL and the pid are printed" {
 	start_server "$STAGE"
 	[ "$PORT" -gt 0 ]
-	grep -Eq "^listening on http://127\.0\.0\.1:$PORT/ \(docroot $DOCROOT, up to [0-9]+ descriptors\)$" "$SERVER_LOG"
+	equal "first line" "listening on http://127.0.0.1:$PORT/ (pid $SERVER_PID, docroot $DOCROOT, up to N descriptors)" \
+		"$(head -n 1 "$SERVER_LOG" | sed 's/up to [0-9][0-9]* descriptors/up to N descriptors/')"
 	equal "status of /" 200 "$(code /)"
 }
 

@@ -153,6 +153,117 @@ ctrl_c_make_run() {
 	done
 }
 
+# pid_commands FILE...: each `...` span that runs a command on the server's
+# $pid (README.md, NOTES.md, and the try lines of tests/bugs.txt that make
+# lab prints), as "stage<TAB>command": the stage is the last one named
+# before it, and a span broken over two lines is joined with a space.
+pid_commands() {
+	local servers
+	servers=$(cd "$ROOT" && ls -d [0-9][0-9]-*/server.c | cut -d/ -f1 | tr '\n' ' ')
+	awk -v servers="$servers" '
+		BEGIN { n = split(servers, s, " "); for (i = 1; i <= n; i++) server[s[i]] = 1 }
+		function seen(text) {
+			while (match(text, /[0-9][0-9]-[a-z]+/)) {
+				if (substr(text, RSTART, RLENGTH) in server)
+					stage = substr(text, RSTART, RLENGTH)
+				text = substr(text, RSTART + RLENGTH)
+			}
+		}
+		FNR == 1 { inside = fenced = 0; stage = "" }
+		/^```/ { fenced = !fenced; next }
+		fenced { seen($0); next }
+		/^[ \t]*$/ { inside = 0; next }
+		{
+			line = $0
+			if (inside)
+				sub(/^[ \t]+/, "", line)
+			for (;;) {
+				i = index(line, "`")
+				chunk = i ? substr(line, 1, i - 1) : line
+				if (inside)
+					span = span chunk
+				else
+					seen(chunk)
+				if (i == 0)
+					break
+				line = substr(line, i + 1)
+				if (inside && span ~ /[$]pid/ && span != "$pid")
+					print stage "\t" span
+				if (inside)
+					seen(span)
+				inside = !inside
+				span = ""
+			}
+			if (inside)
+				span = span " "
+		}
+	' "$@"
+}
+
+# make_run STAGE: make run STAGE=... in the background, on a free port;
+# sets MAKE_PID, PORT, and SERVER_PID from the pid its first line names.
+make_run() {
+	local i out=$BATS_TEST_TMPDIR/run.$1
+	make -s -C "$ROOT" run STAGE="$1" ARGS="-p 0 -q" >"$out" 2>&1 3>&- &
+	MAKE_PID=$!
+	for i in $(seq 100); do
+		grep -q '^listening on ' "$out" && break
+		sleep 0.05
+	done
+	cat "$out"
+	SERVER_PID=$(sed -n 's/^listening on .* (pid \([0-9]*\),.*/\1/p' "$out")
+	PORT=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$out")
+	[ -n "$SERVER_PID" ] && [ -n "$PORT" ]
+}
+
+# SIGTERM stops the server, and make with it: both exit 0.
+stop_make_run() {
+	local rc=0
+	kill -TERM "$SERVER_PID"
+	wait "$MAKE_PID" || rc=$?
+	SERVER_PID=
+	equal "exit status of make run after SIGTERM to the server" 0 "$rc"
+}
+
+# top and strace run until Ctrl-C: here top draws one screen, and strace
+# is interrupted after 2 s, as a Ctrl-C would.
+PID_SHIMS='top() { command top -b -n 1 "$@"; }
+strace() { timeout -s INT 2 strace -q -o /dev/stdout "$@"; }'
+
+@test "every command the docs and make lab print with \$pid works under make run" {
+	local stage cmd got err one started=
+	# Sorted by stage, so that each stage starts once.
+	pid_commands "$ROOT/README.md" "$ROOT/NOTES.md" "$ROOT/tests/bugs.txt" |
+		sort -s -t $'\t' -k1,1 >"$BATS_TEST_TMPDIR/cmds"
+	cat "$BATS_TEST_TMPDIR/cmds"
+	between "commands that use \$pid" 12 100 "$(wc -l <"$BATS_TEST_TMPDIR/cmds")"
+	# pgrep -f also finds 02's children (and, before make run execed the
+	# server, the shell make started): no command may use it.
+	not grep -nE '[$][(]pgrep' "$ROOT/README.md" "$ROOT/NOTES.md" "$ROOT/tests/bugs.txt"
+	one=$(grep -h "^pid=\$(ss " "$ROOT/NOTES.md" | head -n 1)
+	[ -n "$one" ]
+	got=$BATS_TEST_TMPDIR/got
+	err=$BATS_TEST_TMPDIR/err
+	while IFS=$'\t' read -r stage cmd; do
+		if [ "$stage" != "$started" ]; then
+			[ -z "$started" ] || stop_make_run
+			make_run "$stage"
+			started=$stage
+			equal "$stage: the parent of the pid in the listening line (make, no shell between)" \
+				"$MAKE_PID" "$(ps -o ppid= -p "$SERVER_PID" | tr -d ' ')"
+			equal "$stage: $one" "$SERVER_PID" \
+				"$(cd "$ROOT" && bash -c "${one//8080/$PORT}; echo \$pid")"
+		fi
+		echo "# $stage, pid $SERVER_PID: $cmd"
+		(cd "$ROOT" && pid=$SERVER_PID timeout 20 bash -c "$PID_SHIMS
+			${cmd//8080/$PORT}") </dev/null >"$got" 2>"$err" || true
+		head -n 5 "$got"
+		equal "$stage: what $cmd wrote on stderr" "" "$(cat "$err")"
+		[ -s "$got" ] || { echo "$stage: $cmd printed nothing" >&2; return 1; }
+	done <"$BATS_TEST_TMPDIR/cmds"
+	stop_make_run
+}
+
 @test "bats on a missing or stale build says to run make first" {
 	local bin=$BATS_TEST_TMPDIR/bin
 	mkdir -p "$bin/01-static"

@@ -281,10 +281,12 @@ leading_empty_lines() {
 fd_limit() {
 	local pid
 	pid=$(awk -v s="$STAGE" '$1 == s { print $3 }' "$BATS_FILE_TMPDIR/servers")
-	grep -Eq '^listening on .*, up to [0-9]+ descriptors\)$' "$BATS_FILE_TMPDIR/$STAGE/server.log"
-	[ "$(awk '/Max open files/ { print $4 }' "/proc/$pid/limits")" = "$(ulimit -Hn)" ]
+	equal "the listening line's pid and limit" "(pid $pid, ..., up to $(ulimit -Hn) descriptors)" \
+		"$(head -n 1 "$BATS_FILE_TMPDIR/$STAGE/server.log" | sed -n 's/^listening on [^ ]* \((pid [0-9]*, \).*\(, up to [0-9]* descriptors)\)$/\1...\2/p')"
+	equal "Max open files in /proc/$pid/limits" "$(ulimit -Hn)" \
+		"$(awk '/Max open files/ { print $4 }' "/proc/$pid/limits")"
 }
-@test "the descriptor limit is raised to the hard limit and printed" {
+@test "the listening line names the pid; the descriptor limit is raised to the hard limit and printed" {
 	for_each_stage fd_limit
 }
 
