@@ -164,6 +164,7 @@ read_request(struct serve_conn *c, struct http_request *req)
 			break;
 	}
 	req->error = HTTP_REQUEST_TIMEOUT;
+	req->fault = HTTP_FAULT_NONE;
 	return HTTP_PARSE_ERROR;
 }
 
@@ -222,7 +223,7 @@ serve_request(struct serve_conn *c, char *log, size_t size)
 	res.fd = -1;
 	c->body_left = req.content_length;
 	if (parsed == HTTP_PARSE_ERROR)
-		response_error(&res, req.error);
+		response_error(&res, req.error, req.fault);
 	else
 		c->answer(c, &req, &res);
 	if (send_response(c, &res, &sent) == 0)
@@ -230,7 +231,7 @@ serve_request(struct serve_conn *c, char *log, size_t size)
 	if (res.fd != -1)
 		close(res.fd);
 	if (!c->srv->quiet)   /* not even formatted when nobody reads it */
-		response_log(log, size, c->peer, c->in, c->in_len, res.status, sent);
+		response_log(log, size, c->peer, c->in, c->in_len, &res, sent);
 	if (result == SERVE_SENT && res.keep_alive)
 		c->drop = (long long)req.head_len + c->body_left;
 	else

@@ -144,6 +144,101 @@ framing() {
 	for_each_stage framing
 }
 
+# refused STATUS WHY WORD REQUEST: REQUEST, in one write, gets STATUS with
+# a page whose sentence says WORD, and the log line for it ends in STATUS,
+# the bytes sent and WHY (netlab's own words: common/response.c). One
+# stage's requests go one at a time, so its next log line is this one's.
+# Bash's own read and mapfile where they do: a process costs ~10 ms here.
+refused() {
+	local status=$1 why=$2 word=$3 request=$4 reply=$BATS_TEST_TMPDIR/refused
+	local n lines text='' got page LC_ALL=C sent=$request
+	# A long request is named by its beginning and its length.
+	[ "${#sent}" -le 80 ] || sent="${request:0:60}... (${#request} characters)"
+	mapfile -t lines <"$SERVER_LOG"
+	n=${#lines[@]}
+	raw "$request" >"$reply"
+	IFS= read -r -d '' text <"$reply" || true
+	got=${text%%$'\r'*}
+	got=${got#* }
+	equal "status for '$sent'" "$status" "${got%% *}"
+	page=${text#*$'\n<p>'}
+	page=${page%%'</p>'*}
+	if [[ $page != *"$word"* ]]; then
+		echo "page for '$sent': expected a sentence with \"$word\", got ${page:0:300}" >&2
+		return 1
+	fi
+	wait_log "$n"
+	equal "log line for '$sent' ends" "$status ${#text} $why" "${LOG_LINE##*\" }"
+}
+
+# wait_log N: wait (up to 5 s) until the server's log has more than N
+# lines; LOG_LINE is line N + 1. It comes a few ms after the reply: poll often.
+wait_log() {
+	local i lines
+	LOG_LINE=
+	for i in $(seq 250); do
+		mapfile -t lines <"$SERVER_LOG"
+		if [ "${#lines[@]}" -gt "$1" ]; then
+			LOG_LINE=${lines[$1]}
+			return 0
+		fi
+		sleep 0.02
+	done
+}
+
+reasons() {
+	local long empty
+	long=$(head -c 5000 /dev/zero | tr '\0' a)
+	empty=$(printf '\\r\\n%.0s' $(seq 2100))
+	refused 400 "only empty lines" "empty lines" "$empty"
+	refused 414 "request line too long" "4096 bytes" "GET /$long HTTP/1.1\r\nHost: x\r\n\r\n"
+	refused 431 "header lines too long" "8192 bytes" "GET / HTTP/1.1\r\nHost: x\r\nX-A: $long\r\nX-B: $long\r\n\r\n"
+	refused 431 "too many header lines" "100 header lines" \
+		"GET / HTTP/1.1\r\nHost: x\r\n$(printf 'X: y\\r\\n%.0s' $(seq 101))\r\n"
+	refused 400 "request line not method, target, version" "%20" 'GET /a b HTTP/1.1\r\nHost: x\r\n\r\n'
+	refused 400 "request line not method, target, version" "three parts" 'GET /\r\n\r\n'
+	refused 400 "bad method" "such as GET" 'G@T / HTTP/1.1\r\nHost: x\r\n\r\n'
+	refused 400 "byte in target must be percent-encoded" "/%E4%B8%AD%E5%9B%BD.html" \
+		'GET /中国.html HTTP/1.1\r\nHost: x\r\n\r\n'
+	refused 400 "target does not begin with /" "begin with a slash" 'GET x HTTP/1.1\r\nHost: x\r\n\r\n'
+	refused 400 "* with a method other than OPTIONS" "only OPTIONS" 'GET * HTTP/1.1\r\nHost: x\r\n\r\n'
+	refused 400 "CONNECT target not host:port" "host:port" 'CONNECT x HTTP/1.1\r\nHost: x\r\n\r\n'
+	refused 400 "bad version" "HTTP/1.1" 'GET / HTTP/1.10\r\nHost: x\r\n\r\n'
+	refused 400 "version not in capitals" "in capitals" 'get / http/1.1\r\nHost: x\r\n\r\n'
+	refused 505 "not HTTP/1.x" "HTTP/1.1 only" 'GET / HTTP/2.0\r\nHost: x\r\n\r\n'
+	refused 400 "header line without a colon" "no colon" 'GET / HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n'
+	refused 400 "bad header name" "header name" 'GET / HTTP/1.1\r\nHost: x\r\n: no name\r\n\r\n'
+	refused 400 "space before a header's colon" "(Host : x)" 'GET / HTTP/1.1\r\nHost : x\r\n\r\n'
+	refused 400 "control character in a header value" "control character" 'GET / HTTP/1.1\r\nHost: x\r\nX: a\x01b\r\n\r\n'
+	refused 400 "folded header line" "continue the line before" 'GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n'
+	refused 400 "no Host header" "Host: localhost" 'GET / HTTP/1.1\r\n\r\n'
+	refused 400 "more than one Host header" "more than one Host" 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n'
+	refused 400 "bad Host header" "optional :port" 'GET / HTTP/1.1\r\nHost: a b\r\n\r\n'
+	refused 400 "bad Content-Length" "digits only" 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n'
+	refused 400 "conflicting Content-Length" "smuggled" \
+		'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n'
+	refused 413 "body too large" "larger than the server accepts" \
+		'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 9999999999\r\n\r\n'
+	refused 400 "Transfer-Encoding with Content-Length" "RFC 9112 6.1" \
+		'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'
+	refused 400 "Transfer-Encoding in HTTP/1.0" "HTTP/1.0 has no Transfer-Encoding" \
+		'POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'
+	refused 400 "Transfer-Encoding not ending in chunked" "must end in chunked" \
+		'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n'
+	refused 501 "transfer coding other than chunked" "chunked transfer coding only" \
+		'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n'
+	# A method not known is no reason to close: ask for it.
+	refused 501 "method not known" "GET and HEAD" 'FOO / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+	refused 501 "method not in capitals" "GET, not get" 'get / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
+	# 10-framework reads chunked bodies; the others cannot.
+	[ "$STAGE" = 10-framework ] ||
+		refused 501 "chunked body" "Content-Length" \
+			'POST /about.html HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'
+}
+@test "a refused request's page and log line say why: each rule the parser checks" {
+	for_each_stage reasons
+}
+
 # The conditional and range headers are parsed into fixed-size values:
 # a tag list too long to keep is refused (431), not cut short (a cut list
 # could lose the tag that matters); numbers saturate rather than overflow.
