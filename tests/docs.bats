@@ -264,6 +264,24 @@ strace() { timeout -s INT 2 strace -q -o /dev/stdout "$@"; }'
 	stop_make_run
 }
 
+@test "make lab BUG=one-recv does what its try line says: a request line alone is answered at once" {
+	local lab=$ROOT/build/lab/one-recv/01-static/server
+	(cd "$ROOT" && tests/bugs.sh lab one-recv >/dev/null)
+	SERVER_BIN=$lab start_server 01-static
+	# As the notes' server does: what one recv returned is the request.
+	equal "status for 'GET / HTTP/1.0\\r\\n' alone (the lab build)" 200 "$(status_of 'GET / HTTP/1.0\r\n')"
+	equal "status for 'GET / HTTP/1.1\\r\\n' alone (the lab build)" 400 "$(status_of 'GET / HTTP/1.1\r\n')"
+	if ! eventually grep -q '"GET / HTTP/1.1" 400 [0-9]* no Host header$' "$SERVER_LOG"; then
+		echo "log of the lab build: expected a line ending in 400 <bytes> no Host header, got:" >&2
+		cat "$SERVER_LOG" >&2
+		return 1
+	fi
+	stop_server
+	# The fixed server waits for the blank line (status_of gives up after 5 s).
+	start_server 01-static -t 2
+	equal "status for 'GET / HTTP/1.0\\r\\n' alone, within -t 2 (the normal build)" 408 "$(status_of 'GET / HTTP/1.0\r\n')"
+}
+
 @test "bats on a missing or stale build says to run make first" {
 	local bin=$BATS_TEST_TMPDIR/bin
 	mkdir -p "$bin/01-static"
