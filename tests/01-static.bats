@@ -78,6 +78,13 @@ setup_file() {
 	equal "message" "01-static: listen on 127.0.0.1 port 80 (ports below 1024 need root; try -p 8080): Permission denied" "$output"
 }
 
+@test "01-static: a port another program listens on: the message says so, not TIME_WAIT" {
+	start_server "$STAGE"
+	run "$BIN/$STAGE/server" -p "$PORT" -d "$DOCROOT"
+	equal "exit status of a second server on port $PORT" 1 "$status"
+	equal "message" "01-static: listen on 127.0.0.1 port $PORT (another program is listening there, not a TIME_WAIT: SO_REUSEADDR is set; ss -ltnp 'sport = :$PORT' names it, or pick another port with -p): Address already in use" "$output"
+}
+
 @test "01-static: a bad option or argument is an error with usage" {
 	run "$BIN/$STAGE/server" -x
 	[ "$status" -eq 2 ]
