@@ -324,15 +324,75 @@ strace() { timeout -s INT 2 strace -q -o /dev/stdout "$@"; }'
 }
 
 @test "make test STAGE=... builds, then runs that stage's file and the shared files against it" {
+	local shared
 	run make -s -n -C "$ROOT" test STAGE=01-static
-	[ "$status" -eq 0 ]
+	equal "exit status of make -n test STAGE=01-static" 0 "$status"
 	echo "$output"
-	[[ "$output" == *"STAGES=01-static bats tests/01-static.bats tests/http.bats tests/hostile.bats"* ]]
+	# Every file run against all stages is run against the one named, and
+	# README says which they are.
+	shared=$(cd "$ROOT" && grep -l '^\s*start_all' tests/*.bats | tr '\n' ' ')
+	equal "files make test STAGE=01-static runs" \
+		"$(printf '%s\n' STAGES=01-static bats tests/01-static.bats $shared | sort | tr '\n' ' ')" \
+		"$(grep -o 'STAGES=.*' <<<"$output" | tr ' ' '\n' | sort | tr '\n' ' ')"
+	for f in $shared; do
+		grep -A 3 '`make test STAGE=01-static`$' "$ROOT/README.md" | grep -q "\`$f\`" ||
+			{ echo "README.md's make test STAGE=01-static does not name $f" >&2; return 1; }
+	done
 	run make -s -n -C "$ROOT" test STAGE=07-client
-	[[ "$output" == *"bats tests/07-client.bats"* ]]
-	[[ "$output" != *"STAGES="* ]]
+	equal "what make test STAGE=07-client runs" "bats tests/07-client.bats" "$(grep -o 'bats .*' <<<"$output" | sed 's/ *$//')"
 	run make -s -n -C "$ROOT" test
 	[[ "$output" == *"bats tests"* ]]
+}
+
+@test "make test and make run with a STAGE that is none list the stages" {
+	local goal
+	for goal in test run; do
+		run make -s -C "$ROOT" "$goal" STAGE=01
+		echo "$output"
+		equal "exit status of make $goal STAGE=01" 2 "$status"
+		equal "first line of make $goal STAGE=01" "make $goal: there is no stage 01; STAGE= takes one of:" \
+			"${lines[0]}"
+		equal "second line" "  01-static" "${lines[1]}"
+		not grep -q 'bats\|No rule' <<<"$output"
+	done
+}
+
+# wanted_packages: the Debian packages the scripts ask for when a tool is
+# missing (bench's "need TOOL [PACKAGE]", the capture lab's and the
+# screenshots' apt-get hints), one a line; util-linux is on every Debian.
+wanted_packages() {
+	cd "$ROOT"
+	sed -n 's/^[[:space:]]*need \([a-z_-]*\)\( \([a-z0-9-]*\)\)\{0,1\}.*/\1 \3/p' bench/*.sh |
+		awk '{ print ($2 == "" ? $1 : $2) }'
+	grep -ho 'apt-get install\( -y\)\{0,1\}[a-z0-9 -]*' 09-capture/lab.sh 10-framework/screenshot.sh |
+		sed 's/apt-get install\( -y\)\{0,1\}//' | tr ' ' '\n' | grep .
+}
+
+@test "README's apt-get lines name every package the scripts ask for" {
+	local pkg readme missing=
+	# Each apt-get line, and the lines it continues with a backslash.
+	readme=$(sed -n '/apt-get install/{:more
+		/\\$/{N;b more
+		}
+		p
+	}' "$ROOT/README.md" | grep -o '[a-z0-9][a-z0-9.+-]*')
+	for pkg in $(wanted_packages | grep -vx 'util-linux' | sort -u); do
+		grep -qx -- "$pkg" <<<"$readme" || missing="$missing $pkg"
+	done
+	equal "packages the scripts ask for that README's apt-get lines leave out" "" "${missing# }"
+}
+
+@test "make help prints the Makefile's opening comment, which names every goal" {
+	local goal
+	run make -s -C "$ROOT" help
+	equal "exit status of make help" 0 "$status"
+	equal "first line of make help" "$(head -n 1 "$ROOT/Makefile" | sed 's/^# //')" "${lines[0]}"
+	# Every goal the Makefile declares phony is in the list: all as plain
+	# make, and fw-pick is internal.
+	for goal in $(sed -n 's/^\.PHONY: //p' "$ROOT/Makefile"); do
+		case $goal in all | fw-pick) continue ;; esac
+		grep -q "^  make $goal\b" <<<"$output" || { echo "make help does not list make $goal" >&2; return 1; }
+	done
 }
 
 @test "NOTES.md's table of what each stage adds to its ladder is tests/ladder.txt's" {
