@@ -42,6 +42,18 @@ favourite_ids() {
 	get /collect.py | sed -n 's|.*action="/collect/\([0-9]*\)\.py".*|\1|p'
 }
 
+# heading FILE, message FILE, notice FILE: the <h1>, the first <p>, and the
+# <p class="notice"> of a page.
+heading() {
+	sed -n 's|^<h1>\(.*\)</h1>$|\1|p' "$1"
+}
+message() {
+	sed -n 's|^<p>\(.*\)</p>$|\1|p' "$1" | head -n 1
+}
+notice() {
+	sed -n 's|^<p class="notice">\(.*\)</p>$|\1|p' "$1"
+}
+
 # html_escape: stdin escaped as the pages escape text.
 html_escape() {
 	sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g' -e "s/'/\\&#39;/g"
@@ -93,18 +105,70 @@ raw_slow() {
 	req_fav_add
 	req_fav_unknown
 	[ "$(post /show/12.py)" = 303 ]
-	[ "$(header Location "$BATS_TEST_TMPDIR/post.h")" = /collect.py ]
+	equal "Location after adding 12 again" "/collect.py?already=12" "$(header Location "$BATS_TEST_TMPDIR/post.h")"
 	[ "$(post /show/12.py)" = 303 ]
 	[ "$(post /show/44.py)" = 303 ]
+	equal "Location after adding 44" /collect.py "$(header Location "$BATS_TEST_TMPDIR/post.h")"
 	[ "$(favourite_ids | tr '\n' ' ')" = "12 44 " ]
 	get /collect.py | grep -q '<td>44</td><td>0</td><td>广东省</td><td>1</td>'
 	[ "$(post /show/99.py)" = 404 ]
-	grep -q '<h1>404 Not Found</h1>' "$BATS_TEST_TMPDIR/post"
+	equal "heading of the 404 for POST /show/99.py" "404 找不到" "$(heading "$BATS_TEST_TMPDIR/post")"
 	[ "$(post /show/0012345678901234567890.py)" = 404 ]
 	[ "$(favourite_ids | tr '\n' ' ')" = "12 44 " ]
 	# A browser follows the 303 with a GET.
 	[ "$(curl -s -L -o /dev/null -w '%{http_code} %{url_effective}' \
 		-d '' "http://127.0.0.1:$PORT/show/13.py")" = "200 http://127.0.0.1:$PORT/collect.py" ]
+}
+
+@test "adding a favourite twice: 303 to /collect.py, which says 您已经收藏了; the 已收藏 button cannot post" {
+	fav_start
+	equal "status of the first POST /show/12.py" 303 "$(post /show/12.py)"
+	equal "Location of the first" /collect.py "$(header Location "$BATS_TEST_TMPDIR/post.h")"
+	equal "status of the second POST /show/12.py" 303 "$(post /show/12.py)"
+	equal "Location of the second" "/collect.py?already=12" "$(header Location "$BATS_TEST_TMPDIR/post.h")"
+	equal "favourites after adding 12 twice" 12 "$(favourite_ids)"
+	# A browser follows the 303 to the notice, as the notes' page said it.
+	curl -s -L -d '' -o "$BATS_TEST_TMPDIR/p" "http://127.0.0.1:$PORT/show/12.py"
+	equal "notice on the page the second add leads to" "您已经收藏了天津市，请勿重复收藏。" \
+		"$(notice "$BATS_TEST_TMPDIR/p")"
+	# Only for a favourite that is one, and only when asked.
+	local q
+	for q in '' '?already=13' '?already=abc' '?already=12x' '?already='; do
+		get "/collect.py$q" >"$BATS_TEST_TMPDIR/p"
+		equal "notice on /collect.py$q" "" "$(notice "$BATS_TEST_TMPDIR/p")"
+	done
+	# On /show.py the added one is marked, and its button is disabled.
+	get /show.py >"$BATS_TEST_TMPDIR/show"
+	equal "disabled 已收藏 buttons on /show.py" \
+		'<form method="post" action="/show/12.py"><button disabled>已收藏</button></form>' \
+		"$(grep -o '<form[^>]*><button disabled>[^<]*</button></form>' "$BATS_TEST_TMPDIR/show")"
+	equal "收藏 buttons that post" 33 "$(grep -c '<button>收藏</button>' "$BATS_TEST_TMPDIR/show")"
+}
+
+@test "the application's pages say what went wrong in Chinese; the status line keeps HTTP's English" {
+	fav_start
+	equal "status of POST /show/99.py" 404 "$(post /show/99.py)"
+	equal "its status line" "HTTP/1.1 404 Not Found" "$(head -n 1 "$BATS_TEST_TMPDIR/post.h" | tr -d '\r')"
+	equal "its heading" "404 找不到" "$(heading "$BATS_TEST_TMPDIR/post")"
+	equal "its message" "没有这个 district_id 的省份。" "$(message "$BATS_TEST_TMPDIR/post")"
+	equal "status of POST /collect/13.py" 404 "$(post /collect/13.py)"
+	equal "its message" "这个省份不在您的收藏里。" "$(message "$BATS_TEST_TMPDIR/post")"
+	post /show/12.py >/dev/null
+	equal "status of a remark that is not UTF-8" 400 "$(post /collect/12/note.py --data-raw 'remark=%FF')"
+	equal "its status line" "HTTP/1.1 400 Bad Request" "$(head -n 1 "$BATS_TEST_TMPDIR/post.h" | tr -d '\r')"
+	equal "its message" "备注不是有效的 UTF-8 文本。" "$(message "$BATS_TEST_TMPDIR/post")"
+	equal "status of a form without a remark" 400 "$(post /collect/12/note.py --data-raw 'other=x')"
+	equal "its message" "表单里没有 remark 这一项。" "$(message "$BATS_TEST_TMPDIR/post")"
+	equal "status of a remark as text/plain" 415 \
+		"$(post /collect/12/note.py -H 'Content-Type: text/plain' --data-raw 'remark=x')"
+	equal "its heading" "415 不支持的内容类型" "$(heading "$BATS_TEST_TMPDIR/post")"
+	curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" "http://127.0.0.1:$PORT/show/12.py"
+	equal "status line of GET /show/12.py" "HTTP/1.1 405 Method Not Allowed" \
+		"$(head -n 1 "$BATS_TEST_TMPDIR/h" | tr -d '\r')"
+	equal "its message" "这个地址只接受 POST。修改数据要用表单提交（POST），不能靠点链接（GET）。" \
+		"$(message "$BATS_TEST_TMPDIR/b")"
+	equal "the body of a 303" '<p>请看<a href="/collect.py">下一页</a>。</p>' \
+		"$(post /show/13.py >/dev/null; grep '^<p>' "$BATS_TEST_TMPDIR/post")"
 }
 
 @test "POST /collect/<id>.py deletes and answers 303; an unknown id is 404" {
@@ -138,7 +202,7 @@ raw_slow() {
 	curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" "http://127.0.0.1:$PORT/show/12.py"
 	head -n 1 "$BATS_TEST_TMPDIR/h" | grep -q '^HTTP/1.1 405 Method Not Allowed'
 	[ "$(header Allow "$BATS_TEST_TMPDIR/h")" = POST ]
-	grep -q '<h1>405 Method Not Allowed</h1>' "$BATS_TEST_TMPDIR/b"
+	equal "heading of the 405 for GET /show/12.py" "405 不允许这个方法" "$(heading "$BATS_TEST_TMPDIR/b")"
 	[ "$(code /echo)" = 405 ]
 	[ "$(code /collect/12/note.py)" = 405 ]
 	[ "$(post /show.py)" = 405 ]
@@ -215,7 +279,7 @@ raw_slow() {
 		'remark=%1B[31m' 'remark=%G1' 'remark=%4' 'other=x'; do
 		echo "$body"
 		[ "$(post /collect/12/note.py --data-raw "$body")" = 400 ]
-		grep -q '<h1>400 Bad Request</h1>' "$BATS_TEST_TMPDIR/post"
+		equal "heading of the 400 for $body" "400 请求有误" "$(heading "$BATS_TEST_TMPDIR/post")"
 	done
 	[ "$(post /collect/12/note.py --data-raw "remark=$(head -c 1001 /dev/zero | tr '\0' x)")" = 400 ]
 	[ "$(post /collect/12/note.py --data-raw "remark=$(head -c 1000 /dev/zero | tr '\0' x)")" = 303 ]
