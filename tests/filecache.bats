@@ -18,7 +18,7 @@ setup() {
 	FILE=$DOCROOT/cached-$BATS_TEST_NUMBER.txt
 	printf 'first version\n' >"$FILE"
 	start_server "$STAGE" -q
-	[ "$(get "/${FILE##*/}")" = "first version" ]   # now it is cached
+	equal "body of GET /${FILE##*/}" "first version" "$(get "/${FILE##*/}")"   # now it is cached
 }
 
 get() {
@@ -26,17 +26,22 @@ get() {
 }
 
 # within_1s CMD...: CMD succeeds within 1.5 s of now, tried every 50 ms; the
-# time it took is left in $BATS_TEST_TMPDIR/took (milliseconds).
+# time it took is left in $BATS_TEST_TMPDIR/took (milliseconds). Only the
+# last try says why it failed.
 within_1s() {
 	local start=$(date +%s%N) now
 	while :; do
-		if "$@"; then
+		if "$@" 2>/dev/null; then
 			now=$(date +%s%N)
 			echo $(((now - start) / 1000000)) >"$BATS_TEST_TMPDIR/took"
 			return 0
 		fi
 		now=$(date +%s%N)
-		[ $((now - start)) -lt 1500000000 ] || return 1
+		if [ $((now - start)) -ge 1500000000 ]; then
+			echo "not within 1.5 s:" >&2
+			"$@"
+			return 1
+		fi
 		sleep 0.05
 	done
 }
@@ -45,18 +50,20 @@ body_is() {
 	local got
 	got=$(get "$1")
 	[[ $got != *SECRET* ]] || { echo "SECRET SENT" >"$BATS_TEST_TMPDIR/leak"; return 1; }
-	[ "$got" = "$2" ]
+	equal "body of GET $1" "$2" "$got"
 }
 
 status_is() {
 	local got
 	got=$(curl -s -o "$BATS_TEST_TMPDIR/body" -w '%{http_code}' --path-as-is "http://127.0.0.1:$PORT$1")
 	! grep -q SECRET "$BATS_TEST_TMPDIR/body" || { echo "SECRET SENT" >"$BATS_TEST_TMPDIR/leak"; return 1; }
-	[ "$got" = "$2" ]
+	equal "status of GET $1" "$2" "$got"
 }
 
 no_leak() {
-	[ ! -e "$BATS_TEST_TMPDIR/leak" ]
+	[ ! -e "$BATS_TEST_TMPDIR/leak" ] && return 0
+	echo "the file outside the docroot: expected never sent, got it sent" >&2
+	return 1
 }
 
 @test "06-epoll: a small file is read from disk about once a second, not once a request" {
@@ -72,10 +79,9 @@ no_leak() {
 	took=$(($(date +%s) - start))
 	kill -INT "$tracer"
 	wait "$tracer" || true
-	[ "$(grep -c 'first version' "$BATS_TEST_TMPDIR/out")" = 100 ]
+	equal "bodies of 100 GETs that were the file" 100 "$(grep -c 'first version' "$BATS_TEST_TMPDIR/out")"
 	opens=$(grep -c "cached-$BATS_TEST_NUMBER" "$BATS_TEST_TMPDIR/trace" || true)
-	echo "opens: $opens in about $took s"
-	[ "$opens" -le $((took + 2)) ]
+	between "opens of the file for 100 GETs in about $took s" 0 $((took + 2)) "$opens"
 }
 
 @test "06-epoll: a file rewritten in place, same size, is served fresh within a second" {
@@ -110,7 +116,7 @@ no_leak() {
 	mkdir -p "$DOCROOT/swap" "$BATS_FILE_TMPDIR/outside/swap"
 	printf 'inside\n' >"$DOCROOT/swap/secret.txt"
 	printf 'SECRET in outside/swap\n' >"$BATS_FILE_TMPDIR/outside/swap/secret.txt"
-	[ "$(get /swap/secret.txt)" = "inside" ]
+	equal "body of GET /swap/secret.txt" "inside" "$(get /swap/secret.txt)"
 	rm -r "$DOCROOT/swap"
 	ln -s ../outside/swap "$DOCROOT/swap"
 	within_1s status_is /swap/secret.txt 403
@@ -122,18 +128,23 @@ no_leak() {
 	name=${FILE##*/}
 	raw "HEAD /$name HTTP/1.1\\r\\nHost: x\\r\\n\\r\\nGET /$name HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n" \
 		>"$BATS_TEST_TMPDIR/r"
-	[ "$(grep -ac '^HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/r")" = 2 ]
-	[ "$(grep -ac '^Content-Length: 14' "$BATS_TEST_TMPDIR/r")" = 2 ]
-	[ "$(grep -ac 'first version' "$BATS_TEST_TMPDIR/r")" = 1 ]
-	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/r")" = "first version" ]
+	equal "statuses for HEAD, then GET, of /$name" "200 200 " \
+		"$(grep -ao '^HTTP/1\.1 [0-9]*' "$BATS_TEST_TMPDIR/r" | cut -d' ' -f2 | tr '\n' ' ')"
+	equal "Content-Length: 14 in both heads" 2 "$(grep -ac '^Content-Length: 14' "$BATS_TEST_TMPDIR/r")"
+	equal "bodies sent (the GET's only)" 1 "$(grep -ac 'first version' "$BATS_TEST_TMPDIR/r")"
+	equal "last line" "first version" "$(tail -n 1 "$BATS_TEST_TMPDIR/r")"
 }
 
 @test "06-epoll: a large file (kept open, not copied) replaced on disk is served fresh within a second, and deleted is 404" {
 	head -c 100000 /dev/urandom >"$DOCROOT/large.bin"
-	curl -s "http://127.0.0.1:$PORT/large.bin" | cmp - "$DOCROOT/large.bin"
+	curl -s -o "$BATS_TEST_TMPDIR/large" "http://127.0.0.1:$PORT/large.bin"
+	same_bytes "body of GET /large.bin" "$BATS_TEST_TMPDIR/large" "$DOCROOT/large.bin"
 	head -c 120000 /dev/urandom >"$DOCROOT/large.new"
 	mv "$DOCROOT/large.new" "$DOCROOT/large.bin"
-	same_large() { curl -s "http://127.0.0.1:$PORT/large.bin" | cmp -s - "$DOCROOT/large.bin"; }
+	same_large() {
+		curl -s -o "$BATS_TEST_TMPDIR/large" "http://127.0.0.1:$PORT/large.bin"
+		same_bytes "body of GET /large.bin, replaced" "$BATS_TEST_TMPDIR/large" "$DOCROOT/large.bin"
+	}
 	within_1s same_large
 	rm "$DOCROOT/large.bin"
 	within_1s status_is /large.bin 404
@@ -147,5 +158,5 @@ no_leak() {
 	for i in $(seq 50); do urls+=("http://127.0.0.1:$PORT/large2.bin"); done
 	curl -s "${urls[@]}" >/dev/null
 	sleep 0.2
-	[ "$(fd_count "$SERVER_PID")" -le "$before" ]
+	between "descriptors after 50 GETs of a kept large file (before: $before)" 0 "$before" "$(fd_count "$SERVER_PID")"
 }
