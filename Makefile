@@ -1,8 +1,10 @@
 # Makefile: build every stage, run the tests, run them again under sanitizers.
 #
 #   make              build NN-name/server for every stage, 07-client/client and 09-capture/sniff
+#   make help         this list
 #   make test         build, then run the bats suite (tests/*.bats); with STAGE=01-static
-#                     only that stage's file and the shared files against that stage
+#                     only tests/01-static.bats, then http.bats, hostile.bats and
+#                     timeouts.bats against 01-static alone (07-client, 09-capture: their file)
 #   make check        the same suite on AddressSanitizer + UBSan builds
 #   make analyze      gcc's static analyzer (-fanalyzer) over every program and common/
 #   make run          start the most advanced stage on port 8080 (STAGE=01-static picks
@@ -123,22 +125,36 @@ $(O)/$(FW)/server-hello: $(FW_CORE) $(FW)/hello.c $(FW_HDRS) $(LIB)
 $(O)/$(FW)/server: $(O)/$(FW)/server-$(FW_PICK) fw-pick
 	@cmp -s $< $@ || cp $< $@; touch $@
 
+# no_stage,GOAL,LIST: say that STAGE names no stage, and which do (LIST):
+# better than bats's or make's complaint about a file that is not there.
+no_stage = echo "make $(1): there is no stage $(STAGE); STAGE= takes one of:" >&2; \
+	printf '  %s\n' $(2) >&2; exit 2
+
 # STAGE on the command line narrows make test to one stage: its own file,
-# and the files every stage shares, run against it alone.
+# and the files every server stage shares, run against it alone.
+SHARED_TESTS := tests/http.bats tests/hostile.bats tests/timeouts.bats
+TEST_STAGES  := $(patsubst tests/%.bats,%,$(wildcard tests/[0-9][0-9]-*.bats))
 ifneq ($(filter command line,$(origin STAGE)),)
-TESTS    := tests/$(STAGE).bats $(if $(filter $(STAGE),$(STAGES)),tests/http.bats tests/hostile.bats)
+TESTS    := tests/$(STAGE).bats $(if $(filter $(STAGE),$(STAGES)),$(SHARED_TESTS))
 TEST_ENV := $(if $(filter $(STAGE),$(STAGES)),STAGES=$(STAGE))
+TEST_KNOWN := $(filter $(STAGE),$(TEST_STAGES))
 else
 TESTS    := tests
 TEST_ENV :=
+TEST_KNOWN := all
 endif
 
 # bench/hold holds many keep-alive connections at once for 08's tests too.
 # 10-framework's file runs twice: both stores pass the same tests, and
 # NETLAB_STORE says which one runs.
+ifneq ($(TEST_KNOWN),)
 test: all bench/hold $(FW_SQLITE)
 	$(TEST_ENV) $(BATS) $(TESTS)
 	$(if $(filter tests tests/10-framework.bats,$(TESTS)),NETLAB_STORE=sqlite $(BATS) tests/10-framework.bats)
+else
+test:
+	@$(call no_stage,test,$(TEST_STAGES))
+endif
 
 # Sanitizer reports make the server exit non-zero; the tests' teardown checks
 # that. 10-framework runs with both stores. Then 03-threads and 10-framework's
@@ -214,12 +230,18 @@ fuzz: build/fuzz/fuzz_parse build/fuzz/fuzz_path build/fuzz/fuzz_decode build/fu
 capture: all
 	09-capture/lab.sh || [ $$? -eq 77 ]
 
-# Ctrl-C reaches make and the server at once. The shell waits a moment after
-# the server has stopped, so that make finds its child still there to reap
-# (without it make sometimes reports "wait: No child processes").
+# The shell execs the server, so make's child is the server itself: its pid
+# (in its first line) is the one ps, top and strace want. Ctrl-C reaches
+# make and the server at once; the server lingers a moment on its way out
+# (common/setup.c), so that make finds its child still there to reap.
+ifneq ($(filter $(STAGE),$(STAGES)),)
 run: $(O)/$(STAGE)/server
 	@echo '$(O)/$(STAGE)/server $(ARGS)'
-	@trap 'sleep 0.2' INT; $(O)/$(STAGE)/server $(ARGS)
+	@exec $(O)/$(STAGE)/server $(ARGS)
+else
+run:
+	@$(call no_stage,run,$(STAGES))
+endif
 
 bench/hold: bench/hold.c
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
@@ -262,6 +284,10 @@ trace: all
 # The lesson of each stage, as the change from the one before it; 08 is
 # 03's code on a new engine, and 10 is 03 with bodies and an application,
 # so their lessons are the change from 03.
+# The opening comment of this file is the list of what make can do.
+help:
+	@sed -n '1,/^$$/s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+
 diffs:
 	@set -- $(STAGES); prev=$$1; shift; \
 	for s in "$$@"; do base=$$prev; \
@@ -294,7 +320,7 @@ grade:
 grade-check: all bench/hold
 	$(BATS) tests/grade
 
-.PHONY: all test check analyze fuzz capture cost cost-check bench bench-c10k bench-python bench-coro bench-spawn bench-idle bench-sendbuf trace diffs lab bugs run clean fw-pick start grade grade-check
+.PHONY: all help test check analyze fuzz capture cost cost-check bench bench-c10k bench-python bench-coro bench-spawn bench-idle bench-sendbuf trace diffs lab bugs run clean fw-pick start grade grade-check
 
 # A student's program is every .c file in mine/STAGE/, built as the stages
 # are (STAGE_DIR: where 10-framework's application finds its provinces).

@@ -97,7 +97,7 @@ conn_log(struct conn *c)
 	if (srv->quiet)
 		return;
 	response_log(line, sizeof(line), c->peer, x->in, x->in_len,
-	              x->res.status, (long long)x->head_off + x->body_off);
+	              &x->res, (long long)x->head_off + x->body_off);
 	printf("%s\n", line);
 }
 
@@ -109,7 +109,7 @@ conn_respond(struct conn *c)
 
 	x->res.fd = -1;
 	if (x->parsed == HTTP_PARSE_ERROR)
-		response_error(&x->res, x->req.error);
+		response_error(&x->res, x->req.error, x->req.fault);
 	else
 		files_respond(&srv->files, &x->req, &x->res);
 	x->head_off = 0;
@@ -249,6 +249,7 @@ conn_expire(struct conn *c, time_t now)
 	    (now - c->active > limit || now - x->started >= srv->deadline)) {
 		x->parsed = HTTP_PARSE_ERROR;   /* a partial request: say why we give up */
 		x->req.error = HTTP_REQUEST_TIMEOUT;
+		x->req.fault = HTTP_FAULT_NONE;
 		conn_respond(c);
 		return;
 	}

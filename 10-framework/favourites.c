@@ -3,8 +3,9 @@
  * (收藏) with a remark (备注) each, at the notes' URLs. Plus POST /echo,
  * the request of notes 1.3 shown as the server received it.
  *
- *	GET  /show.py                 the provinces, each with an add button
+ *	GET  /show.py                 the provinces, each with an add button (已收藏, disabled, once added)
  *	POST /show/<id>.py            add to the favourites, then 303 to /collect.py
+ *	                              (to /collect.py?already=<id> if it was there: 您已经收藏了)
  *	GET  /collect.py              the favourites, a remark form and a delete button each
  *	POST /collect/<id>.py         delete, then 303 to /collect.py
  *	POST /collect/<id>/note.py    set the remark (a urlencoded form), then 303
@@ -19,7 +20,8 @@
  * from the root ("/collect.py"), so it means the same on every page (the
  * notes' point (8)); and the data files are found from the stage
  * directory the binary was built for, never from the working directory
- * (point (10)).
+ * (point (10)). What the application says, it says in Chinese, as the
+ * notes' pages do; only the status line keeps HTTP's English reason.
  */
 #include <err.h>
 #include <stdio.h>
@@ -126,11 +128,11 @@ static void
 store_failed(struct request *req, enum store_status st)
 {
 	if (st == STORE_NOT_FOUND)
-		fw_error(req, 404, "This province is not among your favourites.");
+		fw_error(req, 404, "这个省份不在您的收藏里。");
 	else if (st == STORE_FULL)
-		fw_error(req, 500, "The favourites are full.");
+		fw_error(req, 500, "收藏已满，不能再添加。");
 	else
-		fw_error(req, 500, "The change could not be saved, so nothing changed.");
+		fw_error(req, 500, "保存失败：什么都没有改变，请再试一次。");
 }
 
 static void
@@ -155,10 +157,10 @@ ROUTE("GET", "/show.py", show_page)
 
 	if (n < 0) {
 		free(favs);
-		fw_error(req, 503, "Out of memory.");
+		fw_error(req, 503, "内存不足，请稍后再试。");
 		return;
 	}
-	fw_page_begin(req, 200, "省份 provinces");
+	fw_page_begin(req, 200, "省份");
 	fw_write(req, "<table>\n<tr><th>district_id</th><th>pid</th><th>district</th>"
 	         "<th>level</th><th>添加自选</th></tr>\n");
 	for (k = 0; k < province_count; k++) {
@@ -170,7 +172,8 @@ ROUTE("GET", "/show.py", show_page)
 		province_cells(req, p);
 		fw_write(req, "<td><form method=\"post\" action=\"/show/");
 		fw_int(req, p->id);
-		fw_write(req, i < n ? ".py\"><button>已收藏</button></form></td></tr>\n" :
+		/* Added already: the button stays, disabled, so that it cannot post. */
+		fw_write(req, i < n ? ".py\"><button disabled>已收藏</button></form></td></tr>\n" :
 		         ".py\"><button>收藏</button></form></td></tr>\n");
 	}
 	fw_write(req, "</table>\n");
@@ -182,15 +185,22 @@ ROUTE_RE("POST", "/show/([0-9]+)\\.py", show_add)
 {
 	const struct province *p = province_find(req->group[1]);
 	enum store_status st;
+	char already[32];
 
 	if (p == NULL) {
-		fw_error(req, 404, "There is no province with this district_id.");
+		fw_error(req, 404, "没有这个 district_id 的省份。");
 		return;
 	}
-	if ((st = store_add(p->id)) != STORE_OK)
+	st = store_add(p->id);
+	if (st == STORE_ALREADY) {
+		/* The notes' 您已经收藏了: said on the favourites page, after a 303 as ever. */
+		snprintf(already, sizeof(already), "/collect.py?already=%d", p->id);
+		fw_redirect(req, already);
+	} else if (st != STORE_OK) {
 		store_failed(req, st);
-	else
+	} else {
 		fw_redirect(req, "/collect.py");
+	}
 }
 
 /* One favourite's row: the province, its remark, a remark form, a delete button. */
@@ -217,6 +227,32 @@ favourite_row(struct request *req, const struct favourite *f)
 	          "<button>删除</button></form></td></tr>\n", f->id);
 }
 
+/*
+ * After adding a favourite that was there already (?already=<id>), say so,
+ * as the notes do, if it still is one.
+ */
+static void
+already_notice(struct request *req, const struct favourite *favs, int n)
+{
+	const char *query = req->env->query;
+	char id[8];
+	size_t len;
+	const struct province *p;
+	int i;
+
+	if (form_field((const unsigned char *)query, strlen(query), "already", id, sizeof(id),
+	               &len) != FORM_OK || len == 0 || strspn(id, "0123456789") != len ||
+	    (p = province_find(id)) == NULL)
+		return;
+	for (i = 0; i < n && favs[i].id != p->id; i++)
+		;
+	if (i == n)
+		return;
+	fw_write(req, "<p class=\"notice\">您已经收藏了");
+	fw_escape(req, p->name, strlen(p->name));
+	fw_write(req, "，请勿重复收藏。</p>\n");
+}
+
 ROUTE("GET", "/collect.py", collect_page)
 {
 	struct favourite *favs = malloc(sizeof(*favs) * FAVOURITES_MAX);
@@ -224,16 +260,17 @@ ROUTE("GET", "/collect.py", collect_page)
 
 	if (n < 0) {
 		free(favs);
-		fw_error(req, 503, "Out of memory.");
+		fw_error(req, 503, "内存不足，请稍后再试。");
 		return;
 	}
-	fw_page_begin(req, 200, "个人收藏 favourites");
+	fw_page_begin(req, 200, "个人收藏");
+	already_notice(req, favs, n);
 	fw_write(req, "<table>\n<tr><th>district_id</th><th>pid</th><th>district</th>"
 	         "<th>level</th><th>备注</th><th>修改备注</th><th>删除</th></tr>\n");
 	for (i = 0; i < n; i++)
 		favourite_row(req, &favs[i]);
 	if (n == 0)
-		fw_write(req, "<tr><td colspan=\"7\">还没有收藏 (none yet)</td></tr>\n");
+		fw_write(req, "<tr><td colspan=\"7\">还没有收藏</td></tr>\n");
 	fw_write(req, "</table>\n");
 	fw_page_end(req);
 	free(favs);
@@ -257,10 +294,10 @@ remark_problem(const char *s, size_t len)
 	size_t i;
 
 	if (!form_utf8_valid((const unsigned char *)s, len))
-		return "The remark is not valid UTF-8.";
+		return "备注不是有效的 UTF-8 文本。";
 	for (i = 0; i < len; i++)
 		if (((unsigned char)s[i] < ' ' && !strchr("\t\n\r", s[i])) || s[i] == 0x7f)
-			return "The remark holds a control character.";
+			return "备注里有控制字符（只允许制表符和换行）。";
 	return NULL;
 }
 
@@ -276,14 +313,14 @@ ROUTE_RE("POST", "/collect/([0-9]+)/note\\.py", collect_note)
 
 	if (type == NULL || strncasecmp(type, urlencoded, sizeof(urlencoded) - 1) != 0 ||
 	    (type[sizeof(urlencoded) - 1] != '\0' && type[sizeof(urlencoded) - 1] != ';')) {
-		fw_error(req, 415, "Send the remark as a form (application/x-www-form-urlencoded).");
+		fw_error(req, 415, "备注要用表单提交（application/x-www-form-urlencoded）。");
 		return;
 	}
 	fs = form_field(req->env->body, req->env->body_len, "remark", remark, sizeof(remark), &len);
 	if (fs != FORM_OK) {
-		fw_error(req, 400, fs == FORM_MISSING ? "The form has no remark field." :
-		         fs == FORM_TOO_LONG ? "The remark is longer than 1000 bytes." :
-		         "The remark is not properly encoded.");
+		fw_error(req, 400, fs == FORM_MISSING ? "表单里没有 remark 这一项。" :
+		         fs == FORM_TOO_LONG ? "备注太长：最多 1000 字节（约 333 个汉字）。" :
+		         "备注的编码不对：% 后面要跟两个十六进制数字，也不能是 %00。");
 		return;
 	}
 	if ((problem = remark_problem(remark, len)) != NULL) {

@@ -134,11 +134,10 @@ method_not_allowed(struct request *req, const char *allow)
 	};
 
 	req->server->start_response(req->server, 405, h, 2);
-	page_head(req, "405 Method Not Allowed");
-	fw_write(req, "<p>This address answers only ");
+	page_head(req, "405 不允许这个方法");
+	fw_write(req, "<p>这个地址只接受 ");
 	fw_escape(req, allow, strlen(allow));
-	fw_write(req, ". Changes are made with a form\n"
-	         "(POST), never by following a link (GET).</p>\n");
+	fw_write(req, "。修改数据要用表单提交（POST），不能靠点链接（GET）。</p>\n");
 	fw_page_end(req);
 }
 
@@ -258,9 +257,9 @@ fw_redirect(struct request *req, const char *location)
 	};
 
 	req->server->start_response(req->server, 303, h, 2);
-	fw_write(req, "<!DOCTYPE html>\n<p>See <a href=\"");
+	fw_write(req, "<!DOCTYPE html>\n<p>请看<a href=\"");
 	fw_escape(req, location, strlen(location));
-	fw_write(req, "\">the next page</a>.</p>\n");
+	fw_write(req, "\">下一页</a>。</p>\n");
 }
 
 /* The page up to its <h1>: every page of a site looks the same. */
@@ -297,23 +296,21 @@ fw_page_end(struct request *req)
 }
 
 /*
- * The reason phrases of the statuses a handler may send. In WSGI the
- * application writes them ("404 Not Found"); the server does not lend
- * its own table to the application.
+ * What the error statuses a handler may send mean, in the pages' language.
+ * The status line keeps HTTP's English reason phrase ("404 Not Found"):
+ * the server writes it from the number.
  */
 static const char *
-reason(int status)
+status_words(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 303: return "See Other";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
+	case 400: return "请求有误";
+	case 404: return "找不到";
+	case 405: return "不允许这个方法";
+	case 413: return "请求体太大";
+	case 415: return "不支持的内容类型";
+	case 500: return "服务器出错";
+	case 503: return "服务暂时不可用";
 	default: return "";
 	}
 }
@@ -323,7 +320,7 @@ fw_error(struct request *req, int status, const char *message)
 {
 	char title[64];
 
-	snprintf(title, sizeof(title), "%d %s", status, reason(status));
+	snprintf(title, sizeof(title), "%d %s", status, status_words(status));
 	fw_page_begin(req, status, title);
 	fw_write(req, "<p>");
 	fw_escape(req, message, strlen(message));

@@ -239,7 +239,7 @@ answer(struct serve_conn *c, const struct http_request *req, struct http_respons
 	if (req->expect == HTTP_EXPECT_OTHER)
 		status = HTTP_EXPECTATION_FAILED;   /* one we cannot meet */
 	if (status != HTTP_OK || (status = read_body(c, req, &x->body)) != HTTP_OK) {
-		response_error(res, status);
+		response_error(res, status, HTTP_FAULT_NONE);
 		return;
 	}
 	r->status = r->failed = 0;
@@ -253,7 +253,7 @@ answer(struct serve_conn *c, const struct http_request *req, struct http_respons
 		return;
 	}
 	if (r->failed || r->status == 0) {
-		response_error(res, HTTP_INTERNAL_ERROR);
+		response_error(res, HTTP_INTERNAL_ERROR, HTTP_FAULT_NONE);
 		return;
 	}
 	res->status = (enum http_status)r->status;

@@ -26,6 +26,7 @@ struct favourite {
 
 enum store_status {
 	STORE_OK,
+	STORE_ALREADY,      /* add an id that is there already: nothing changed */
 	STORE_NOT_FOUND,    /* delete or annotate an id that is not there */
 	STORE_FULL,         /* FAVOURITES_MAX already */
 	STORE_FAILED,       /* the disk said no: nothing changed */
@@ -36,7 +37,7 @@ enum store_status {
 void store_open(const char *dir);
 void store_close(void);
 
-/* Add id; adding one that is already there changes nothing and is STORE_OK. */
+/* Add id; adding one that is already there changes nothing: STORE_ALREADY. */
 enum store_status store_add(int id);
 enum store_status store_delete(int id);
 enum store_status store_note(int id, const char *remark, size_t len);

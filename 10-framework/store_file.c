@@ -255,7 +255,7 @@ store_add(int id)
 
 	pthread_mutex_lock(&lock);
 	if (find(id) >= 0) {
-		st = STORE_OK;   /* already there: adding twice is adding once */
+		st = STORE_ALREADY;   /* adding twice is adding once */
 	} else if (count == FAVOURITES_MAX) {
 		st = STORE_FULL;
 	} else {

@@ -103,9 +103,9 @@ store_close(void)
 	pthread_mutex_unlock(&lock);
 }
 
-/* Run a bound statement that changes rows; under lock. */
+/* Run a bound statement that changes rows; unchanged when none did. Under lock. */
 static enum store_status
-run(sqlite3_stmt *st, int must_change)
+run(sqlite3_stmt *st, enum store_status unchanged)
 {
 	enum store_status rc = STORE_OK;
 
@@ -114,8 +114,8 @@ run(sqlite3_stmt *st, int must_change)
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		warnx("sqlite: %s", sqlite3_errmsg(db));
 		rc = STORE_FAILED;
-	} else if (must_change && sqlite3_changes(db) == 0) {
-		rc = STORE_NOT_FOUND;
+	} else if (sqlite3_changes(db) == 0) {
+		rc = unchanged;
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -131,7 +131,7 @@ store_add(int id)
 	pthread_mutex_lock(&lock);
 	if (!closed)
 		sqlite3_bind_int(add_stmt, 1, id);
-	rc = run(add_stmt, 0);
+	rc = run(add_stmt, STORE_ALREADY);   /* DO NOTHING: the row was there */
 	pthread_mutex_unlock(&lock);
 	return rc;
 }
@@ -144,7 +144,7 @@ store_delete(int id)
 	pthread_mutex_lock(&lock);
 	if (!closed)
 		sqlite3_bind_int(delete_stmt, 1, id);
-	rc = run(delete_stmt, 1);
+	rc = run(delete_stmt, STORE_NOT_FOUND);
 	pthread_mutex_unlock(&lock);
 	return rc;
 }
@@ -182,7 +182,7 @@ store_note(int id, const char *remark, size_t len)
 		sqlite3_bind_text(note_stmt, 1, remark, (int)len, SQLITE_TRANSIENT);
 		sqlite3_bind_int(note_stmt, 2, id);
 	}
-	rc = BUG_SQL_PASTED ? note_pasted(id, remark, len) : run(note_stmt, 1);
+	rc = BUG_SQL_PASTED ? note_pasted(id, remark, len) : run(note_stmt, STORE_NOT_FOUND);
 	pthread_mutex_unlock(&lock);
 	return rc;
 }

@@ -4,6 +4,7 @@
  * file's bytes.
  */
 #include <assert.h>
+#include <ctype.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +33,20 @@ method_known(const char *m)
 		if (strcmp(m, known_methods[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/* A method nobody here knows: get, which was meant as GET, or one of its own. */
+static enum http_fault
+unknown_method(const char *m)
+{
+	char upper[METHOD_MAX + 1];
+	size_t i;
+
+	for (i = 0; m[i] != '\0' && i < METHOD_MAX; i++)
+		upper[i] = (char)toupper((unsigned char)m[i]);
+	upper[i] = '\0';
+	return strcmp(upper, "GET") == 0 || strcmp(upper, "HEAD") == 0 || method_known(upper) ?
+	       HTTP_FAULT_METHOD_CASE : HTTP_FAULT_METHOD_UNKNOWN;
 }
 
 /* "OPTIONS *" asks about the server as a whole (RFC 9110 9.3.7). */
@@ -107,7 +122,8 @@ respond_file(const struct cond_request *c, const struct docroot_file *f,
 		status = cond_range(c, v, f->st.st_size, &span);
 	file_headers(extra, sizeof(extra), v, status, &span, f->st.st_size);
 	if (status == HTTP_PRECONDITION_FAILED || status == HTTP_RANGE_NOT_SATISFIABLE) {
-		response_page(res, status, status == HTTP_RANGE_NOT_SATISFIABLE ? extra : "", body);
+		response_page(res, status, HTTP_FAULT_NONE,
+		              status == HTTP_RANGE_NOT_SATISFIABLE ? extra : "", body);
 	} else {
 		res->status = status;
 		res->file_off = span.first;
@@ -140,7 +156,7 @@ refuse_path(const struct http_request *req, enum http_status status,
 		assert(p != NULL);   /* RESPONSE_EXTRA_MAX fits any target */
 		*p = '\0';
 	}
-	response_page(res, status, extra, body);
+	response_page(res, status, HTTP_FAULT_NONE, extra, body);
 }
 
 void
@@ -156,7 +172,7 @@ files_respond(const struct files *fs, const struct http_request *req,
 	res->keep_alive = fs->conn == HTTP_CONN_KEEP && req->keep_alive;
 	if (req->chunked && fs->body == FILES_BODY_SKIPPED) {
 		/* The stage cannot find the end of a chunked body to skip it. */
-		response_error(res, HTTP_NOT_IMPLEMENTED);
+		response_error(res, HTTP_NOT_IMPLEMENTED, HTTP_FAULT_CHUNKED_UNREAD);
 		return;
 	}
 	if (strcmp(req->target, "*") == 0) {
@@ -164,12 +180,12 @@ files_respond(const struct files *fs, const struct http_request *req,
 		return;
 	}
 	if (!readable && !method_known(req->method)) {
-		response_page(res, HTTP_NOT_IMPLEMENTED, "", body);
+		response_page(res, HTTP_NOT_IMPLEMENTED, unknown_method(req->method), "", body);
 		return;
 	}
 	if (!readable && req->target[0] != '/') {
 		/* CONNECT host:port names no file: we are not a proxy. */
-		response_page(res, HTTP_METHOD_NOT_ALLOWED, ALLOW_HEADER, body);
+		response_page(res, HTTP_METHOD_NOT_ALLOWED, HTTP_FAULT_NONE, ALLOW_HEADER, body);
 		return;
 	}
 	if ((status = fs->open(fs->root, req->target, &f)) != HTTP_OK) {
@@ -180,13 +196,13 @@ files_respond(const struct files *fs, const struct http_request *req,
 		/* The file is there, but only to be read: say how (RFC 9110 15.5.6). */
 		if (f.fd != -1)
 			close(f.fd);
-		response_page(res, HTTP_METHOD_NOT_ALLOWED, ALLOW_HEADER, body);
+		response_page(res, HTTP_METHOD_NOT_ALLOWED, HTTP_FAULT_NONE, ALLOW_HEADER, body);
 		return;
 	}
 	if ((status = cond_parse(req, &c)) != HTTP_OK) {
 		if (f.fd != -1)
 			close(f.fd);
-		response_error(res, status);
+		response_error(res, status, HTTP_FAULT_NONE);
 		return;
 	}
 	respond_file(&c, &f, body, res);

@@ -145,52 +145,61 @@ line_end(const unsigned char *p, const unsigned char *end, const unsigned char *
 }
 
 /* The method: a token of at most METHOD_MAX characters. */
-static enum http_status
+static enum http_fault
 parse_method(const unsigned char *p, const unsigned char *sp, struct http_request *req)
 {
 	if (sp == p || sp - p > METHOD_MAX)
-		return HTTP_BAD_REQUEST;
+		return HTTP_FAULT_METHOD;
 	for (const unsigned char *c = p; c < sp; c++)
 		if (!is_tchar(*c))
-			return HTTP_BAD_REQUEST;
+			return HTTP_FAULT_METHOD;
 	memcpy(req->method, p, (size_t)(sp - p));
 	req->method[sp - p] = '\0';
-	return HTTP_OK;
+	return HTTP_FAULT_NONE;
+}
+
+/* HTTP-version: "HTTP/" DIGIT "." DIGIT, in capitals (RFC 9112 2.3). */
+static enum http_fault
+parse_version(const unsigned char *v, const unsigned char *eol, struct http_request *req)
+{
+	if (eol - v != 8 || !is_digit(v[5]) || v[6] != '.' || !is_digit(v[7]))
+		return HTTP_FAULT_VERSION;
+	if (memcmp(v, "HTTP/", 5) != 0)
+		return strncasecmp((const char *)v, "HTTP/", 5) == 0 ?
+		       HTTP_FAULT_VERSION_CASE : HTTP_FAULT_VERSION;
+	if (v[5] != '1')
+		return HTTP_FAULT_VERSION_MAJOR;
+	req->minor = v[7] - '0';
+	req->keep_alive = req->minor >= 1;
+	return HTTP_FAULT_NONE;
 }
 
 /* method SP request-target SP HTTP-version, each part checked. */
-static enum http_status
+static enum http_fault
 parse_request_line(const unsigned char *p, const unsigned char *eol, struct http_request *req)
 {
 	const unsigned char *sp1, *sp2;
-	enum http_status st;
+	enum http_fault f;
 	size_t n;
 
 	sp1 = memchr(p, ' ', (size_t)(eol - p));
 	if (sp1 == NULL)
-		return HTTP_BAD_REQUEST;
-	if ((st = parse_method(p, sp1, req)) != HTTP_OK)
-		return st;
+		return HTTP_FAULT_REQUEST_LINE;
+	if ((f = parse_method(p, sp1, req)) != HTTP_FAULT_NONE)
+		return f;
 	sp2 = memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1));
-	if (sp2 == NULL || sp2 == sp1 + 1)
-		return HTTP_BAD_REQUEST;
+	/* A third space is most often one inside the target, unencoded. */
+	if (sp2 == NULL || sp2 == sp1 + 1 || memchr(sp2 + 1, ' ', (size_t)(eol - sp2 - 1)) != NULL)
+		return HTTP_FAULT_REQUEST_LINE;
 	n = (size_t)(sp2 - sp1 - 1);
 	if (n > REQUEST_LINE_MAX)
-		return HTTP_URI_TOO_LONG;
+		return HTTP_FAULT_LINE_TOO_LONG;
 	for (const unsigned char *c = sp1 + 1; c < sp2; c++)
 		if (*c <= ' ' || *c >= 0x7f)
-			return HTTP_BAD_REQUEST;   /* RFC 3986: a target is printable ASCII */
+			return HTTP_FAULT_TARGET_BYTE;   /* RFC 3986: a target is printable ASCII */
 	memcpy(req->target, sp1 + 1, n);
 	req->target[n] = '\0';
-
-	if (eol - sp2 - 1 != 8 || memcmp(sp2 + 1, "HTTP/", 5) != 0 ||
-	    !is_digit(sp2[6]) || sp2[7] != '.' || !is_digit(sp2[8]))
-		return HTTP_BAD_REQUEST;
-	if (sp2[6] != '1')
-		return HTTP_VERSION_NOT_SUPPORTED;
-	req->minor = sp2[8] - '0';
-	req->keep_alive = req->minor >= 1;
-	return HTTP_OK;
+	return parse_version(sp2 + 1, eol, req);
 }
 
 /* Whether an authority may leave out its ":port" (Host) or not (CONNECT). */
@@ -246,23 +255,23 @@ authority_valid(const unsigned char *v, size_t len, enum port_rule rule)
  * absolute-form (http://host/path) served from its path, authority-form
  * (host:port) for CONNECT only, asterisk-form (*) for OPTIONS only.
  */
-static enum http_status
+static enum http_fault
 check_target(struct http_request *req)
 {
 	char *t = req->target, *slash;
 	const unsigned char *u = (const unsigned char *)t;
 
 	if (strcmp(req->method, "CONNECT") == 0)
-		return authority_valid(u, strlen(t), PORT_REQUIRED) ? HTTP_OK : HTTP_BAD_REQUEST;
+		return authority_valid(u, strlen(t), PORT_REQUIRED) ? HTTP_FAULT_NONE : HTTP_FAULT_CONNECT;
 	if (strcmp(t, "*") == 0)
-		return strcmp(req->method, "OPTIONS") == 0 ? HTTP_OK : HTTP_BAD_REQUEST;
+		return strcmp(req->method, "OPTIONS") == 0 ? HTTP_FAULT_NONE : HTTP_FAULT_ASTERISK;
 	if (strncasecmp(t, "http://", 7) == 0) {
 		slash = strchr(t + 7, '/');
 		if (slash == NULL)
 			slash = "/";
 		memmove(t, slash, strlen(slash) + 1);
 	}
-	return t[0] == '/' ? HTTP_OK : HTTP_BAD_REQUEST;
+	return t[0] == '/' ? HTTP_FAULT_NONE : HTTP_FAULT_TARGET_FORM;
 }
 
 /*
@@ -318,25 +327,25 @@ list_ends_chunked(const unsigned char *v, const unsigned char *end)
 }
 
 /* Content-Length is 1*DIGIT; a repeat must carry the same value. */
-static enum http_status
+static enum http_fault
 parse_content_length(const unsigned char *v, size_t len, struct http_request *req, int seen)
 {
 	long long n = 0;
 	size_t i;
 
 	if (len == 0 || len > 18)
-		return HTTP_BAD_REQUEST;
+		return HTTP_FAULT_LENGTH_BAD;
 	for (i = 0; i < len; i++) {
 		if (!is_digit(v[i]))
-			return HTTP_BAD_REQUEST;
+			return HTTP_FAULT_LENGTH_BAD;
 		n = n * 10 + (v[i] - '0');
 	}
 	if (seen && n != req->content_length)
-		return HTTP_BAD_REQUEST;
+		return HTTP_FAULT_LENGTH_CONFLICT;
 	if (n > BODY_MAX)
-		return HTTP_CONTENT_TOO_LARGE;
+		return HTTP_FAULT_BODY_TOO_LARGE;
 	req->content_length = n;
-	return HTTP_OK;
+	return HTTP_FAULT_NONE;
 }
 
 struct header_seen {
@@ -346,14 +355,16 @@ struct header_seen {
 };
 
 /* Act on the few headers the suite needs; the value runs from v to ve. */
-static enum http_status
+static enum http_fault
 header_apply(const unsigned char *name, size_t nl, const unsigned char *v,
              const unsigned char *ve, struct http_request *req, struct header_seen *seen)
 {
 	if (word_is(name, nl, "Host")) {
 		/* RFC 9112 3.2: an empty Host is allowed, an invalid one is not. */
-		if (seen->host++ || (ve > v && !authority_valid(v, (size_t)(ve - v), PORT_OPTIONAL)))
-			return HTTP_BAD_REQUEST;
+		if (seen->host++)
+			return HTTP_FAULT_HOST_TWICE;
+		if (ve > v && !authority_valid(v, (size_t)(ve - v), PORT_OPTIONAL))
+			return HTTP_FAULT_HOST_BAD;
 	} else if (word_is(name, nl, "Connection")) {
 		if (list_has(v, ve, "close"))
 			req->keep_alive = 0;
@@ -369,22 +380,23 @@ header_apply(const unsigned char *name, size_t nl, const unsigned char *v,
 		req->expect = !seen->expect++ && word_is(v, (size_t)(ve - v), "100-continue") ?
 		              HTTP_EXPECT_CONTINUE : HTTP_EXPECT_OTHER;
 	}
-	return HTTP_OK;
+	return HTTP_FAULT_NONE;
 }
 
 /* name ":" OWS value OWS: check the bytes, record the header, act on it. */
-static enum http_status
+static enum http_fault
 parse_header(const unsigned char *p, const unsigned char *eol,
              struct http_request *req, struct header_seen *seen)
 {
 	const unsigned char *colon = memchr(p, ':', (size_t)(eol - p));
 	const unsigned char *v, *ve;
 
-	if (colon == NULL || colon == p)
-		return HTTP_BAD_REQUEST;
-	for (const unsigned char *c = p; c < colon; c++)
-		if (!is_tchar(*c))
-			return HTTP_BAD_REQUEST;   /* also rejects a space before the colon */
+	if (colon == NULL)
+		return HTTP_FAULT_HEADER_COLON;
+	if (colon > p && (colon[-1] == ' ' || colon[-1] == '\t'))
+		return HTTP_FAULT_SPACE_BEFORE_COLON;   /* RFC 9112 5.1 */
+	if (!http_is_token((const char *)p, (size_t)(colon - p)))
+		return HTTP_FAULT_HEADER_NAME;
 	for (v = colon + 1; v < eol && (*v == ' ' || *v == '\t'); v++)
 		;
 	for (ve = eol; ve > v && (ve[-1] == ' ' || ve[-1] == '\t'); ve--)
@@ -395,9 +407,9 @@ parse_header(const unsigned char *p, const unsigned char *eol,
 	 */
 	for (const unsigned char *c = v; c < ve; c++)
 		if ((unsigned char)(*c - ' ') >= 0x5f && *c != '\t' && *c < 0x80)
-			return HTTP_BAD_REQUEST;
+			return HTTP_FAULT_HEADER_VALUE;
 	if (req->header_count == HEADER_LINES_MAX)
-		return HTTP_HEADERS_TOO_LARGE;
+		return HTTP_FAULT_TOO_MANY_HEADERS;
 	req->headers[req->header_count++] = (struct http_header){
 		(const char *)p, (size_t)(colon - p), (const char *)v, (size_t)(ve - v),
 	};
@@ -412,38 +424,43 @@ parse_header(const unsigned char *p, const unsigned char *eol,
  * says so; 10-framework reads it (common/body.c), and files_respond, for
  * the stages that cannot, refuses it with 501.
  */
-static enum http_status
+static enum http_fault
 check_framing(struct http_request *req, const struct header_seen *seen)
 {
 	if (!seen->encoding)
-		return HTTP_OK;
-	if (seen->length || req->minor == 0 || !seen->chunked_last)
-		return HTTP_BAD_REQUEST;
+		return HTTP_FAULT_NONE;
+	if (seen->length)
+		return HTTP_FAULT_LENGTH_AND_CODING;
+	if (req->minor == 0)
+		return HTTP_FAULT_CODING_HTTP10;
+	if (!seen->chunked_last)
+		return HTTP_FAULT_CODING_NOT_CHUNKED;
 	if (!seen->chunked_only)
-		return HTTP_NOT_IMPLEMENTED;   /* gzip, say: we decode chunked only */
+		return HTTP_FAULT_CODING_UNKNOWN;   /* gzip, say: we decode chunked only */
 	req->chunked = 1;
-	return HTTP_OK;
+	return HTTP_FAULT_NONE;
 }
 
 /* Check every line of a complete head. */
-static enum http_status
+static enum http_fault
 parse_head(const unsigned char *p, const unsigned char *end, struct http_request *req)
 {
 	struct header_seen seen = { 0, 0, 0, 0, 0, 0 };
 	const unsigned char *eol, *next = NULL;
-	enum http_status st;
+	enum http_fault f;
 
 	eol = line_end(p, end, &next);
-	if ((st = parse_request_line(p, eol, req)) != HTTP_OK || (st = check_target(req)) != HTTP_OK)
-		return st;
+	if ((f = parse_request_line(p, eol, req)) != HTTP_FAULT_NONE ||
+	    (f = check_target(req)) != HTTP_FAULT_NONE)
+		return f;
 	for (p = next; (eol = line_end(p, end, &next)) != NULL && eol > p; p = next) {
 		if (*p == ' ' || *p == '\t')
-			return HTTP_BAD_REQUEST;   /* obsolete line folding, RFC 9112 5.2 */
-		if ((st = parse_header(p, eol, req, &seen)) != HTTP_OK)
-			return st;
+			return HTTP_FAULT_FOLDED;   /* obsolete line folding, RFC 9112 5.2 */
+		if ((f = parse_header(p, eol, req, &seen)) != HTTP_FAULT_NONE)
+			return f;
 	}
-	if (req->minor >= 1 && seen.host != 1)
-		return HTTP_BAD_REQUEST;   /* RFC 9112 3.2: Host is required in HTTP/1.1 */
+	if (req->minor >= 1 && seen.host == 0)
+		return HTTP_FAULT_NO_HOST;   /* RFC 9112 3.2: Host is required in HTTP/1.1 */
 	return check_framing(req, &seen);
 }
 
@@ -461,10 +478,35 @@ head_end(const unsigned char *p, const unsigned char *end)
 	return NULL;
 }
 
-static enum http_parse_result
-parse_error(struct http_request *req, enum http_status status)
+/* The status each fault is answered with: most break a rule (400), a few a limit. */
+static enum http_status
+fault_status(enum http_fault fault)
 {
-	req->error = status;
+	switch (fault) {
+	case HTTP_FAULT_LINE_TOO_LONG:
+		return HTTP_URI_TOO_LONG;
+	case HTTP_FAULT_HEAD_TOO_LARGE:
+	case HTTP_FAULT_TOO_MANY_HEADERS:
+		return HTTP_HEADERS_TOO_LARGE;
+	case HTTP_FAULT_BODY_TOO_LARGE:
+		return HTTP_CONTENT_TOO_LARGE;
+	case HTTP_FAULT_VERSION_MAJOR:
+		return HTTP_VERSION_NOT_SUPPORTED;
+	case HTTP_FAULT_CODING_UNKNOWN:
+	case HTTP_FAULT_CHUNKED_UNREAD:
+	case HTTP_FAULT_METHOD_UNKNOWN:
+	case HTTP_FAULT_METHOD_CASE:
+		return HTTP_NOT_IMPLEMENTED;
+	default:
+		return HTTP_BAD_REQUEST;
+	}
+}
+
+static enum http_parse_result
+parse_error(struct http_request *req, enum http_fault fault)
+{
+	req->error = fault_status(fault);
+	req->fault = fault;
 	return HTTP_PARSE_ERROR;
 }
 
@@ -490,7 +532,7 @@ http_parse(const char *buf, size_t len, struct http_request *req)
 {
 	const unsigned char *start = (const unsigned char *)buf, *end = start + len;
 	const unsigned char *p = start, *eol, *body, *next;
-	enum http_status st;
+	enum http_fault fault;
 
 	/*
 	 * RFC 9112 2.2: skip empty lines before a request-line (a client may
@@ -503,14 +545,14 @@ http_parse(const char *buf, size_t len, struct http_request *req)
 	if (eol == NULL && len <= REQUEST_LINE_MAX)
 		return HTTP_PARSE_MORE;
 	if (eol == NULL && (p == end || (end - p == 1 && *p == '\r')))
-		return parse_error(req, HTTP_BAD_REQUEST);   /* only empty lines */
+		return parse_error(req, HTTP_FAULT_EMPTY_LINES);
 	if (eol == NULL || eol - start > REQUEST_LINE_MAX)
-		return parse_error(req, HTTP_URI_TOO_LONG);
+		return parse_error(req, HTTP_FAULT_LINE_TOO_LONG);
 	body = head_end(next, end);
 	if (body == NULL && end - next <= HEADER_MAX)
 		return HTTP_PARSE_MORE;
 	if (body == NULL || body - next > HEADER_MAX)
-		return parse_error(req, HTTP_HEADERS_TOO_LARGE);
+		return parse_error(req, HTTP_FAULT_HEAD_TOO_LARGE);
 	/* Field by field: memset would zero the 4 KiB target and the header table. */
 	req->method[0] = req->target[0] = '\0';
 	req->minor = req->keep_alive = 0;
@@ -520,8 +562,9 @@ http_parse(const char *buf, size_t len, struct http_request *req)
 	req->head_len = 0;
 	req->header_count = 0;
 	req->error = HTTP_OK;
-	if ((st = parse_head(p, body, req)) != HTTP_OK)
-		return parse_error(req, st);
+	req->fault = HTTP_FAULT_NONE;
+	if ((fault = parse_head(p, body, req)) != HTTP_FAULT_NONE)
+		return parse_error(req, fault);
 	req->head_len = (size_t)(body - start);
 	return HTTP_PARSE_DONE;
 }

@@ -43,11 +43,53 @@ enum http_status {
 	HTTP_VERSION_NOT_SUPPORTED = 505,
 };
 
+/*
+ * Why a request was refused, beside the status that says what kind of
+ * error it is: which rule it broke. The parser sets it (files.c a few
+ * more); the error page and the log line say it (response.c holds the
+ * words for each).
+ */
+enum http_fault {
+	HTTP_FAULT_NONE,
+	HTTP_FAULT_EMPTY_LINES,        /* nothing but empty lines */
+	HTTP_FAULT_LINE_TOO_LONG,      /* 414: a request line over REQUEST_LINE_MAX */
+	HTTP_FAULT_HEAD_TOO_LARGE,     /* 431: header lines over HEADER_MAX bytes */
+	HTTP_FAULT_TOO_MANY_HEADERS,   /* 431: over HEADER_LINES_MAX lines */
+	HTTP_FAULT_REQUEST_LINE,       /* not method SP target SP version */
+	HTTP_FAULT_METHOD,             /* a method that is not a token, or too long */
+	HTTP_FAULT_TARGET_BYTE,        /* a byte in the target that must be %-encoded */
+	HTTP_FAULT_TARGET_FORM,        /* a target that begins with no "/" */
+	HTTP_FAULT_ASTERISK,           /* "*" for a method other than OPTIONS */
+	HTTP_FAULT_CONNECT,            /* CONNECT to no host:port */
+	HTTP_FAULT_VERSION,            /* not HTTP/digit.digit */
+	HTTP_FAULT_VERSION_CASE,       /* http/1.1 */
+	HTTP_FAULT_VERSION_MAJOR,      /* 505: HTTP/2.0 and the like */
+	HTTP_FAULT_HEADER_COLON,       /* a header line without a colon */
+	HTTP_FAULT_HEADER_NAME,        /* a name that is empty or not a token */
+	HTTP_FAULT_SPACE_BEFORE_COLON, /* "Host : x" */
+	HTTP_FAULT_HEADER_VALUE,       /* a control character in a value */
+	HTTP_FAULT_FOLDED,             /* a line that continues the one before */
+	HTTP_FAULT_NO_HOST,            /* HTTP/1.1 without Host */
+	HTTP_FAULT_HOST_TWICE,
+	HTTP_FAULT_HOST_BAD,           /* not host[:port] */
+	HTTP_FAULT_LENGTH_BAD,         /* Content-Length not digits */
+	HTTP_FAULT_LENGTH_CONFLICT,    /* two different Content-Length values */
+	HTTP_FAULT_BODY_TOO_LARGE,     /* 413: Content-Length over BODY_MAX */
+	HTTP_FAULT_LENGTH_AND_CODING,  /* Transfer-Encoding and Content-Length */
+	HTTP_FAULT_CODING_HTTP10,      /* Transfer-Encoding in HTTP/1.0 */
+	HTTP_FAULT_CODING_NOT_CHUNKED, /* a Transfer-Encoding not ending in chunked */
+	HTTP_FAULT_CODING_UNKNOWN,     /* 501: a coding besides chunked (gzip) */
+	HTTP_FAULT_CHUNKED_UNREAD,     /* 501: a stage that cannot read a chunked body */
+	HTTP_FAULT_METHOD_UNKNOWN,     /* 501: a method RFC 9110 does not define */
+	HTTP_FAULT_METHOD_CASE,        /* 501: get, which is not GET */
+	HTTP_FAULT_COUNT               /* the number of faults, not one */
+};
+
 /* What http_parse found in the buffer. */
 enum http_parse_result {
 	HTTP_PARSE_MORE,           /* no whole head yet: read more and call again */
 	HTTP_PARSE_DONE,           /* req is filled in; req->head_len bytes used */
-	HTTP_PARSE_ERROR,          /* not a valid request: answer req->error, close */
+	HTTP_PARSE_ERROR,          /* not a valid request: answer req->error (req->fault says why), close */
 };
 
 /* Whether the stage can keep a connection open after a response. */
@@ -81,6 +123,7 @@ struct http_request {
 	enum http_expect expect;
 	size_t head_len;           /* bytes the head took, empty lines before it included */
 	enum http_status error;    /* after HTTP_PARSE_ERROR: the status to answer */
+	enum http_fault fault;     /* and why */
 	/* Every header line in order; valid while the parsed buffer is unchanged. */
 	struct http_header headers[HEADER_LINES_MAX];
 	size_t header_count;

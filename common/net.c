@@ -72,6 +72,18 @@ listen_failed(const char *addr, const char *port)
 	if (errno == EACCES && n > 0 && n < 1024)
 		err(1, "listen on %s port %s (ports below 1024 need root; try -p 8080)",
 		    addr, port);
+	/*
+	 * With SO_REUSEADDR, connections left in TIME_WAIT do not hold the
+	 * port: only a socket listening on it does. Without it they do too.
+	 */
+	if (errno == EADDRINUSE && !BUG_NO_REUSEADDR)
+		err(1, "listen on %s port %s (another program is listening there, not a "
+		    "TIME_WAIT: SO_REUSEADDR is set; ss -ltnp 'sport = :%s' names it, "
+		    "or pick another port with -p)", addr, port, port);
+	if (errno == EADDRINUSE)
+		err(1, "listen on %s port %s (another program is listening there, or, without "
+		    "SO_REUSEADDR, connections of the last run are in TIME_WAIT: ss -tan "
+		    "'sport = :%s')", addr, port, port);
 	err(1, "listen on %s port %s", addr, port);
 }
 

@@ -14,6 +14,7 @@
 #define DEFAULT_DEADLINE 120         /* -T: seconds a whole request head may take (slow-loris) */
 #define LINGER_SECONDS   1           /* wait for the client's FIN after ours */
 #define ACCEPT_BACKOFF_MS 100        /* pause after accept fails with EMFILE */
+#define CTRL_C_LINGER_MS 200        /* make run: make handles Ctrl-C before its child is gone */
 #define SERVER_NAME      "netlab"    /* the Server: header */
 
 #define METHOD_MAX       16          /* longest method token we accept */
@@ -35,7 +36,7 @@
 #define CLIENT_LINE_MAX  8192        /* 07: a typed line longer than this is sent in pieces */
 #define COROUTINE_STACK  (128 * 1024) /* 08: a coroutine's stack, above a guard page */
 #define COROUTINE_SPARE  64          /* 08: finished coroutines' stacks kept for reuse */
-#define LOG_LINE_MAX     (REQUEST_LINE_MAX + 128) /* one access-log line */
+#define LOG_LINE_MAX     (REQUEST_LINE_MAX + 192) /* one access-log line */
 #define ETAG_MAX         64          /* longest entity-tag kept, quotes included: ours are shorter */
 #define ETAG_LIST_MAX    512         /* If-Match / If-None-Match list kept; longer: 431 */
 

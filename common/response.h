@@ -21,6 +21,7 @@
 
 struct http_response {
 	enum http_status status;
+	enum http_fault fault;     /* why the request was refused, for the log; or none */
 	int keep_alive;            /* the connection stays open after this one */
 	int fd;                    /* file whose bytes follow the head, or -1 */
 	off_t file_off;            /* where in that file the body starts: a range's first byte */
@@ -41,20 +42,25 @@ enum response_body {
  * status line, Date, Server, Content-Type (unless type is NULL),
  * Content-Length, the header lines in extra (each ending in CRLF; at most
  * RESPONSE_EXTRA_MAX bytes), Connection, and the empty line. A 304 gets
- * neither Content-Type nor Content-Length (RFC 9110 15.4.5).
+ * neither Content-Type nor Content-Length (RFC 9110 15.4.5). res->fault
+ * becomes HTTP_FAULT_NONE: a head built by hand refuses nothing.
  */
 void response_head(struct http_response *res, const char *type, const char *extra);
 
 /*
  * res becomes status with its HTML page (after the head, unless body is
  * RESPONSE_HEAD_ONLY), and extra header lines (an Allow, a Location);
- * res->keep_alive is left as the caller set it.
+ * res->keep_alive is left as the caller set it. The page says why in a
+ * sentence: fault's, or where fault is HTTP_FAULT_NONE, the status's.
  */
-void response_page(struct http_response *res, enum http_status status, const char *extra,
-                   enum response_body body);
+void response_page(struct http_response *res, enum http_status status, enum http_fault fault,
+                   const char *extra, enum response_body body);
 
 /* An error page, and Connection: close. */
-void response_error(struct http_response *res, enum http_status status);
+void response_error(struct http_response *res, enum http_status status, enum http_fault fault);
+
+/* The few words the log line gives fault ("no Host header"); "" for none. */
+const char *response_fault_brief(enum http_fault fault);
 
 /*
  * Send status's error page on fd, which the caller then closes: the last
@@ -75,10 +81,11 @@ char *response_put_number(char *p, const char *end, long long v);
 /*
  * One access-log line (no newline): peer, the request line as it arrived
  * at the start of in (also when the request was refused or timed out, or
- * "-" when nothing did), status, and the bytes sent, head included.
+ * "-" when nothing did), res->status, the bytes sent, head included, and
+ * for a request refused, why (res->fault, briefly).
  */
 void response_log(char *line, size_t size, const char *peer, const char *in,
-                  size_t in_len, enum http_status status, long long bytes);
+                  size_t in_len, const struct http_response *res, long long bytes);
 
 /* The log line for a connection closed because it sent nothing for seconds. */
 void response_log_silent(char *line, size_t size, const char *peer, int seconds);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "docroot.h"
@@ -142,12 +143,28 @@ parse(int argc, char **argv, const struct options *o, struct server *s)
 }
 
 volatile sig_atomic_t server_stop;
+static volatile sig_atomic_t stop_signal;
 
 static void
 on_stop(int sig)
 {
-	(void)sig;
 	server_stop = 1;
+	stop_signal = sig;
+}
+
+/*
+ * make run execs the server, so Ctrl-C reaches make, its parent, at the
+ * same moment. Were the server gone before make's handler began, make
+ * would wait for a child it had already reaped and say "wait: No child
+ * processes". After a Ctrl-C the server lingers a moment on its way out.
+ */
+static void
+linger_after_ctrl_c(void)
+{
+	const struct timespec moment = { 0, CTRL_C_LINGER_MS * 1000000L };
+
+	if (stop_signal == SIGINT)
+		nanosleep(&moment, NULL);
 }
 
 static void
@@ -164,6 +181,8 @@ install_signals(void)
 	sa.sa_handler = SIG_IGN;
 	if (sigaction(SIGPIPE, &sa, NULL) == -1)
 		err(1, "sigaction");
+	if (atexit(linger_after_ctrl_c) != 0)
+		errx(1, "atexit failed");
 }
 
 /*
@@ -235,7 +254,9 @@ setup_server_with(int argc, char **argv, const char *about,
 	install_signals();
 	s->fd_limit = raise_fd_limit();
 	s->listen_fd = net_listen(s->addr, s->port, url, sizeof(url));
-	printf("listening on %s (docroot %s, up to %d descriptors)\n", url, s->docroot, s->fd_limit);
+	/* The pid is what ps, top, strace and /proc need: say it, no pgrep needed. */
+	printf("listening on %s (pid %ld, docroot %s, up to %d descriptors)\n", url,
+	       (long)getpid(), s->docroot, s->fd_limit);
 }
 
 void

@@ -40,12 +40,13 @@ extern volatile sig_atomic_t server_stop;
 
 /*
  * Parse "server [-b ADDR] [-p PORT] [-d DOCROOT] [-t SECONDS] [-T SECONDS]
- * [-q] [-h]", then listen and print "listening on URL (docroot DIR, up to N
- * descriptors)". about is the stage's one-line description for -h, and
+ * [-q] [-h]", then listen and print "listening on URL (pid PID, docroot DIR,
+ * up to N descriptors)". about is the stage's one-line description for -h, and
  * begins with the stage's name and a colon ("05-keepalive: ..."): every
  * message on stderr begins with that name. Dies with usage on a bad option.
  * SIGINT and SIGTERM set server_stop, without SA_RESTART, so a blocked
- * accept returns EINTR; SIGPIPE is ignored.
+ * accept returns EINTR; after SIGINT (Ctrl-C) the program lingers
+ * CTRL_C_LINGER_MS on its way out, for make run. SIGPIPE is ignored.
  */
 void setup_server(int argc, char **argv, const char *about, struct server *srv);
 

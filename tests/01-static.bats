@@ -60,38 +60,47 @@ setup_file() {
 }
 
 @test "01-static: -h and --help print usage with a curl and a telnet example" {
-	local opt
+	local opt word
 	for opt in -h --help; do
 		run "$BIN/$STAGE/server" "$opt"
-		[ "$status" -eq 0 ]
-		[[ "$output" == *"usage: "*"-p PORT"*"-d DOCROOT"*"-t SECONDS"*"-T SECONDS"* ]]
-		[[ "$output" == *"curl "* ]]
-		[[ "$output" == *"telnet "* ]]
+		equal "exit status of $BIN/$STAGE/server $opt" 0 "$status"
+		contains "output of $BIN/$STAGE/server $opt" "usage: " "$output"
+		for word in "-p PORT" "-d DOCROOT" "-t SECONDS" "-T SECONDS"; do
+			contains "usage of $BIN/$STAGE/server $opt" "$word" "$output"
+		done
+		contains "output of $BIN/$STAGE/server $opt" "curl " "$output"
+		contains "output of $BIN/$STAGE/server $opt" "telnet " "$output"
 	done
 }
 
 @test "01-static: a bare port says which argument was not understood" {
 	run "$BIN/$STAGE/server" 8081
-	[ "$status" -eq 2 ]
-	[[ "$output" == "01-static: argument not understood: 8081 (a port is given as -p 8081)"* ]]
-	[[ "$output" == *usage:* ]]
+	equal "exit status of $BIN/$STAGE/server 8081" 2 "$status"
+	equal "first line of $BIN/$STAGE/server 8081" "01-static: argument not understood: 8081 (a port is given as -p 8081)" \
+		"${lines[0]}"
+	contains "output of $BIN/$STAGE/server 8081" "usage:" "$output"
 	run "$BIN/$STAGE/server" -q extra
-	[ "$status" -eq 2 ]
-	[[ "$output" == "01-static: argument not understood: extra"* ]]
+	equal "exit status of $BIN/$STAGE/server -q extra" 2 "$status"
+	equal "first line of $BIN/$STAGE/server -q extra" "01-static: argument not understood: extra" "${lines[0]}"
 }
 
 @test "01-static: started away from www/, it names itself and says what to do" {
 	cd "$BATS_TEST_TMPDIR"
 	run "$BIN/$STAGE/server" -p 0
-	[ "$status" -eq 1 ]
+	equal "exit status of $BIN/$STAGE/server -p 0" 1 "$status"
 	equal "message" "01-static: docroot www: No such file or directory; run from the repository root, or pass -d DOCROOT" "$output"
 }
 
 @test "01-static: -b takes a host name" {
 	start_server "$STAGE" -b localhost
-	grep -Eq '^listening on http://(127\.0\.0\.1|\[::1\]):[0-9]+/' "$SERVER_LOG"
-	equal "status of / at the printed URL" 200 \
-		"$(curl -s -o /dev/null -w '%{http_code}' "$(sed -n 's/^listening on \([^ ]*\) .*/\1/p' "$SERVER_LOG")")"
+	local url
+	url=$(sed -n 's/^listening on \([^ ]*\) .*/\1/p' "$SERVER_LOG")
+	case $url in
+	http://127.0.0.1:*/ | "http://[::1]:"*/) ;;
+	*) echo "URL for -b localhost: expected http://127.0.0.1:PORT/ or http://[::1]:PORT/, got $url" >&2
+	   return 1 ;;
+	esac
+	equal "status of / at the printed URL, $url" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$url")"
 }
 
 @test "01-static: a port below 1024 without root explains why it failed" {
@@ -99,19 +108,26 @@ setup_file() {
 	[ "$(sysctl -n net.ipv4.ip_unprivileged_port_start 2>/dev/null || echo 1024)" -gt 80 ] ||
 		skip "this machine lets anyone bind port 80"
 	run setpriv --reuid=nobody --regid=nogroup --clear-groups "$BIN/$STAGE/server" -p 80 -d /
-	[ "$status" -eq 1 ]
+	equal "exit status of setpriv --reuid=nobody --regid=nogroup --clear-groups $BIN/$STAGE/server -p 80 -d /" 1 "$status"
 	equal "message" "01-static: listen on 127.0.0.1 port 80 (ports below 1024 need root; try -p 8080): Permission denied" "$output"
+}
+
+@test "01-static: a port another program listens on: the message says so, not TIME_WAIT" {
+	start_server "$STAGE"
+	run "$BIN/$STAGE/server" -p "$PORT" -d "$DOCROOT"
+	equal "exit status of a second server on port $PORT" 1 "$status"
+	equal "message" "01-static: listen on 127.0.0.1 port $PORT (another program is listening there, not a TIME_WAIT: SO_REUSEADDR is set; ss -ltnp 'sport = :$PORT' names it, or pick another port with -p): Address already in use" "$output"
 }
 
 @test "01-static: a bad option or argument is an error with usage" {
 	run "$BIN/$STAGE/server" -x
-	[ "$status" -eq 2 ]
-	[[ "$output" == *usage:* ]]
+	equal "exit status of $BIN/$STAGE/server -x" 2 "$status"
+	contains "output of $BIN/$STAGE/server -x" "usage:" "$output"
 	run "$BIN/$STAGE/server" -p 70000
-	[ "$status" -eq 2 ]
+	equal "exit status of $BIN/$STAGE/server -p 70000" 2 "$status"
 	run "$BIN/$STAGE/server" -d /nonexistent/dir
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"/nonexistent/dir"* ]]
+	equal "exit status of $BIN/$STAGE/server -d /nonexistent/dir" 1 "$status"
+	contains "output of $BIN/$STAGE/server -d /nonexistent/dir" "/nonexistent/dir" "$output"
 }
 
 @test "01-static: -t 0 is out of range, -t 5s and -p 80a are not numbers: each exits 2 instead of running" {
@@ -126,19 +142,21 @@ setup_file() {
 	equal "message" "01-static: port must be a number from 0 to 65535: 80a" "$output"
 }
 
-@test "01-static: -p 0 picks a free port and the URL is printed" {
+@test "01-static: -p 0 picks a free port; the URL and the pid are printed" {
 	start_server "$STAGE"
-	[ "$PORT" -gt 0 ]
-	grep -Eq "^listening on http://127\.0\.0\.1:$PORT/ \(docroot $DOCROOT, up to [0-9]+ descriptors\)$" "$SERVER_LOG"
+	between "port picked for -p 0" 1 65535 "$PORT"
+	equal "first line" "listening on http://127.0.0.1:$PORT/ (pid $SERVER_PID, docroot $DOCROOT, up to N descriptors)" \
+		"$(head -n 1 "$SERVER_LOG" | sed 's/up to [0-9][0-9]* descriptors/up to N descriptors/')"
 	equal "status of /" 200 "$(code /)"
 }
 
 @test "01-static: -b ::1 listens on IPv6" {
 	grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null || skip "no IPv6 loopback here"
 	start_server "$STAGE" -b ::1
-	grep -q "^listening on http://\[::1\]:$PORT/" "$SERVER_LOG"
+	equal "URL it listens on" "http://[::1]:$PORT/" "$(sed -n 's/^listening on \([^ ]*\) .*/\1/p' "$SERVER_LOG")"
 	equal "status of / over IPv6" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://[::1]:$PORT/")"
-	grep -q '^\[::1\]:[0-9]* "GET / HTTP/1.1" 200' "$SERVER_LOG"
+	eventually log_has "$SERVER_LOG" '"GET / HTTP/1.1" 200 '
+	contains "client in the log line" "[::1]:" "$(grep -F '"GET / HTTP/1.1" 200 ' "$SERVER_LOG")"
 }
 
 @test "01-static: -q turns the access log off" {

@@ -40,7 +40,7 @@ setup_file() {
 	start_server "$STAGE"
 	raw 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /about.html HTTP/1.1\r\nHost: x\r\n\r\n' >"$BATS_TEST_TMPDIR/r"
 	equal "responses to two requests in one write" 1 "$(grep -a -c '^HTTP/1.1' "$BATS_TEST_TMPDIR/r")"
-	grep -q '^Connection: close' "$BATS_TEST_TMPDIR/r"
+	equal "Connection of the answer" close "$(header Connection "$BATS_TEST_TMPDIR/r")"
 }
 
 @test "04-nonblock: idle, the polling loop sleeps between passes instead of spinning" {

@@ -11,24 +11,27 @@ setup_file() {
 
 @test "07-client: -h prints usage with an example" {
 	run "$CLIENT" -h
-	[ "$status" -eq 0 ]
-	[[ "$output" == *"usage: client"* ]]
-	[[ "$output" == *"GET / HTTP/1.0"* ]]
+	equal "exit status of $CLIENT -h" 0 "$status"
+	contains "output of $CLIENT -h" "usage: client" "$output"
+	contains "output of $CLIENT -h" "GET / HTTP/1.0" "$output"
 }
 
 @test "07-client: a request piped to 01-static gets the whole reply, then the close is reported" {
 	start_server 01-static
 	printf 'GET /img/logo.png HTTP/1.0\n\n' | "$CLIENT" 127.0.0.1 "$PORT" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
-	head -n 1 "$BATS_TEST_TMPDIR/out" | grep -q '^HTTP/1.1 200 OK'
+	equal "status line for GET /img/logo.png HTTP/1.0, typed" "HTTP/1.1 200 OK" "$(status_line "$BATS_TEST_TMPDIR/out")"
 	# binary bytes pass through unchanged
-	tail -c "$(wc -c <"$DOCROOT/img/logo.png")" "$BATS_TEST_TMPDIR/out" | cmp - "$DOCROOT/img/logo.png"
-	grep -q "connection closed by the server after $(wc -c <"$BATS_TEST_TMPDIR/out") bytes" "$BATS_TEST_TMPDIR/err"
+	tail -c "$(wc -c <"$DOCROOT/img/logo.png")" "$BATS_TEST_TMPDIR/out" >"$BATS_TEST_TMPDIR/body"
+	same_bytes "body of /img/logo.png through the client" "$BATS_TEST_TMPDIR/body" "$DOCROOT/img/logo.png"
+	contains "what the client said on stderr" \
+		"connection closed by the server after $(wc -c <"$BATS_TEST_TMPDIR/out") bytes" "$(cat "$BATS_TEST_TMPDIR/err")"
 }
 
 @test "07-client: lines are sent with CRLF: the server sees a valid HTTP/1.1 request" {
 	start_server 01-static
 	printf 'GET /about.html HTTP/1.1\nHost: x\n\n' | "$CLIENT" 127.0.0.1 "$PORT" >"$BATS_TEST_TMPDIR/out" 2>/dev/null
-	head -n 1 "$BATS_TEST_TMPDIR/out" | grep -q '^HTTP/1.1 200 OK'
+	equal "status line for GET /about.html HTTP/1.1 and Host: x, typed" "HTTP/1.1 200 OK" \
+		"$(status_line "$BATS_TEST_TMPDIR/out")"
 }
 
 @test "07-client: two requests typed on one connection to 05-keepalive get two replies" {
@@ -40,9 +43,10 @@ setup_file() {
 		printf 'GET /style.css HTTP/1.1\nHost: x\n\n'
 		sleep 0.3
 	} | "$CLIENT" 127.0.0.1 "$PORT" >"$BATS_TEST_TMPDIR/out" 2>/dev/null
-	[ "$(grep -a -c '^HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/out")" = 2 ]
+	equal "200s for two requests typed 0.3 s apart" 2 "$(grep -a -c '^HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/out")"
 	sleep 0.2
-	[ "$(grep -E '"GET /(about.html|style.css) HTTP' "$SERVER_LOG" | cut -d' ' -f1 | sort -u | wc -l)" = 1 ]
+	equal "client ports of the two in the log (one connection)" 1 \
+		"$(grep -E '"GET /(about.html|style.css) HTTP' "$SERVER_LOG" | cut -d' ' -f1 | sort -u | wc -l)"
 }
 
 @test "07-client: exit leaves at once while the server keeps the connection open" {
@@ -60,10 +64,10 @@ setup_file() {
 		echo "$? $((SECONDS - start))" >"$BATS_TEST_TMPDIR/rc"
 	}
 	read -r rc took <"$BATS_TEST_TMPDIR/rc"
-	[ "$rc" = 0 ]
-	[ "$took" -le 2 ]
-	grep -q '^HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/out"
-	not grep -q 'closed by the server' "$BATS_TEST_TMPDIR/err"
+	equal "exit status of the client after exit" 0 "$rc"
+	between "seconds the client took after exit, input still open" 0 2 "$took"
+	equal "status line for HEAD / then exit" "HTTP/1.1 200 OK" "$(status_line "$BATS_TEST_TMPDIR/out")"
+	lacks "what the client said on stderr" 'closed by the server' "$(cat "$BATS_TEST_TMPDIR/err")"
 }
 
 # ---- what reaches the server, byte for byte ----
@@ -184,31 +188,33 @@ xs() {
 
 @test "07-client: a refused port fails with a message" {
 	run "$CLIENT" 127.0.0.1 1
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"connect to 127.0.0.1 port 1"*"refused"* ]]
+	[ "$status" -ne 0 ] || { echo "exit status of $CLIENT 127.0.0.1 1: expected an error, got 0" >&2; return 1; }
+	contains "output of $CLIENT 127.0.0.1 1" "connect to 127.0.0.1 port 1" "$output"
+	contains "output of $CLIENT 127.0.0.1 1" "refused" "$output"
 }
 
 @test "07-client: an unknown host fails with a message" {
 	run "$CLIENT" no-such-host.invalid 80
-	[ "$status" -ne 0 ]
-	[[ "$output" == *"no-such-host.invalid"* ]]
+	[ "$status" -ne 0 ] || { echo "exit status of $CLIENT no-such-host.invalid 80: expected an error, got 0" >&2; return 1; }
+	contains "output of $CLIENT no-such-host.invalid 80" "no-such-host.invalid" "$output"
 }
 
 @test "07-client: an IPv6 address works" {
 	grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null || skip "no IPv6 loopback here"
 	start_server 01-static -b ::1
-	printf 'HEAD / HTTP/1.0\n\n' | "$CLIENT" ::1 "$PORT" 2>/dev/null | head -n 1 | grep -q '^HTTP/1.1 200 OK'
+	printf 'HEAD / HTTP/1.0\n\n' | "$CLIENT" ::1 "$PORT" >"$BATS_TEST_TMPDIR/out" 2>/dev/null
+	equal "status line for HEAD / HTTP/1.0 over ::1" "HTTP/1.1 200 OK" "$(status_line "$BATS_TEST_TMPDIR/out")"
 }
 
 @test "07-client: a prompt only when stdin is a terminal" {
 	command -v script >/dev/null || skip "script(1) not installed"
 	start_server 01-static
 	printf 'HEAD / HTTP/1.0\n\n' | "$CLIENT" 127.0.0.1 "$PORT" 2>"$BATS_TEST_TMPDIR/err" >/dev/null
-	not grep -q '> ' "$BATS_TEST_TMPDIR/err"
+	lacks "stderr with stdin a pipe" '> ' "$(cat "$BATS_TEST_TMPDIR/err")"
 	{ sleep 0.5; printf 'HEAD / HTTP/1.0\n\n'; sleep 1; } |
 		timeout 5 script -qec "$CLIENT 127.0.0.1 $PORT" /dev/null >"$BATS_TEST_TMPDIR/tty"
-	grep -q '^> ' "$BATS_TEST_TMPDIR/tty"
-	grep -q 'HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/tty"
+	contains "the terminal" $'\n> ' $'\n'"$(cat "$BATS_TEST_TMPDIR/tty")"
+	contains "the terminal" 'HTTP/1.1 200 OK' "$(cat "$BATS_TEST_TMPDIR/tty")"
 }
 
 @test "07-client: a reply begins on a line of its own, not after the prompt" {
@@ -216,9 +222,8 @@ xs() {
 	start_server 01-static
 	{ sleep 0.5; printf 'HEAD / HTTP/1.0\n\n'; sleep 1; } |
 		timeout 5 script -qec "$CLIENT 127.0.0.1 $PORT" /dev/null | tr -d '\r' >"$BATS_TEST_TMPDIR/tty"
-	cat "$BATS_TEST_TMPDIR/tty"
-	grep -qx 'HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/tty"
-	not grep -q '^> HTTP' "$BATS_TEST_TMPDIR/tty"
+	contains "the terminal, line by line" $'\nHTTP/1.1 200 OK\n' $'\n'"$(cat "$BATS_TEST_TMPDIR/tty")"$'\n'
+	lacks "the terminal" '> HTTP' "$(cat "$BATS_TEST_TMPDIR/tty")"
 }
 
 @test "07-client: typing and reading at once: a reply is printed before input ends" {
@@ -231,6 +236,6 @@ xs() {
 	local pid=$!
 	sleep 1
 	# input is still open, yet the reply is already on stdout
-	grep -q '^HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/out"
+	equal "status line on stdout 1 s in, input still open" "HTTP/1.1 200 OK" "$(status_line "$BATS_TEST_TMPDIR/out")"
 	wait "$pid"
 }

@@ -95,13 +95,14 @@ guards() {
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 	printf 'GET /index.html HTTP/1.1\r\nHost: x\r\n' >&"$fd"
 	sleep 0.2
-	[ "$(code /about.html -m 5)" = 200 ]
+	code_is 200 /about.html -m 5
 	printf 'Connection: close\r\n\r\n' >&"$fd"
 	timeout 5 cat <&"$fd" >/dev/null
 	exec {fd}>&-
 	sleep 0.2
 	# The notes' "the order of what the server prints is no longer fixed".
-	[ "$(grep -o '"GET [^ ]*' "$SERVER_LOG" | tr '\n' ' ')" = '"GET /about.html "GET /index.html ' ]
+	equal "requests in the log, in order (index.html began first)" '"GET /about.html "GET /index.html ' \
+		"$(grep -o '"GET [^ ]*' "$SERVER_LOG" | tr '\n' ' ')"
 }
 
 @test "08-coroutines: 1,000 concurrent keep-alive connections are all served and kept open" {
@@ -113,12 +114,13 @@ guards() {
 	# 1,000 connections, one keep-alive request on each, all replies read.
 	"$ROOT/bench/hold" "$PORT" 1000 3 /about.html >"$BATS_TEST_TMPDIR/hold" 2>&1 &
 	pid=$!
-	answered() { grep -q '^1000 of 1000 connections answered' "$BATS_TEST_TMPDIR/hold"; }
+	answered() { log_has "$BATS_TEST_TMPDIR/hold" '1000 of 1000 connections answered'; }
 	eventually answered
 	# All still open on the server's side, on one thread, and it still answers.
-	[ "$(fd_count "$SERVER_PID")" -ge $((fds + 1000)) ]
-	[ "$(proc_field "$SERVER_PID" Threads)" = 1 ]
-	[ "$(code /about.html -m 1)" = 200 ]
+	between "descriptors the server holds with 1,000 kept open (it had $fds)" $((fds + 1000)) 1000000 \
+		"$(fd_count "$SERVER_PID")"
+	equal "threads" 1 "$(proc_field "$SERVER_PID" Threads)"
+	code_is 200 /about.html -m 1
 	wait "$pid"
 }
 
@@ -132,18 +134,21 @@ spare_max() {
 	local idle after
 	idle=$(guards "$SERVER_PID")
 	hold_connections 150
-	[ "$(code /about.html -m 5)" = 200 ]
+	code_is 200 /about.html -m 5
 	# one coroutine per connection, plus the one that accepts
-	[ "$(guards "$SERVER_PID")" -ge $((idle + 150)) ]
+	between "guard pages with 150 connections (idle: $idle)" $((idle + 150)) 1000000 "$(guards "$SERVER_PID")"
 	release_connections
 	reset_mid_response /big.bin
-	few_left() { [ "$(guards "$SERVER_PID")" -le $((idle + $(spare_max))) ]; }
+	few_left() {
+		between "guard pages once they closed (idle: $idle, spares kept: $(spare_max))" 0 \
+			$((idle + $(spare_max))) "$(guards "$SERVER_PID")"
+	}
 	eventually few_left
 	after=$(guards "$SERVER_PID")
 	hold_connections 150
-	[ "$(code /about.html)" = 200 ]
+	code_is 200 /about.html
 	release_connections
-	same_again() { [ "$(guards "$SERVER_PID")" = "$after" ]; }
+	same_again() { equal "guard pages after 150 more came and went" "$after" "$(guards "$SERVER_PID")"; }
 	eventually same_again
 }
 
@@ -167,8 +172,9 @@ spare_max() {
 	start=$(date +%s%N)
 	stop_server
 	# every wait is cancelled, not left to its 30 s timeout
-	[ $((($(date +%s%N) - start) / 1000000)) -lt 2000 ]
-	grep -q '^stopped$' "$SERVER_LOG"
+	between "ms SIGTERM took with clients silent, mid-request and mid-file" 0 1999 \
+		$((($(date +%s%N) - start) / 1000000))
+	equal "lines 'stopped' in the server's output" 1 "$(grep -cx stopped "$SERVER_LOG")"
 	release_connections
 	# What the kernel had buffered would still trickle in at 100 KiB/s.
 	kill "$pid"

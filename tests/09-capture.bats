@@ -96,29 +96,31 @@ syn_frame() {
 
 @test "sniff: -h shows usage with an example; bad options and filters are refused" {
 	run "$SNIFF" -h
-	[ "$status" -eq 0 ]
-	[[ "$output" == *"usage: sniff"* && "$output" == *"-w FILE"* && "$output" == *"curl"* ]]
-	[[ "$output" == *"examples, as root (or with sudo):"* ]]
+	equal "exit status of $SNIFF -h" 0 "$status"
+	contains "output of $SNIFF -h" "usage: sniff" "$output"
+	contains "output of $SNIFF -h" "-w FILE" "$output"
+	contains "output of $SNIFF -h" "curl" "$output"
+	contains "output of $SNIFF -h" "examples, as root (or with sudo):" "$output"
 	run "$SNIFF" -x
-	[ "$status" -eq 2 ]
+	equal "exit status of $SNIFF -x" 2 "$status"
 	run "$SNIFF" -r /dev/null port 80 or port 53
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"cannot use 'or'"* ]]
+	equal "exit status of $SNIFF -r /dev/null port 80 or port 53" 2 "$status"
+	contains "output of $SNIFF -r /dev/null port 80 or port 53" "cannot use 'or'" "$output"
 	run "$SNIFF" -r /dev/null port 99999
-	[ "$status" -eq 2 ]
+	equal "exit status of $SNIFF -r /dev/null port 99999" 2 "$status"
 	run "$SNIFF" -c 0 -r /dev/null
-	[ "$status" -eq 2 ]
+	equal "exit status of $SNIFF -c 0 -r /dev/null" 2 "$status"
 }
 
 @test "decode: Ethernet and ARP, a broadcast request and a unicast reply" {
 	decode "$(eth $BCAST $A 0806 "$(arp 1 $A 192.0.2.10 00:00:00:00:00:00 192.0.2.1)")" \
 	       "$(eth $A $R 0806 "$(arp 2 $R 192.0.2.1 $A 192.0.2.10)")"
-	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "#1  42 bytes" ]
-	[ "${lines[1]}" = "  eth   02:00:00:00:00:0a > ff:ff:ff:ff:ff:ff  type 0x0806 ARP" ]
-	[ "${lines[2]}" = "  arp   request who-has 192.0.2.1 tell 192.0.2.10 (02:00:00:00:00:0a)" ]
-	[ "${lines[4]}" = "  eth   02:00:00:00:00:01 > 02:00:00:00:00:0a  type 0x0806 ARP" ]
-	[ "${lines[5]}" = "  arp   reply 192.0.2.1 is-at 02:00:00:00:00:01 (to 192.0.2.10 at 02:00:00:00:00:0a)" ]
+	equal "exit status of sniff" 0 "$status"
+	equal "line 0 of sniff's decoding" "#1  42 bytes" "${lines[0]}"
+	equal "line 1 of sniff's decoding" "  eth   02:00:00:00:00:0a > ff:ff:ff:ff:ff:ff  type 0x0806 ARP" "${lines[1]}"
+	equal "line 2 of sniff's decoding" "  arp   request who-has 192.0.2.1 tell 192.0.2.10 (02:00:00:00:00:0a)" "${lines[2]}"
+	equal "line 4 of sniff's decoding" "  eth   02:00:00:00:00:01 > 02:00:00:00:00:0a  type 0x0806 ARP" "${lines[4]}"
+	equal "line 5 of sniff's decoding" "  arp   reply 192.0.2.1 is-at 02:00:00:00:00:01 (to 192.0.2.10 at 02:00:00:00:00:0a)" "${lines[5]}"
 }
 
 @test "decode: IPv4 and TCP flags SYN, SYN-ACK, ACK, PSH, FIN, RST, with seq, ack and payload length" {
@@ -128,14 +130,15 @@ syn_frame() {
 	       "$(eth $R $A 0800 "$(ipv4 $c $s 6 64 "$(tcp 40000 80 1001 5001 $((PSH | ACK)) "$(text hello)")")")" \
 	       "$(eth $R $A 0800 "$(ipv4 $c $s 6 64 "$(tcp 40000 80 1006 5001 $((FIN | ACK)))")")" \
 	       "$(eth $A $R 0800 "$(ipv4 $s $c 6 63 "$(tcp 80 40000 5001 0 $RST)")")"
-	[ "$status" -eq 0 ]
-	[ "${lines[2]}" = "  ip    192.0.2.10 > 198.51.100.80  ttl 64  TCP  len 40" ]
-	[ "${lines[3]}" = "  tcp   40000 > 80  [SYN]  seq 1000  win 64240  len 0" ]
-	[ "${lines[7]}" = "  tcp   80 > 40000  [SYN,ACK]  seq 5000  ack 1001  win 64240  len 0" ]
-	[ "${lines[11]}" = "  tcp   40000 > 80  [PSH,ACK]  seq 1001  ack 5001  win 64240  len 5" ]
-	[ "${lines[15]}" = "  tcp   40000 > 80  [FIN,ACK]  seq 1006  ack 5001  win 64240  len 0" ]
-	[ "${lines[19]}" = "  tcp   80 > 40000  [RST]  seq 5001  win 64240  len 0" ]
-	[[ "$output" != *bad* && "$output" != *http* ]]
+	equal "exit status of sniff" 0 "$status"
+	equal "line 2 of sniff's decoding" "  ip    192.0.2.10 > 198.51.100.80  ttl 64  TCP  len 40" "${lines[2]}"
+	equal "line 3 of sniff's decoding" "  tcp   40000 > 80  [SYN]  seq 1000  win 64240  len 0" "${lines[3]}"
+	equal "line 7 of sniff's decoding" "  tcp   80 > 40000  [SYN,ACK]  seq 5000  ack 1001  win 64240  len 0" "${lines[7]}"
+	equal "line 11 of sniff's decoding" "  tcp   40000 > 80  [PSH,ACK]  seq 1001  ack 5001  win 64240  len 5" "${lines[11]}"
+	equal "line 15 of sniff's decoding" "  tcp   40000 > 80  [FIN,ACK]  seq 1006  ack 5001  win 64240  len 0" "${lines[15]}"
+	equal "line 19 of sniff's decoding" "  tcp   80 > 40000  [RST]  seq 5001  win 64240  len 0" "${lines[19]}"
+	lacks "sniff's decoding" "bad" "$output"
+	lacks "sniff's decoding" "http" "$output"
 }
 
 # decoded FRAME...: decode the frames, show them (hex) and what came of them.
@@ -151,7 +154,7 @@ decoded() {
 	frame=$(eth $R $A 0800 "$(ipv4_with 01010100 4000 192.0.2.10 198.51.100.80 6 64 \
 		"$(tcp 40000 80 1001 5001 $((PSH | ACK)) "$(text hello)")")")
 	decoded "$frame"
-	equal "exit status" 0 "$status"
+	equal "exit status of sniff" 0 "$status"
 	equal "IP line" "  ip    192.0.2.10 > 198.51.100.80  ttl 64  TCP  len 49  options 4 bytes" "${lines[2]}"
 	equal "TCP line" "  tcp   40000 > 80  [PSH,ACK]  seq 1001  ack 5001  win 64240  len 5" "${lines[3]}"
 	equal "the tally" "1 frame (0 truncated, 0 malformed)" "${lines[4]}"
@@ -166,7 +169,7 @@ decoded() {
 	u=$(eth $R $A 0800 "$(ipv4_with "" 2000 192.0.2.10 198.51.100.80 17 64 \
 		"$(h16 5000)$(h16 6000)$(h16 108)0000$(text 0123456789abcdef)")")
 	decoded "$t" "$u"
-	equal "exit status" 0 "$status"
+	equal "exit status of sniff" 0 "$status"
 	equal "IP line of the TCP fragment" "  ip    192.0.2.10 > 198.51.100.80  ttl 64  TCP  len 48  fragment offset 0 more" "${lines[2]}"
 	equal "TCP line" "  tcp   40000 > 80  [PSH,ACK]  seq 1001  ack 5001  win 64240  len 8" "${lines[3]}"
 	equal "IP line of the UDP fragment" "  ip    192.0.2.10 > 198.51.100.80  ttl 64  UDP  len 44  fragment offset 0 more" "${lines[6]}"
@@ -179,16 +182,16 @@ decoded() {
 	local c=192.0.2.10 s=198.51.100.80
 	decoded "$(eth $R $A 0800 "$(ipv4 $c $s 6 64 "$(tcp 40000 80 1 0 $ECE)")")" \
 	        "$(eth $R $A 0800 "$(ipv4 $c $s 6 64 "$(tcp 40000 80 1 0 $CWR)")")"
-	equal "exit status" 0 "$status"
+	equal "exit status of sniff" 0 "$status"
 	equal "TCP line with ECE alone" "  tcp   40000 > 80  [ECE]  seq 1  win 64240  len 0" "${lines[3]}"
 	equal "TCP line with CWR alone" "  tcp   40000 > 80  [CWR]  seq 1  win 64240  len 0" "${lines[7]}"
 }
 
 @test "decode: Ethernet padding after a short IP packet is not taken for TCP data" {
 	decode "$(syn_frame)000000000000"
-	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "#1  60 bytes" ]
-	[ "${lines[3]}" = "  tcp   40000 > 80  [SYN]  seq 1000  win 64240  len 0" ]
+	equal "exit status of sniff" 0 "$status"
+	equal "line 0 of sniff's decoding" "#1  60 bytes" "${lines[0]}"
+	equal "line 3 of sniff's decoding" "  tcp   40000 > 80  [SYN]  seq 1000  win 64240  len 0" "${lines[3]}"
 }
 
 @test "decode: UDP and DNS, a question and an answer that points back at it" {
@@ -198,11 +201,11 @@ decoded() {
 	a="1a2b81800001000100000000$(dnsname www.netlab.test)00010001c00c000100010000003c0004c6336450"
 	decode "$(eth $R $A 0800 "$(ipv4 192.0.2.10 192.0.2.53 17 64 "$(udp 5353 53 "$q")")")" \
 	       "$(eth $A $R 0800 "$(ipv4 192.0.2.53 192.0.2.10 17 64 "$(udp 53 5353 "$a")")")"
-	[ "$status" -eq 0 ]
-	[ "${lines[2]}" = "  ip    192.0.2.10 > 192.0.2.53  ttl 64  UDP  len 61" ]
-	[ "${lines[3]}" = "  udp   5353 > 53  len 33" ]
-	[ "${lines[4]}" = "  dns   query 0x1a2b  A? www.netlab.test" ]
-	[ "${lines[9]}" = "  dns   reply 0x1a2b NOERROR  A? www.netlab.test  ->  www.netlab.test A 198.51.100.80 ttl 60" ]
+	equal "exit status of sniff" 0 "$status"
+	equal "line 2 of sniff's decoding" "  ip    192.0.2.10 > 192.0.2.53  ttl 64  UDP  len 61" "${lines[2]}"
+	equal "line 3 of sniff's decoding" "  udp   5353 > 53  len 33" "${lines[3]}"
+	equal "line 4 of sniff's decoding" "  dns   query 0x1a2b  A? www.netlab.test" "${lines[4]}"
+	equal "line 9 of sniff's decoding" "  dns   reply 0x1a2b NOERROR  A? www.netlab.test  ->  www.netlab.test A 198.51.100.80 ttl 60" "${lines[9]}"
 }
 
 @test "decode: DNS answers with a name inside (CNAME, pointing into the question) and an IPv6 address" {
@@ -212,8 +215,8 @@ decoded() {
 	a+="c00c000500010000003c0006$(h8 3)$(text web)c010"
 	a+="c00c001c00010000003c001020010db8000000000000000000000001"
 	decode "$(eth $A $R 0800 "$(ipv4 192.0.2.53 192.0.2.10 17 64 "$(udp 53 5353 "$a")")")"
-	[ "$status" -eq 0 ]
-	[ "${lines[4]}" = "  dns   reply 0x1a2c NOERROR  AAAA? www.netlab.test  ->  www.netlab.test CNAME web.netlab.test ttl 60  www.netlab.test AAAA 2001:db8::1 ttl 60" ]
+	equal "exit status of sniff" 0 "$status"
+	equal "line 4 of sniff's decoding" "  dns   reply 0x1a2c NOERROR  AAAA? www.netlab.test  ->  www.netlab.test CNAME web.netlab.test ttl 60  www.netlab.test AAAA 2001:db8::1 ttl 60" "${lines[4]}"
 }
 
 @test "decode: an HTTP request line and status line in a TCP payload are shown, other data is not" {
@@ -221,9 +224,9 @@ decoded() {
 	decode "$(eth $R $A 0800 "$(ipv4 $c $s 6 64 "$(tcp 40000 80 1 1 $((PSH | ACK)) "$(text $'GET /a%20b HTTP/1.1\r\nHost: x\r\n\r\n')")")")" \
 	       "$(eth $A $R 0800 "$(ipv4 $s $c 6 63 "$(tcp 80 40000 1 1 $((PSH | ACK)) "$(text $'HTTP/1.1 404 Not Found\r\n')")")")" \
 	       "$(eth $A $R 0800 "$(ipv4 $s $c 6 63 "$(tcp 80 40000 1 1 $((PSH | ACK)) "$(text $'<html>GET ME\r\n')")")")"
-	[ "$status" -eq 0 ]
-	[ "${lines[4]}" = "  http  GET /a%20b HTTP/1.1" ]
-	[ "${lines[10]}" = "  http  HTTP/1.1 404 Not Found" ]
+	equal "exit status of sniff" 0 "$status"
+	equal "line 4 of sniff's decoding" "  http  GET /a%20b HTTP/1.1" "${lines[4]}"
+	equal "line 10 of sniff's decoding" "  http  HTTP/1.1 404 Not Found" "${lines[10]}"
 	[ "$(grep -c '^  http  [A-Z]' <<<"$output")" -eq 2 ]
 }
 
@@ -232,7 +235,7 @@ decoded() {
 	decoded "$(eth $A $R 0800 "$(ipv4 $s $c 6 63 "$(tcp 80 40000 1 1 $((PSH | ACK)) "$(text "${head}hello, world")")")")" \
 	        "$(eth $R $A 0800 "$(ipv4 $c $s 6 64 "$(tcp 40000 80 1 1 $((PSH | ACK)) "$(text $'GET / HTTP/1.0\n\n')")")")" \
 	        "$(eth $R $A 0800 "$(ipv4 $c $s 6 64 "$(tcp 40000 80 1 1 $((PSH | ACK)) "$(text $'GET / HTTP/1.1\r\nHost: x\r\n')")")")"
-	equal "exit status" 0 "$status"
+	equal "exit status of sniff" 0 "$status"
 	equal "status line" "  http  HTTP/1.1 200 OK" "${lines[4]}"
 	equal "a head (${#head} bytes) and body (12) in one segment" \
 		"  http  head ${#head} bytes (to the empty line), 12 bytes after it" "${lines[5]}"
@@ -249,13 +252,13 @@ decoded() {
 	       "$(eth $R $A 0800 "$frag")" \
 	       "$(eth $R $A 86dd "6000000000000000")" \
 	       "$(eth $R $A 0010 "aaaa03000000")"
-	[ "$status" -eq 0 ]
-	[ "${lines[3]}" = "  icmp  echo request  id 1  seq 1" ]
-	[ "${lines[6]}" = "  ip    192.0.2.10 > 198.51.100.80  ttl 64  UDP  len 28  fragment offset 8 more" ]
-	[ "${lines[7]}" = "#3  22 bytes" ]
-	[ "${lines[8]}" = "  eth   02:00:00:00:00:0a > 02:00:00:00:00:01  type 0x86dd IPv6 (not decoded)" ]
-	[ "${lines[10]}" = "  eth   02:00:00:00:00:0a > 02:00:00:00:00:01  802.3 length 16 (not decoded)" ]
-	[[ "$output" != *bad* ]]
+	equal "exit status of sniff" 0 "$status"
+	equal "line 3 of sniff's decoding" "  icmp  echo request  id 1  seq 1" "${lines[3]}"
+	equal "line 6 of sniff's decoding" "  ip    192.0.2.10 > 198.51.100.80  ttl 64  UDP  len 28  fragment offset 8 more" "${lines[6]}"
+	equal "line 7 of sniff's decoding" "#3  22 bytes" "${lines[7]}"
+	equal "line 8 of sniff's decoding" "  eth   02:00:00:00:00:0a > 02:00:00:00:00:01  type 0x86dd IPv6 (not decoded)" "${lines[8]}"
+	equal "line 10 of sniff's decoding" "  eth   02:00:00:00:00:0a > 02:00:00:00:00:01  802.3 length 16 (not decoded)" "${lines[10]}"
+	lacks "sniff's decoding" "bad" "$output"
 }
 
 @test "decode: truncated frames say where they end, at every layer" {
@@ -263,13 +266,13 @@ decoded() {
 	syn=$(syn_frame)
 	dns=$(eth $R $A 0800 "$(ipv4 192.0.2.10 192.0.2.53 17 64 "$(udp 5353 53 "1a2b01000001000000000000$(dnsname www.netlab.test)00010001")")")
 	decode "${syn:0:20}" "${syn:0:60}" "${syn:0:100}" "${syn:0:$((${#syn} - 2))}" "${dns:0:$((${#dns} - 10))}"
-	[ "$status" -eq 0 ]
-	[[ "$output" == *"bad   truncated: Ethernet header is 10 of 14 bytes"* ]]
-	[[ "$output" == *"bad   truncated: IPv4 header is 16 of 20 bytes"* ]]
-	[[ "$output" == *"bad   truncated: IPv4 says 40 bytes, 36 captured"* ]]
-	[[ "$output" == *"bad   truncated: TCP header is 16 of 20 bytes"* ]]
-	[[ "$output" == *"bad   truncated: TCP header is 19 of 20 bytes"* ]]
-	[[ "$output" == *"bad   truncated: UDP says 41 bytes, 36 captured"* ]]
+	equal "exit status of sniff" 0 "$status"
+	contains "sniff's decoding" "bad   truncated: Ethernet header is 10 of 14 bytes" "$output"
+	contains "sniff's decoding" "bad   truncated: IPv4 header is 16 of 20 bytes" "$output"
+	contains "sniff's decoding" "bad   truncated: IPv4 says 40 bytes, 36 captured" "$output"
+	contains "sniff's decoding" "bad   truncated: TCP header is 16 of 20 bytes" "$output"
+	contains "sniff's decoding" "bad   truncated: TCP header is 19 of 20 bytes" "$output"
+	contains "sniff's decoding" "bad   truncated: UDP says 41 bytes, 36 captured" "$output"
 	[[ "$(tail -n 1 <<<"$output")" == "5 frames (5 truncated, 0 malformed)" ]]
 }
 
@@ -286,13 +289,13 @@ decoded() {
 	decode "$(eth $R $A 0800 "$bad_version")" "$(eth $R $A 0800 "$bad_ihl")" \
 	       "$(eth $R $A 0800 "$bad_sum")" "$(eth $R $A 0800 "$bad_doff")" \
 	       "$(eth $R $A 0800 "$bad_udp")" "$(eth $A $R 0800 "$loop")"
-	[ "$status" -eq 0 ]
-	[[ "$output" == *"malformed: IPv4 version 6, header 20 bytes, total 40"* ]]
-	[[ "$output" == *"malformed: IPv4 version 4, header 16 bytes, total 40"* ]]
-	[[ "$output" == *"malformed: IPv4 header checksum"* ]]
-	[[ "$output" == *"malformed: TCP header length 12 is under 20"* ]]
-	[[ "$output" == *"malformed: UDP length 4 is under 8"* ]]
-	[[ "$output" == *"malformed: DNS record at offset 12 runs past the message or loops"* ]]
+	equal "exit status of sniff" 0 "$status"
+	contains "sniff's decoding" "malformed: IPv4 version 6, header 20 bytes, total 40" "$output"
+	contains "sniff's decoding" "malformed: IPv4 version 4, header 16 bytes, total 40" "$output"
+	contains "sniff's decoding" "malformed: IPv4 header checksum" "$output"
+	contains "sniff's decoding" "malformed: TCP header length 12 is under 20" "$output"
+	contains "sniff's decoding" "malformed: UDP length 4 is under 8" "$output"
+	contains "sniff's decoding" "malformed: DNS record at offset 12 runs past the message or loops" "$output"
 	[[ "$(tail -n 1 <<<"$output")" == "6 frames (0 truncated, 6 malformed)" ]]
 }
 
@@ -303,7 +306,7 @@ decoded() {
 	set --
 	for ((i = 0; i <= ${#frame}; i += 2)); do set -- "$@" "${frame:0:i}"; done
 	decode "$@"
-	[ "$status" -eq 0 ]
+	equal "exit status of sniff" 0 "$status"
 	[ "$(grep -c '^#' <<<"$output")" -eq $((${#frame} / 2 + 1)) ]
 	[[ "$(tail -n 1 <<<"$output")" == "$((${#frame} / 2 + 1)) frames ($((${#frame} / 2)) truncated, 0 malformed)" ]]
 }
@@ -319,10 +322,10 @@ decoded() {
 	[ "$(grep -c '^#' <<<"$output")" -eq 2 ]
 	run "$SNIFF" -r "$BATS_TEST_TMPDIR/mix.pcap" "udp and port 53"
 	[ "$(grep -c '^#' <<<"$output")" -eq 1 ]
-	[[ "$output" == *"dns   query 0x1a2b  A? a.test"* ]]
+	contains "output of $SNIFF -r $BATS_TEST_TMPDIR/mix.pcap udp and port 53" "dns   query 0x1a2b  A? a.test" "$output"
 	run "$SNIFF" -r "$BATS_TEST_TMPDIR/mix.pcap" host 192.0.2.1
 	[ "$(grep -c '^#' <<<"$output")" -eq 1 ]
-	[[ "$output" == *"who-has 192.0.2.1"* ]]
+	contains "output of $SNIFF -r $BATS_TEST_TMPDIR/mix.pcap host 192.0.2.1" "who-has 192.0.2.1" "$output"
 	run "$SNIFF" -r "$BATS_TEST_TMPDIR/mix.pcap" arp
 	[ "$(grep -c '^#' <<<"$output")" -eq 1 ]
 	run "$SNIFF" -c 2 -r "$BATS_TEST_TMPDIR/mix.pcap" host 192.0.2.10
@@ -332,18 +335,18 @@ decoded() {
 @test "pcap: files that are not pcap, or end inside a record, are refused with a reason" {
 	printf 'not a capture file at all\n' >"$BATS_TEST_TMPDIR/junk"
 	run "$SNIFF" -r "$BATS_TEST_TMPDIR/junk"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"not a pcap file"* ]]
+	equal "exit status of $SNIFF -r $BATS_TEST_TMPDIR/junk" 1 "$status"
+	contains "output of $SNIFF -r $BATS_TEST_TMPDIR/junk" "not a pcap file" "$output"
 	pcap "$BATS_TEST_TMPDIR/ok.pcap" "$(syn_frame)"
 	head -c -5 "$BATS_TEST_TMPDIR/ok.pcap" >"$BATS_TEST_TMPDIR/short.pcap"
 	run "$SNIFF" -r "$BATS_TEST_TMPDIR/short.pcap"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"file ends inside a frame"* ]]
+	equal "exit status of $SNIFF -r $BATS_TEST_TMPDIR/short.pcap" 1 "$status"
+	contains "output of $SNIFF -r $BATS_TEST_TMPDIR/short.pcap" "file ends inside a frame" "$output"
 	# A record that claims 4 GiB is refused before anything is read into memory.
 	{ head -c 32 "$BATS_TEST_TMPDIR/ok.pcap"; printf '\xff\xff\xff\xff\xff\xff\xff\xff'; } >"$BATS_TEST_TMPDIR/huge.pcap"
 	run "$SNIFF" -r "$BATS_TEST_TMPDIR/huge.pcap"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"larger than any frame"* ]]
+	equal "exit status of $SNIFF -r $BATS_TEST_TMPDIR/huge.pcap" 1 "$status"
+	contains "output of $SNIFF -r $BATS_TEST_TMPDIR/huge.pcap" "larger than any frame" "$output"
 }
 
 @test "pcap: a big-endian file is read the same as a little-endian one" {
@@ -360,12 +363,12 @@ decoded() {
 	pcap "$BATS_TEST_TMPDIR/in.pcap" "$(syn_frame)" \
 		"$(eth $BCAST $A 0806 "$(arp 1 $A 192.0.2.10 00:00:00:00:00:00 192.0.2.1)")"
 	run "$SNIFF" -r "$BATS_TEST_TMPDIR/in.pcap" -w "$BATS_TEST_TMPDIR/out.pcap"
-	[ "$status" -eq 0 ]
+	equal "exit status of $SNIFF -r $BATS_TEST_TMPDIR/in.pcap -w $BATS_TEST_TMPDIR/out.pcap" 0 "$status"
 	[ "$("$SNIFF" -r "$BATS_TEST_TMPDIR/out.pcap")" = "$("$SNIFF" -r "$BATS_TEST_TMPDIR/in.pcap")" ]
 	run tcpdump -nn -e -r "$BATS_TEST_TMPDIR/out.pcap"
-	[ "$status" -eq 0 ]
-	[[ "${lines[1]}" == *"02:00:00:00:00:0a > 02:00:00:00:00:01, ethertype IPv4 (0x0800), length 54: 192.0.2.10.40000 > 198.51.100.80.80: Flags [S]"* ]]
-	[[ "${lines[2]}" == *"Request who-has 192.0.2.1 tell 192.0.2.10"* ]]
+	equal "exit status of tcpdump -nn -e -r $BATS_TEST_TMPDIR/out.pcap" 0 "$status"
+	contains "lines[1]" "02:00:00:00:00:0a > 02:00:00:00:00:01, ethertype IPv4 (0x0800), length 54: 192.0.2.10.40000 > 198.51.100.80.80: Flags [S]" "${lines[1]}"
+	contains "lines[2]" "Request who-has 192.0.2.1 tell 192.0.2.10" "${lines[2]}"
 }
 
 # unprivileged CMD...: run CMD as nobody (as it is, if we are not root).
@@ -380,11 +383,11 @@ unprivileged() {
 
 @test "sniff: a live capture needs root, and says so; an unknown interface is named" {
 	run unprivileged "$SNIFF" -i lo -c 1
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"packet socket (are you root?)"* ]]
+	equal "exit status of unprivileged $SNIFF -i lo -c 1" 1 "$status"
+	contains "output of unprivileged $SNIFF -i lo -c 1" "packet socket (are you root?)" "$output"
 	run "$SNIFF" -i no-such-if0
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"interface no-such-if0"* ]]
+	equal "exit status of $SNIFF -i no-such-if0" 1 "$status"
+	contains "output of $SNIFF -i no-such-if0" "interface no-such-if0" "$output"
 }
 
 # The machine's own loopback carries every developer's tests; this one
@@ -475,10 +478,10 @@ no_leftovers() {
 
 @test "lab: without root it says so and exits 77, touching nothing" {
 	run unprivileged "$LAB"
-	[ "$status" -eq 77 ]
-	[[ "$output" == *"needs root"*"skipped"* ]]
+	equal "exit status of unprivileged $LAB" 77 "$status"
+	contains "output of unprivileged $LAB" "needs root"*"skipped" "$output"
 	# A root shell on Debian may have no sudo: say how to run it as root first.
-	[[ "$output" == *"as root: make capture (or sudo make capture)"* ]]
+	contains "output of unprivileged $LAB" "as root: make capture (or sudo make capture)" "$output"
 }
 
 @test "README and NOTES say to run the capture as root, with sudo only as another way" {
@@ -492,7 +495,7 @@ no_leftovers() {
 
 @test "lab: the mask AND decides same network or gateway (notes 3.3), and names the reserved addresses" {
 	run "$LAB" mask 192.0.2.10/24 192.0.2.53 198.51.100.80
-	equal "exit status" 0 "$status"
+	equal "exit status of sniff" 0 "$status"
 	equal "lab.sh mask 192.0.2.10/24 192.0.2.53 198.51.100.80, lines 1, 5, 6 and 10" \
 "192.0.2.10 AND 255.255.255.0 = 192.0.2.0  (network 192.0.2.0/24)
 reserved: 192.0.2.0 (the network itself) and 192.0.2.255 (broadcast); hosts 192.0.2.1 to 192.0.2.254
@@ -507,7 +510,7 @@ reserved: 192.0.2.0 (the network itself) and 192.0.2.255 (broadcast); hosts 192.
 
 @test "lab: the mask AND is shown bit by bit: address, mask and result, 32 bits in octets" {
 	run "$LAB" mask 203.0.113.70/26 203.0.113.130
-	equal "exit status" 0 "$status"
+	equal "exit status of sniff" 0 "$status"
 	equal "lab.sh mask 203.0.113.70/26 203.0.113.130" \
 "203.0.113.70 AND 255.255.255.192 = 203.0.113.64  (network 203.0.113.64/26)
     address  11001011.00000000.01110001.01000110  203.0.113.70
@@ -593,7 +596,7 @@ reserved: 203.0.113.64 (the network itself) and 203.0.113.127 (broadcast); hosts
 @test "lab: curl asks for the name and gets the page across the router" {
 	lab_ready
 	run_lab_once
-	[[ "$OUT" == *"== On A: curl -4 http://www.netlab.test/"*"   200 "*" bytes from 198.51.100.80 port 80"* ]]
+	contains "OUT" "== On A: curl -4 http://www.netlab.test/"*"   200 "*" bytes from 198.51.100.80 port 80" "$OUT"
 	grep -q '192.0.2.10.*"GET / HTTP/1.1" 200' "$LABDIR/server.log"
 	not grep -qE 'Sanitizer|runtime error' "$LABDIR"/*.log
 }
@@ -609,7 +612,7 @@ reserved: 203.0.113.64 (the network itself) and 203.0.113.127 (broadcast); hosts
 	[ "$a" -gt "$q" ]
 	frame lan1-a "$q" | grep -q '^  ip    192.0.2.10 > 192.0.2.53 '
 	frame lan1-a "$q" | grep -q '^  udp   [0-9]* > 53 '
-	[[ "$OUT" == *"<- 3.5 DNS question from A to the name server B"* ]]
+	contains "OUT" "<- 3.5 DNS question from A to the name server B" "$OUT"
 }
 
 @test "lab 3.4: an ARP request goes to ff:ff:ff:ff:ff:ff, the reply to the asker alone" {
@@ -635,8 +638,8 @@ reserved: 203.0.113.64 (the network itself) and 203.0.113.127 (broadcast); hosts
 	[ "$gw" -lt "$syn" ]
 	not grep -q 'who-has 198.51.100.80 tell 192.0.2.10' "$LABDIR/lan1-a.txt"
 	frame lan1-a "$syn" | grep -q '^  eth   02:00:00:00:00:0a > 02:00:00:00:00:01 '
-	[[ "$OUT" == *"198.51.100.80 AND 255.255.255.0 = 198.51.100.0: another network, send to the gateway"* ]]
-	[[ "$OUT" == *"A sent ARP requests for: 192.0.2.53 192.0.2.1"* ]]
+	contains "OUT" "198.51.100.80 AND 255.255.255.0 = 198.51.100.0: another network, send to the gateway" "$OUT"
+	contains "OUT" "A sent ARP requests for: 192.0.2.53 192.0.2.1" "$OUT"
 }
 
 # The hub's lab runs once for the file too, beside the switch's.
@@ -661,14 +664,14 @@ tcp_frames() {
 	run_hub_once
 	# Shown if the test fails: what B's sniffer saw, and the summary.
 	sed -n '/seen from B/,/^== LAN 2/p; /^3.4/,/^3.5/p' <<<"$HUB_OUT"
-	[[ "$HUB_OUT" == *"a hub (a Linux bridge with ageing time 0"* ]]
+	contains "HUB_OUT" "a hub (a Linux bridge with ageing time 0" "$HUB_OUT"
 	# Every TCP frame between A and the router, as A saw it, B saw too.
 	tcp_frames "$HUBDIR/lan1-a.txt" >"$BATS_TEST_TMPDIR/a"
 	tcp_frames "$HUBDIR/lan1-b.txt" >"$BATS_TEST_TMPDIR/b"
 	between "TCP frames A saw" 8 100 "$(wc -l <"$BATS_TEST_TMPDIR/a")"
 	diff "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
 	grep -q '^02:00:00:00:00:0a > 02:00:00:00:00:01    tcp   [0-9]* > 80  \[SYN\]' "$BATS_TEST_TMPDIR/b"
-	[[ "$HUB_OUT" == *"B got A's traffic with R too: every frame was repeated on every port"* ]]
+	contains "HUB_OUT" "B got A's traffic with R too: every frame was repeated on every port" "$HUB_OUT"
 	no_leftovers "$HUBDIR"
 }
 
@@ -698,7 +701,7 @@ tcp_frames() {
 	[[ "$ack" == *"[ACK]  seq $(((seq + 1) % 4294967296))  "*"len 0" ]]
 	grep -q '^  http  GET / HTTP/1.1$' "$LABDIR/lan2-c.txt"
 	grep -q '^  http  HTTP/1.1 200 OK$' "$LABDIR/lan2-c.txt"
-	[[ "$OUT" == *"handshake 3/3: A acknowledges; the connection is open"* ]]
+	contains "OUT" "handshake 3/3: A acknowledges; the connection is open" "$OUT"
 }
 
 @test "lab 二: the close is four segments, A sends the first FIN and keeps TIME_WAIT" {
@@ -706,13 +709,13 @@ tcp_frames() {
 	run_lab_once
 	run awk '$1 == "ip" { who = ($2 == "192.0.2.10") ? "A" : "C" }
 		$1 == "tcp" && ($5 ~ /FIN/ || fin) { fin = 1; print who, $5 }' "$LABDIR/lan2-c.txt"
-	[ "${lines[0]}" = "A [FIN,ACK]" ]
-	[ "${lines[1]}" = "C [ACK]" ]
-	[ "${lines[2]}" = "C [FIN,ACK]" ]
-	[ "${lines[3]}" = "A [ACK]" ]
+	equal "line 0 of awk '$1 == \"ip\" { who = ($2 == \"192.0.2.10\") ? \"A\" : \"C\" }" "A [FIN,ACK]" "${lines[0]}"
+	equal "line 1 of awk '$1 == \"ip\" { who = ($2 == \"192.0.2.10\") ? \"A\" : \"C\" }" "C [ACK]" "${lines[1]}"
+	equal "line 2 of awk '$1 == \"ip\" { who = ($2 == \"192.0.2.10\") ? \"A\" : \"C\" }" "C [FIN,ACK]" "${lines[2]}"
+	equal "line 3 of awk '$1 == \"ip\" { who = ($2 == \"192.0.2.10\") ? \"A\" : \"C\" }" "A [ACK]" "${lines[3]}"
 	[ "${#lines[@]}" -eq 4 ]
 	grep -q '192.0.2.10:[0-9]* *198.51.100.80:80' "$LABDIR/time-wait.txt"
-	[[ "$OUT" == *"close 4/4: A acknowledges it; A's side of the connection is now in TIME_WAIT"* ]]
+	contains "OUT" "close 4/4: A acknowledges it; A's side of the connection is now in TIME_WAIT" "$OUT"
 }
 
 # norm_ours / norm_tcpdump TRANSCRIPT: one line per frame with its MACs,
@@ -772,7 +775,7 @@ norm_tcpdump() {
 	local lan
 	for lan in lan1-a lan1-b lan2-c; do
 		run tcpdump -nn -r "$LABDIR/$lan.pcap"
-		[ "$status" -eq 0 ]
+		equal "exit status of tcpdump -nn -r $LABDIR/$lan.pcap" 0 "$status"
 		[ "$(grep -c '^[0-9]' <<<"$output")" -eq "$(grep -c '^#' "$LABDIR/$lan.txt")" ]
 	done
 }

@@ -78,6 +78,18 @@ favourite_ids() {
 	get /collect.py | sed -n 's|.*action="/collect/\([0-9]*\)\.py".*|\1|p'
 }
 
+# heading FILE, message FILE, notice FILE: the <h1>, the first <p>, and the
+# <p class="notice"> of a page.
+heading() {
+	sed -n 's|^<h1>\(.*\)</h1>$|\1|p' "$1"
+}
+message() {
+	sed -n 's|^<p>\(.*\)</p>$|\1|p' "$1" | head -n 1
+}
+notice() {
+	sed -n 's|^<p class="notice">\(.*\)</p>$|\1|p' "$1"
+}
+
 # html_escape: stdin escaped as the pages escape text.
 html_escape() {
 	sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g' -e "s/'/\\&#39;/g"
@@ -103,44 +115,102 @@ raw_slow() {
 
 @test "-h names the application's data directory (-s)" {
 	run "$FAV_BIN" -h
-	[ "$status" -eq 0 ]
-	[[ "$output" == *"-s DIR"*"/10-framework/data"* ]]
-	[[ "$output" == *"curl "* ]]
+	equal "exit status of $FAV_BIN -h" 0 "$status"
+	contains "output of $FAV_BIN -h" "-s DIR" "$output"
+	contains "output of $FAV_BIN -h" "/10-framework/data" "$output"
+	contains "output of $FAV_BIN -h" "curl " "$output"
 }
 
 @test "GET /show.py lists the 34 provinces, each with a form that POSTs /show/<id>.py" {
 	fav_start
 	req_fav_show
 	curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" "http://127.0.0.1:$PORT/show.py"
-	head -n 1 "$BATS_TEST_TMPDIR/h" | grep -q '^HTTP/1.1 200 OK'
-	[ "$(header Content-Type "$BATS_TEST_TMPDIR/h")" = "text/html; charset=utf-8" ]
-	[ "$(header Content-Length "$BATS_TEST_TMPDIR/h")" = "$(wc -c <"$BATS_TEST_TMPDIR/b")" ]
-	[ "$(grep -c '<form method="post" action="/show/[0-9]*\.py">' "$BATS_TEST_TMPDIR/b")" = 34 ]
-	grep -q '<th>district_id</th><th>pid</th><th>district</th><th>level</th>' "$BATS_TEST_TMPDIR/b"
-	grep -q '<td>12</td><td>0</td><td>天津市</td><td>1</td>' "$BATS_TEST_TMPDIR/b"
-	grep -q '<td>65</td><td>0</td><td>新疆维吾尔自治区</td><td>1</td>' "$BATS_TEST_TMPDIR/b"
+	equal "status line of GET /show.py" "HTTP/1.1 200 OK" "$(status_line "$BATS_TEST_TMPDIR/h")"
+	equal "its Content-Type" "text/html; charset=utf-8" "$(header Content-Type "$BATS_TEST_TMPDIR/h")"
+	equal "its Content-Length (the page's size)" "$(wc -c <"$BATS_TEST_TMPDIR/b")" \
+		"$(header Content-Length "$BATS_TEST_TMPDIR/h")"
+	equal "forms that POST /show/<id>.py" 34 "$(grep -c '<form method="post" action="/show/[0-9]*\.py">' "$BATS_TEST_TMPDIR/b")"
+	local row page
+	page=$(cat "$BATS_TEST_TMPDIR/b")
+	for row in '<th>district_id</th><th>pid</th><th>district</th><th>level</th>' \
+		'<td>12</td><td>0</td><td>天津市</td><td>1</td>' '<td>65</td><td>0</td><td>新疆维吾尔自治区</td><td>1</td>'; do
+		contains "/show.py" "$row" "$page"
+	done
 	# HEAD: the same head, no body.
 	curl -s -I -o /dev/null -D "$BATS_TEST_TMPDIR/hh" "http://127.0.0.1:$PORT/show.py"
-	[ "$(header Content-Length "$BATS_TEST_TMPDIR/hh")" = "$(wc -c <"$BATS_TEST_TMPDIR/b")" ]
+	equal "Content-Length of HEAD /show.py (GET's page size)" "$(wc -c <"$BATS_TEST_TMPDIR/b")" \
+		"$(header Content-Length "$BATS_TEST_TMPDIR/hh")"
 }
 
 @test "POST /show/<id>.py adds once, answers 303 to /collect.py; an unknown id is a real 404" {
 	fav_start
 	req_fav_add
 	req_fav_unknown
-	[ "$(post /show/12.py)" = 303 ]
-	[ "$(header Location "$BATS_TEST_TMPDIR/post.h")" = /collect.py ]
-	[ "$(post /show/12.py)" = 303 ]
-	[ "$(post /show/44.py)" = 303 ]
-	[ "$(favourite_ids | tr '\n' ' ')" = "12 44 " ]
-	get /collect.py | grep -q '<td>44</td><td>0</td><td>广东省</td><td>1</td>'
-	[ "$(post /show/99.py)" = 404 ]
-	grep -q '<h1>404 Not Found</h1>' "$BATS_TEST_TMPDIR/post"
-	[ "$(post /show/0012345678901234567890.py)" = 404 ]
-	[ "$(favourite_ids | tr '\n' ' ')" = "12 44 " ]
+	equal "status of POST /show/12.py" 303 "$(post /show/12.py)"
+	equal "Location after adding 12 again" "/collect.py?already=12" "$(header Location "$BATS_TEST_TMPDIR/post.h")"
+	equal "status of POST /show/12.py" 303 "$(post /show/12.py)"
+	equal "status of POST /show/44.py" 303 "$(post /show/44.py)"
+	equal "Location after adding 44" /collect.py "$(header Location "$BATS_TEST_TMPDIR/post.h")"
+	equal "favourites on /collect.py" "12 44 " "$(favourite_ids | tr '\n' ' ')"
+	contains "/collect.py" '<td>44</td><td>0</td><td>广东省</td><td>1</td>' "$(get /collect.py)"
+	equal "status of POST /show/99.py" 404 "$(post /show/99.py)"
+	equal "heading of the 404 for POST /show/99.py" "404 找不到" "$(heading "$BATS_TEST_TMPDIR/post")"
+	equal "status of POST /show/0012345678901234567890.py" 404 "$(post /show/0012345678901234567890.py)"
+	equal "favourites on /collect.py" "12 44 " "$(favourite_ids | tr '\n' ' ')"
 	# A browser follows the 303 with a GET.
-	[ "$(curl -s -L -o /dev/null -w '%{http_code} %{url_effective}' \
-		-d '' "http://127.0.0.1:$PORT/show/13.py")" = "200 http://127.0.0.1:$PORT/collect.py" ]
+	equal "status and URL curl -L ends at after POST /show/13.py" "200 http://127.0.0.1:$PORT/collect.py" \
+		"$(curl -s -L -o /dev/null -w '%{http_code} %{url_effective}' -d '' "http://127.0.0.1:$PORT/show/13.py")"
+}
+
+@test "adding a favourite twice: 303 to /collect.py, which says 您已经收藏了; the 已收藏 button cannot post" {
+	fav_start
+	equal "status of the first POST /show/12.py" 303 "$(post /show/12.py)"
+	equal "Location of the first" /collect.py "$(header Location "$BATS_TEST_TMPDIR/post.h")"
+	equal "status of the second POST /show/12.py" 303 "$(post /show/12.py)"
+	equal "Location of the second" "/collect.py?already=12" "$(header Location "$BATS_TEST_TMPDIR/post.h")"
+	equal "favourites after adding 12 twice" 12 "$(favourite_ids)"
+	# A browser follows the 303 to the notice, as the notes' page said it.
+	curl -s -L -d '' -o "$BATS_TEST_TMPDIR/p" "http://127.0.0.1:$PORT/show/12.py"
+	equal "notice on the page the second add leads to" "您已经收藏了天津市，请勿重复收藏。" \
+		"$(notice "$BATS_TEST_TMPDIR/p")"
+	# Only for a favourite that is one, and only when asked.
+	local q
+	for q in '' '?already=13' '?already=abc' '?already=12x' '?already='; do
+		get "/collect.py$q" >"$BATS_TEST_TMPDIR/p"
+		equal "notice on /collect.py$q" "" "$(notice "$BATS_TEST_TMPDIR/p")"
+	done
+	# On /show.py the added one is marked, and its button is disabled.
+	get /show.py >"$BATS_TEST_TMPDIR/show"
+	equal "disabled 已收藏 buttons on /show.py" \
+		'<form method="post" action="/show/12.py"><button disabled>已收藏</button></form>' \
+		"$(grep -o '<form[^>]*><button disabled>[^<]*</button></form>' "$BATS_TEST_TMPDIR/show")"
+	equal "收藏 buttons that post" 33 "$(grep -c '<button>收藏</button>' "$BATS_TEST_TMPDIR/show")"
+}
+
+@test "the application's pages say what went wrong in Chinese; the status line keeps HTTP's English" {
+	fav_start
+	equal "status of POST /show/99.py" 404 "$(post /show/99.py)"
+	equal "its status line" "HTTP/1.1 404 Not Found" "$(head -n 1 "$BATS_TEST_TMPDIR/post.h" | tr -d '\r')"
+	equal "its heading" "404 找不到" "$(heading "$BATS_TEST_TMPDIR/post")"
+	equal "its message" "没有这个 district_id 的省份。" "$(message "$BATS_TEST_TMPDIR/post")"
+	equal "status of POST /collect/13.py" 404 "$(post /collect/13.py)"
+	equal "its message" "这个省份不在您的收藏里。" "$(message "$BATS_TEST_TMPDIR/post")"
+	post /show/12.py >/dev/null
+	equal "status of a remark that is not UTF-8" 400 "$(post /collect/12/note.py --data-raw 'remark=%FF')"
+	equal "its status line" "HTTP/1.1 400 Bad Request" "$(head -n 1 "$BATS_TEST_TMPDIR/post.h" | tr -d '\r')"
+	equal "its message" "备注不是有效的 UTF-8 文本。" "$(message "$BATS_TEST_TMPDIR/post")"
+	equal "status of a form without a remark" 400 "$(post /collect/12/note.py --data-raw 'other=x')"
+	equal "its message" "表单里没有 remark 这一项。" "$(message "$BATS_TEST_TMPDIR/post")"
+	equal "status of a remark as text/plain" 415 \
+		"$(post /collect/12/note.py -H 'Content-Type: text/plain' --data-raw 'remark=x')"
+	equal "its heading" "415 不支持的内容类型" "$(heading "$BATS_TEST_TMPDIR/post")"
+	curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" "http://127.0.0.1:$PORT/show/12.py"
+	equal "status line of GET /show/12.py" "HTTP/1.1 405 Method Not Allowed" \
+		"$(head -n 1 "$BATS_TEST_TMPDIR/h" | tr -d '\r')"
+	equal "its message" "这个地址只接受 POST。修改数据要用表单提交（POST），不能靠点链接（GET）。" \
+		"$(message "$BATS_TEST_TMPDIR/b")"
+	equal "the body of a 303" '<p>请看<a href="/collect.py">下一页</a>。</p>' \
+		"$(post /show/13.py >/dev/null; grep '^<p>' "$BATS_TEST_TMPDIR/post")"
 }
 
 @test "POST /collect/<id>.py deletes and answers 303; an unknown id is 404" {
@@ -148,14 +218,14 @@ raw_slow() {
 	req_fav_delete
 	post /show/11.py >/dev/null
 	post /show/31.py >/dev/null
-	[ "$(post /collect/11.py)" = 303 ]
-	[ "$(header Location "$BATS_TEST_TMPDIR/post.h")" = /collect.py ]
-	[ "$(favourite_ids)" = 31 ]
-	[ "$(post /collect/11.py)" = 404 ]
-	[ "$(post /collect/99.py)" = 404 ]
-	[ "$(post /collect/31.py)" = 303 ]
-	[ -z "$(favourite_ids)" ]
-	get /collect.py | grep -q '还没有收藏'
+	equal "status of POST /collect/11.py" 303 "$(post /collect/11.py)"
+	equal "Location header" /collect.py "$(header Location "$BATS_TEST_TMPDIR/post.h")"
+	equal "favourites on /collect.py" 31 "$(favourite_ids)"
+	equal "status of POST /collect/11.py" 404 "$(post /collect/11.py)"
+	equal "status of POST /collect/99.py" 404 "$(post /collect/99.py)"
+	equal "status of POST /collect/31.py" 303 "$(post /collect/31.py)"
+	equal "favourites on /collect.py" "" "$(favourite_ids)"
+	contains "/collect.py" '还没有收藏' "$(get /collect.py)"
 }
 
 @test "a page longer than a handler's line buffer is sent whole, and the server lives on" {
@@ -165,38 +235,38 @@ raw_slow() {
 	curl -s -m 5 -H "X-Long: $long" -d a=1 -o "$BATS_TEST_TMPDIR/echo" -w '%{http_code}' \
 		"http://127.0.0.1:$PORT/echo" >"$BATS_TEST_TMPDIR/code" || true
 	equal "status of POST /echo with a 3,000-byte header" 200 "$(cat "$BATS_TEST_TMPDIR/code")"
-	grep -qx "X-Long: $long" "$BATS_TEST_TMPDIR/echo"
+	equal "X-Long line of what /echo sent back" "X-Long: $long" "$(grep '^X-Long:' "$BATS_TEST_TMPDIR/echo")"
 	equal "status of GET /show.py after it" 200 "$(code /show.py)"
 }
 
 @test "GET on a POST-only URL is 405 with Allow; POST on a page is 405 too" {
 	fav_start
 	curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" "http://127.0.0.1:$PORT/show/12.py"
-	head -n 1 "$BATS_TEST_TMPDIR/h" | grep -q '^HTTP/1.1 405 Method Not Allowed'
-	[ "$(header Allow "$BATS_TEST_TMPDIR/h")" = POST ]
-	grep -q '<h1>405 Method Not Allowed</h1>' "$BATS_TEST_TMPDIR/b"
-	[ "$(code /echo)" = 405 ]
-	[ "$(code /collect/12/note.py)" = 405 ]
-	[ "$(post /show.py)" = 405 ]
-	[ "$(header Allow "$BATS_TEST_TMPDIR/post.h")" = "GET, HEAD" ]
-	[ -z "$(favourite_ids)" ]   # a GET never changes anything
+	equal "status line of GET /show/12.py" "HTTP/1.1 405 Method Not Allowed" "$(status_line "$BATS_TEST_TMPDIR/h")"
+	equal "its Allow" POST "$(header Allow "$BATS_TEST_TMPDIR/h")"
+	equal "heading of the 405 for GET /show/12.py" "405 不允许这个方法" "$(heading "$BATS_TEST_TMPDIR/b")"
+	code_is 405 /echo
+	code_is 405 /collect/12/note.py
+	equal "status of POST /show.py" 405 "$(post /show.py)"
+	equal "Allow header" "GET, HEAD" "$(header Allow "$BATS_TEST_TMPDIR/post.h")"
+	equal "favourites after those GETs (a GET never changes anything)" "" "$(favourite_ids)"
 	req_fav_get_safe
 }
 
 @test "regex routes match the whole path, dots escaped: near misses are 404" {
 	fav_start
-	[ "$(code /show/12.py)" = 405 ]   # the route exists (for POST)
+	code_is 405 /show/12.py   # the route exists (for POST)
 	local p
 	for p in /show/12xpy /show/12.pyx /show/x12.py /show/.py /show/12/.py /show/12.py/ \
 		/show/1.2.py /xshow/12.py /show/12.p /collect/12xpy /collect/12/notexpy \
 		/collect/12/note.py.bak /collect/x/note.py /show.pyx /showxpy /Show.py; do
 		echo "$p"
-		[ "$(code "$p")" = 404 ]
+		code_is 404 "$p"
 	done
 	# and a POST to a near miss adds nothing: it names nothing, so 404
 	equal "status of POST /show/12xpy" 404 "$(post /show/12xpy)"
 	equal "status of POST /nope.html" 404 "$(post /nope.html)"
-	[ -z "$(favourite_ids)" ]
+	equal "favourites after POSTs to near misses" "" "$(favourite_ids)"
 	req_fav_routes
 }
 
@@ -204,9 +274,10 @@ raw_slow() {
 	fav_start
 	req_fav_not_found
 	curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" "http://127.0.0.1:$PORT/nothing.py"
-	head -n 1 "$BATS_TEST_TMPDIR/h" | grep -q '^HTTP/1.1 404 Not Found'
-	grep -q '<h1>404 Not Found</h1>' "$BATS_TEST_TMPDIR/b"
-	curl -s "http://127.0.0.1:$PORT/about.html" | cmp - "$DOCROOT/about.html"
+	equal "status line of GET /nothing.py" "HTTP/1.1 404 Not Found" "$(status_line "$BATS_TEST_TMPDIR/h")"
+	equal "heading of its page" "<h1>404 Not Found</h1>" "$(grep -o '<h1>[^<]*</h1>' "$BATS_TEST_TMPDIR/b")"
+	curl -s -o "$BATS_TEST_TMPDIR/about" "http://127.0.0.1:$PORT/about.html"
+	same_bytes "body of GET /about.html" "$BATS_TEST_TMPDIR/about" "$DOCROOT/about.html"
 }
 
 @test "a remark: UTF-8, +, %XX, /, <script>, tab and newline stored exactly, shown escaped" {
@@ -215,17 +286,18 @@ raw_slow() {
 	fav_start
 	post /show/33.py >/dev/null
 	# as a browser sends it: + for spaces, %XX for the rest
-	[ "$(post /collect/33/note.py --data-raw "remark=$(urlencode "$remark" | sed 's/%20/+/g')")" = 303 ]
-	[ "$(header Location "$BATS_TEST_TMPDIR/post.h")" = /collect.py ]
+	equal "status of POST /collect/33/note.py with remark=$remark" 303 \
+		"$(post /collect/33/note.py --data-raw "remark=$(urlencode "$remark" | sed 's/%20/+/g')")"
+	equal "Location header" /collect.py "$(header Location "$BATS_TEST_TMPDIR/post.h")"
 	expected=$(printf '%s' "$remark" | html_escape)
 	page=$(get /collect.py)
-	[[ "$page" == *"<td class=\"remark\">$expected</td>"* ]]
-	[[ "$page" == *"cols=\"24\">"$'\n'"$expected</textarea>"* ]]
-	[[ "$page" != *"<script>"* ]]
+	contains "/collect.py" "<td class=\"remark\">$expected</td>" "$page"
+	contains "/collect.py" "cols=\"24\">"$'\n'"$expected</textarea>" "$page"
+	lacks "/collect.py" "<script>" "$page"
 	# still exactly so after a restart: the bytes were stored, not the HTML
 	stop_server
 	fav_start
-	[[ "$(get /collect.py)" == *"<td class=\"remark\">$expected</td>"* ]]
+	contains "/collect.py after a restart" "<td class=\"remark\">$expected</td>" "$(get /collect.py)"
 	req_fav_remark
 }
 
@@ -234,13 +306,15 @@ raw_slow() {
 	forged=$'x\n11 0\n\nend 0 00000000\n13 5\nhello\n'
 	fav_start
 	post /show/12.py >/dev/null
-	[ "$(post /collect/12/note.py --data-urlencode "remark=$forged")" = 303 ]
-	[ "$(post /collect/12/note.py --data-urlencode "remark=$forged"$'\');DROP TABLE favourites;--')" = 303 ]
+	equal "status of POST /collect/12/note.py with remark=$forged" 303 \
+		"$(post /collect/12/note.py --data-urlencode "remark=$forged")"
+	equal "status of POST /collect/12/note.py with remark=$forged');DROP TABLE favourites;--" 303 \
+		"$(post /collect/12/note.py --data-urlencode "remark=$forged"$'\');DROP TABLE favourites;--')"
 	stop_server
 	fav_start
-	[ "$(favourite_ids)" = 12 ]
+	equal "favourites on /collect.py" 12 "$(favourite_ids)"
 	expected=$(printf '%s' "$forged"$'\');DROP TABLE favourites;--' | html_escape)
-	[[ "$(get /collect.py)" == *"<td class=\"remark\">$expected</td>"* ]]
+	contains "/collect.py after a restart" "<td class=\"remark\">$expected</td>" "$(get /collect.py)"
 }
 
 @test "a bad remark is a 400 page: invalid UTF-8, NUL, control bytes, bad %, too long" {
@@ -250,59 +324,64 @@ raw_slow() {
 	for body in 'remark=%FF' 'remark=%C0%AF' 'remark=%ED%A0%80' 'remark=%E4%BD' 'remark=a%00b' \
 		'remark=%1B[31m' 'remark=%G1' 'remark=%4' 'other=x'; do
 		echo "$body"
-		[ "$(post /collect/12/note.py --data-raw "$body")" = 400 ]
-		grep -q '<h1>400 Bad Request</h1>' "$BATS_TEST_TMPDIR/post"
+		equal "status of POST /collect/12/note.py --data-raw \"$body\"" 400 "$(post /collect/12/note.py --data-raw "$body")"
+		equal "heading of the 400 for $body" "400 请求有误" "$(heading "$BATS_TEST_TMPDIR/post")"
 	done
-	[ "$(post /collect/12/note.py --data-raw "remark=$(head -c 1001 /dev/zero | tr '\0' x)")" = 400 ]
-	[ "$(post /collect/12/note.py --data-raw "remark=$(head -c 1000 /dev/zero | tr '\0' x)")" = 303 ]
+	equal "status of a remark of 1001 x" 400 \
+		"$(post /collect/12/note.py --data-raw "remark=$(head -c 1001 /dev/zero | tr '\0' x)")"
+	equal "status of a remark of 1000 x" 303 \
+		"$(post /collect/12/note.py --data-raw "remark=$(head -c 1000 /dev/zero | tr '\0' x)")"
 	# 333 Chinese characters are 999 bytes; 334 are too many
-	[ "$(post /collect/12/note.py --data-raw "remark=$(urlencode "$(printf '中%.0s' $(seq 334))")")" = 400 ]
-	[ "$(post /collect/12/note.py --data-raw "remark=$(urlencode "$(printf '中%.0s' $(seq 333))")")" = 303 ]
-	[ "$(post /collect/12/note.py -H 'Content-Type: text/plain' --data-raw 'remark=x')" = 415 ]
-	[ "$(post /collect/13/note.py --data-raw 'remark=x')" = 404 ]   # not a favourite
-	[ "$(post /collect/99/note.py --data-raw 'remark=x')" = 404 ]   # not a province
+	equal "status of a remark of 334 中" 400 \
+		"$(post /collect/12/note.py --data-raw "remark=$(urlencode "$(printf '中%.0s' $(seq 334))")")"
+	equal "status of a remark of 333 中" 303 \
+		"$(post /collect/12/note.py --data-raw "remark=$(urlencode "$(printf '中%.0s' $(seq 333))")")"
+	equal "status of POST /collect/12/note.py -H 'Content-Type: text/plain' --data-raw 'remark=x'" 415 "$(post /collect/12/note.py -H 'Content-Type: text/plain' --data-raw 'remark=x')"
+	equal "status of POST /collect/13/note.py --data-raw 'remark=x'" 404 "$(post /collect/13/note.py --data-raw 'remark=x')"   # not a favourite
+	equal "status of POST /collect/99/note.py --data-raw 'remark=x'" 404 "$(post /collect/99/note.py --data-raw 'remark=x')"   # not a province
 }
 
 @test "POST /echo (notes 1.3) shows the method, headers and body as received" {
 	fav_start
 	curl -s -H 'Content-Type: application/json' -H 'Accept: application/json' \
 		--data-raw '{"deviceCode": 1, "value": "中"}' "http://127.0.0.1:$PORT/echo?x=1" >"$BATS_TEST_TMPDIR/e"
-	[ "$(head -n 1 "$BATS_TEST_TMPDIR/e")" = "POST /echo?x=1 HTTP/1.1" ]
-	grep -qx 'Content-Type: application/json' "$BATS_TEST_TMPDIR/e"
-	grep -qx 'Content-Length: 33' "$BATS_TEST_TMPDIR/e"
-	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/e")" = '{"deviceCode": 1, "value": "中"}' ]
+	equal "first line /echo sent back" "POST /echo?x=1 HTTP/1.1" "$(head -n 1 "$BATS_TEST_TMPDIR/e")"
+	equal "its Content-Type line" 'Content-Type: application/json' "$(grep '^Content-Type:' "$BATS_TEST_TMPDIR/e")"
+	equal "its Content-Length line" 'Content-Length: 33' "$(grep '^Content-Length:' "$BATS_TEST_TMPDIR/e")"
+	equal "its last line, the body" '{"deviceCode": 1, "value": "中"}' "$(tail -n 1 "$BATS_TEST_TMPDIR/e")"
 }
 
 @test "bodies by Content-Length and chunked, split across writes, arrive whole" {
 	fav_start
 	raw_slow 'POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 11\r\n' \
 		'\r\nhel' 'lo w' 'orld' >"$BATS_TEST_TMPDIR/r"
-	head -n 1 "$BATS_TEST_TMPDIR/r" | grep -q ' 200 '
-	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/r")" = 'hello world' ]
+	equal "status line for a body of 11 in three pieces" "HTTP/1.1 200 OK" "$(status_line "$BATS_TEST_TMPDIR/r")"
+	equal "the body /echo sent back" 'hello world' "$(tail -n 1 "$BATS_TEST_TMPDIR/r")"
 	# chunked, cut inside sizes, data and CRLFs, with an extension and a trailer
 	raw_slow 'POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n' \
 		'5\r' '\nhel' 'lo\r' '\n' '9;name=v' 'al\r\n wor' 'ld!!!\r\n0\r\nX-Trailer: 1\r' '\n\r' '\n' >"$BATS_TEST_TMPDIR/r"
-	head -n 1 "$BATS_TEST_TMPDIR/r" | grep -q ' 200 '
-	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/r")" = 'hello world!!!' ]
+	equal "status line for a chunked body in ten pieces" "HTTP/1.1 200 OK" "$(status_line "$BATS_TEST_TMPDIR/r")"
+	equal "the body /echo sent back" 'hello world!!!' "$(tail -n 1 "$BATS_TEST_TMPDIR/r")"
 	# curl's own chunked upload
-	[ "$(printf 'remark=%%E4%%B8%%AD' | curl -s -H 'Transfer-Encoding: chunked' --data-binary @- \
-		"http://127.0.0.1:$PORT/echo" | tail -n 1)" = 'remark=%E4%B8%AD' ]
+	equal "the body /echo sent back for curl's chunked upload" 'remark=%E4%B8%AD' \
+		"$(printf 'remark=%%E4%%B8%%AD' | curl -s -H 'Transfer-Encoding: chunked' --data-binary @- \
+			"http://127.0.0.1:$PORT/echo" | tail -n 1)"
 }
 
 @test "a body over the limit is 413; broken chunked framing is 400" {
 	fav_start
-	[ "$(status_of 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1048577\r\n\r\n')" = 413 ]
-	[ "$(status_of 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n100001\r\n')" = 413 ]
-	[ "$(status_of 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\n')" = 413 ]
+	raw_is 413 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1048577\r\n\r\n'
+	raw_is 413 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n100001\r\n'
+	raw_is 413 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffff\r\n'
 	# many chunks that add up to more than the limit
 	head -c 1100000 /dev/zero | tr '\0' a | curl -s -o /dev/null -w '%{http_code}' \
 		-H 'Transfer-Encoding: chunked' --data-binary @- "http://127.0.0.1:$PORT/echo" >"$BATS_TEST_TMPDIR/c" || true
-	[ "$(cat "$BATS_TEST_TMPDIR/c")" = 413 ]
-	[ "$(status_of 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n')" = 400 ]
-	[ "$(status_of 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n')" = 400 ]
-	[ "$(status_of 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloX\r\n')" = 400 ]
-	[ "$(status_of 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5 x\r\nhello\r\n')" = 400 ]
-	[ "$(code /about.html)" = 200 ]
+	equal "status of a chunked body of 1,100,000 bytes" 413 "$(cat "$BATS_TEST_TMPDIR/c")"
+	raw_is 400 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n'
+	raw_is 400 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nxyz\r\n'
+	raw_is 400 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloX\r\n'
+	raw_is 400 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5 x\r\nhello\r\n'
+	code_is 200 /about.html
 }
 
 @test "a body of exactly the limit (1 MiB) is accepted, by length or chunked; one byte more is 413" {
@@ -356,17 +435,16 @@ raw_slow() {
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 	printf 'POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n' >&"$fd"
 	IFS= read -r -t 5 line <&"$fd"
-	[ "$line" = $'HTTP/1.1 100 Continue\r' ]
+	equal "first line for Expect: 100-continue, before the body" "HTTP/1.1 100 Continue" "${line%$'\r'}"
 	printf 'hi' >&"$fd"
 	timeout 5 cat <&"$fd" >"$BATS_TEST_TMPDIR/r"
 	exec {fd}>&-
-	grep -q '^HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/r"
-	[ "$(tail -n 1 "$BATS_TEST_TMPDIR/r")" = hi ]
+	equal "statuses once the body came" "200 " "$(statuses_in "$BATS_TEST_TMPDIR/r")"
+	equal "the body /echo sent back" hi "$(tail -n 1 "$BATS_TEST_TMPDIR/r")"
 	# too large: refused at once, no 100 and no waiting for the body
 	raw 'POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2000000\r\n\r\n' >"$BATS_TEST_TMPDIR/r"
-	head -n 1 "$BATS_TEST_TMPDIR/r" | grep -q ' 413 '
-	not grep -q ' 100 ' "$BATS_TEST_TMPDIR/r"
-	[ "$(status_of 'POST /echo HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 2\r\n\r\nhi')" = 417 ]
+	equal "statuses for Expect: 100-continue and 2,000,000 bytes" "413 " "$(statuses_in "$BATS_TEST_TMPDIR/r")"
+	raw_is 417 'POST /echo HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 2\r\n\r\nhi'
 }
 
 @test "HTTP/1.0 with Expect: 100-continue gets no 100 Continue (RFC 9110 10.1.1)" {
@@ -406,10 +484,11 @@ raw_slow() {
 	local fd
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 	printf 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc' >&"$fd"
-	[ "$(code /show.py -m 2)" = 200 ]
+	code_is 200 /show.py -m 2
 	timeout 5 cat <&"$fd" >"$BATS_TEST_TMPDIR/r"
 	exec {fd}>&-
-	head -n 1 "$BATS_TEST_TMPDIR/r" | grep -q ' 408 '
+	equal "status line for a body of 10 that stopped after 3" "HTTP/1.1 408 Request Timeout" \
+		"$(status_line "$BATS_TEST_TMPDIR/r")"
 }
 
 @test "keep-alive: a browser's requests share one connection, bodies and all" {
@@ -417,13 +496,14 @@ raw_slow() {
 	curl -sv -o /dev/null "http://127.0.0.1:$PORT/show.py" --next -o /dev/null -d 'a=1' \
 		"http://127.0.0.1:$PORT/echo" --next -o /dev/null "http://127.0.0.1:$PORT/collect.py" \
 		2>"$BATS_TEST_TMPDIR/v"
-	[ "$(grep -c '^< HTTP/1.1 200' "$BATS_TEST_TMPDIR/v")" = 3 ]
-	grep -q 'Re-using existing connection' "$BATS_TEST_TMPDIR/v"
+	equal "200s for GET, POST, GET" 3 "$(grep -c '^< HTTP/1.1 200' "$BATS_TEST_TMPDIR/v")"
+	equal "connections curl opened for the three" 1 "$(grep -c '^\* Connected to' "$BATS_TEST_TMPDIR/v")"
 	# pipelined: a chunked POST, then a GET, in one write
 	raw 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\nGET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >"$BATS_TEST_TMPDIR/r"
 	# the echo's body ends without a newline, so the second head follows on its line
-	[ "$(grep -o 'HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/r" | wc -l)" = 2 ]
-	grep -q '^okHTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/r"
+	equal "200s for a chunked POST and a GET in one write" 2 "$(grep -o 'HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/r" | wc -l)"
+	equal "the line where the echo's body ends and the second response begins" "okHTTP/1.1 200 OK" \
+		"$(grep -a '^okHTTP' "$BATS_TEST_TMPDIR/r" | tr -d '\r')"
 }
 
 @test "keep-alive: 50 requests for a file, or a page, do not each wait for a delayed ACK" {
@@ -442,7 +522,7 @@ raw_slow() {
 	local ids i pids
 	fav_start
 	ids=($(get /show.py | sed -n 's|.*action="/show/\([0-9]*\)\.py".*|\1|p'))
-	[ "${#ids[@]}" = 34 ]
+	equal "provinces on /show.py" 34 "${#ids[@]}"
 	# Only the curls are waited for: the server is a background job too.
 	pids=()
 	for i in "${ids[@]}"; do
@@ -450,8 +530,9 @@ raw_slow() {
 		pids+=($!)
 	done
 	wait "${pids[@]}"
-	[ "$(grep -c '^303$' "$BATS_TEST_TMPDIR/codes")" = 34 ]
-	[ "$(favourite_ids | sort | tr '\n' ' ')" = "$(printf '%s\n' "${ids[@]}" | sort | tr '\n' ' ')" ]
+	equal "303s for 34 parallel adds" 34 "$(grep -c '^303$' "$BATS_TEST_TMPDIR/codes")"
+	equal "favourites, sorted" "$(printf '%s\n' "${ids[@]}" | sort | tr '\n' ' ')" \
+		"$(favourite_ids | sort | tr '\n' ' ')"
 	# 17 deletes, 17 remarks and 16 repeated adds, all at once
 	: >"$BATS_TEST_TMPDIR/codes"
 	pids=()
@@ -467,32 +548,34 @@ raw_slow() {
 		pids+=($!)
 	done
 	wait "${pids[@]}"
-	[ "$(grep -c '^303$' "$BATS_TEST_TMPDIR/codes")" = 50 ]
+	equal "303s for 50 parallel deletes, remarks and adds" 50 "$(grep -c '^303$' "$BATS_TEST_TMPDIR/codes")"
 	stop_server
 	fav_start
-	[ "$(favourite_ids | sort | tr '\n' ' ')" = "$(printf '%s\n' "${ids[@]:17}" | sort | tr '\n' ' ')" ]
+	equal "favourites after a restart, sorted" "$(printf '%s\n' "${ids[@]:17}" | sort | tr '\n' ' ')" \
+		"$(favourite_ids | sort | tr '\n' ' ')"
+	get /collect.py >"$BATS_TEST_TMPDIR/collect"
 	for i in $(seq 17 33); do
-		get /collect.py | grep -q "<td class=\"remark\">note ${ids[i]}</td>"
+		contains "/collect.py after a restart" "<td class=\"remark\">note ${ids[i]}</td>" "$(cat "$BATS_TEST_TMPDIR/collect")"
 	done
 }
 
 @test "kill -9 right after the 303: the change is there after a restart" {
 	fav_start
 	SERVER_BIN=$FAV_BIN req_fav_kill
-	[ "$(post /show/37.py)" = 303 ]
-	[ "$(post /collect/37/note.py --data-raw 'remark=%E5%B1%B1%E4%B8%9C')" = 303 ]
+	equal "status of POST /show/37.py" 303 "$(post /show/37.py)"
+	equal "status of POST /collect/37/note.py --data-raw 'remark=%E5%B1%B1%E4%B8%9C'" 303 "$(post /collect/37/note.py --data-raw 'remark=%E5%B1%B1%E4%B8%9C')"
 	kill -KILL "$SERVER_PID"
 	wait "$SERVER_PID" || true
 	SERVER_PID=
 	fav_start
-	[ "$(favourite_ids)" = 37 ]
-	get /collect.py | grep -q '<td class="remark">山东</td>'
-	[ "$(post /collect/37.py)" = 303 ]
+	equal "favourites on /collect.py" 37 "$(favourite_ids)"
+	contains "/collect.py after kill -9" '<td class="remark">山东</td>' "$(get /collect.py)"
+	equal "status of POST /collect/37.py" 303 "$(post /collect/37.py)"
 	kill -KILL "$SERVER_PID"
 	wait "$SERVER_PID" || true
 	SERVER_PID=
 	fav_start
-	[ -z "$(favourite_ids)" ]
+	equal "favourites after a delete and kill -9" "" "$(favourite_ids)"
 }
 
 @test "a truncated store is detected: the server refuses to start and says why" {
@@ -507,13 +590,13 @@ raw_slow() {
 	size=$(stat -c %s "$f")
 	truncate -s $((size / 2)) "$f"
 	run timeout 5 "$FAV_BIN" -p 0 -s "$STATE" -d "$DOCROOT"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"damaged"* ]]
+	equal "exit status of timeout 5 $FAV_BIN -p 0 -s $STATE -d $DOCROOT" 1 "$status"
+	contains "output of timeout 5 $FAV_BIN -p 0 -s $STATE -d $DOCROOT" "damaged" "$output"
 	# the file was not touched, and the whole one still loads
-	[ "$(stat -c %s "$f")" = $((size / 2)) ]
+	equal "bytes of the truncated store after the refusal (untouched)" $((size / 2)) "$(stat -c %s "$f")"
 	cp "$BATS_TEST_TMPDIR/whole" "$f"
 	fav_start
-	[ "$(favourite_ids | tr '\n' ' ')" = "11 12 " ]
+	equal "favourites on /collect.py" "11 12 " "$(favourite_ids | tr '\n' ' ')"
 }
 
 @test "file store: a half-written temporary file from a crash is ignored" {
@@ -523,22 +606,22 @@ raw_slow() {
 	stop_server
 	printf 'netlab favourites 1\n13 0\n\n14 ' >"$STATE/favourites.tmp"
 	fav_start
-	[ "$(favourite_ids)" = 11 ]
-	[ ! -e "$STATE/favourites.tmp" ]
+	equal "favourites on /collect.py" 11 "$(favourite_ids)"
+	equal "the half-written favourites.tmp after a start (removed)" "" "$(ls "$STATE/favourites.tmp" 2>/dev/null)"
 	# one bit flipped: the checksum catches it
 	stop_server
 	sed -i 's/^11 0$/12 0/' "$STATE/favourites"
 	run timeout 5 "$FAV_BIN" -p 0 -s "$STATE" -d "$DOCROOT"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"trailer"* ]]
+	equal "exit status of timeout 5 $FAV_BIN -p 0 -s $STATE -d $DOCROOT" 1 "$status"
+	contains "output of timeout 5 $FAV_BIN -p 0 -s $STATE -d $DOCROOT" "trailer" "$output"
 }
 
 @test "file store: a second server on the same data is refused" {
 	[ "$STORE" = file ] || skip "SQLite locks its file itself"
 	fav_start
 	run timeout 5 "$FAV_BIN" -p 0 -s "$STATE" -d "$DOCROOT"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"another server"* ]]
+	equal "exit status of timeout 5 $FAV_BIN -p 0 -s $STATE -d $DOCROOT" 1 "$status"
+	contains "output of timeout 5 $FAV_BIN -p 0 -s $STATE -d $DOCROOT" "another server" "$output"
 }
 
 @test "file store: an add fsyncs the temporary file, renames it, then fsyncs the directory" {
@@ -689,37 +772,41 @@ resolve() {
 		for link in $(grep -o 'href="[^"]*"' "$BATS_TEST_TMPDIR/p" | cut -d'"' -f2); do
 			target=$(resolve "$page" "$link")
 			echo "$page: href $link -> $target"
-			[ "$(code "$target")" = 200 ]
+			code_is 200 "$target"
 			n=$((n + 1))
 		done
 		for link in $(grep -o 'action="[^"]*"' "$BATS_TEST_TMPDIR/p" | cut -d'"' -f2); do
 			target=$(resolve "$page" "$link")
 			echo "$page: action $link -> $target"
-			[ "$(code "$target")" = 405 ]   # a POST route is there
+			code_is 405 "$target"   # a POST route is there
 			n=$((n + 1))
 		done
 	done
-	[ "$n" -gt 40 ]
+	between "links and forms followed" 41 1000 "$n"
 }
 
 @test "the data is found from any working directory (notes point 10)" {
 	STATE=$BATS_TEST_TMPDIR/state
 	cd "$BATS_TEST_TMPDIR"
 	fav_start
-	[ "$(get /show.py | grep -c '<form')" = 34 ]
-	[ "$(post /show/12.py)" = 303 ]
-	[ -s "$STATE/favourites" ] || [ -s "$STATE/favourites.db" ]
+	equal "forms on /show.py" 34 "$(get /show.py | grep -c '<form')"
+	equal "status of POST /show/12.py" 303 "$(post /show/12.py)"
+	present "the store in $STATE" "$(find "$STATE" -maxdepth 1 -name 'favourites*' ! -name '*.lock' -size +0)"
 }
 
 @test "the second application (make APP=hello) runs on the same server" {
 	SERVER_BIN=$HELLO_BIN start_server "$STAGE"
 	run get /register.py
-	[[ "$output" =~ ^hello\ world!\ \ [0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9:]{8} ]]
-	[ "$(code /show.py)" = 404 ]
-	[ "$(code /register.py -X POST)" = 405 ]
-	curl -s "http://127.0.0.1:$PORT/about.html" | cmp - "$DOCROOT/about.html"
+	if ! [[ "$output" =~ ^hello\ world!\ \ [0-9]{4}-[0-9]{2}-[0-9]{2}\ [0-9:]{8} ]]; then
+		echo "body of GET /register.py: expected hello world!  YYYY-MM-DD HH:MM:SS, got $output" >&2
+		return 1
+	fi
+	code_is 404 /show.py
+	code_is 405 /register.py -X POST
+	curl -s -o "$BATS_TEST_TMPDIR/about" "http://127.0.0.1:$PORT/about.html"
+	same_bytes "body of GET /about.html" "$BATS_TEST_TMPDIR/about" "$DOCROOT/about.html"
 	# /echo is the favourites' route: here the path names nothing
-	[ "$(curl -s -d x "http://127.0.0.1:$PORT/echo" -o /dev/null -w '%{http_code}')" = 404 ]
+	equal "status of POST /echo" 404 "$(curl -s -d x "http://127.0.0.1:$PORT/echo" -o /dev/null -w '%{http_code}')"
 }
 
 # code_of FILE...: the C without its comments and string literals.
@@ -750,11 +837,11 @@ includes() {
 		[ "$f" = app.h ] || [ -f "$ROOT/common/$f" ] || { echo "server.c includes $f, not in common/" >&2; return 1; }
 	done
 	# The server calls no route, page or store; the applications, no socket.
-	code_of "$fw/server.c" | grep -q app_call
+	contains "server.c" app_call "$(code_of "$fw/server.c")"
 	not grep -nE 'ROUTE|regexec|store_|site_|favourite|province' <(code_of "$fw/server.c")
 	not grep -nwE 'socket|recv|send|accept|listen|bind|setsockopt' <(code_of "$fw/framework.c" \
 		"$fw/favourites.c" "$fw/hello.c" "$fw/store_file.c" "$fw/store_sqlite.c")
 	# and the route table is filled where the handlers are defined
-	[ "$(grep -c '^ROUTE' "$fw/favourites.c")" = 6 ]
+	equal "ROUTE lines in favourites.c" 6 "$(grep -c '^ROUTE' "$fw/favourites.c")"
 	not grep -n 'regexec\|strcmp(.*path' "$fw/favourites.c"
 }

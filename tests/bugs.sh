@@ -123,6 +123,10 @@ lab() {
 	echo "  $OUT/$SERVER -p 8080"
 	echo "See the bug:"
 	echo "  $TRY"
+	if [[ $TRY == *'$pid'* ]]; then
+		echo "  (\$pid: the number after \"pid\" in the server's first line: pid=4242, say;"
+		echo "  or, from the port: pid=\$(ss -Htlnp 'sport = :8080' | grep -o 'pid=[0-9]*' | cut -d= -f2))"
+	fi
 	echo "The test that catches it (it fails now; make bugs checks that):"
 	echo "  NETLAB_BIN=$OUT STAGES=$STAGE ${ENVS:+$ENVS }bats $FILE"
 	for i in "${!TESTS[@]}"; do

@@ -153,6 +153,135 @@ ctrl_c_make_run() {
 	done
 }
 
+# pid_commands FILE...: each `...` span that runs a command on the server's
+# $pid (README.md, NOTES.md, and the try lines of tests/bugs.txt that make
+# lab prints), as "stage<TAB>command": the stage is the last one named
+# before it, and a span broken over two lines is joined with a space.
+pid_commands() {
+	local servers
+	servers=$(cd "$ROOT" && ls -d [0-9][0-9]-*/server.c | cut -d/ -f1 | tr '\n' ' ')
+	awk -v servers="$servers" '
+		BEGIN { n = split(servers, s, " "); for (i = 1; i <= n; i++) server[s[i]] = 1 }
+		function seen(text) {
+			while (match(text, /[0-9][0-9]-[a-z]+/)) {
+				if (substr(text, RSTART, RLENGTH) in server)
+					stage = substr(text, RSTART, RLENGTH)
+				text = substr(text, RSTART + RLENGTH)
+			}
+		}
+		FNR == 1 { inside = fenced = 0; stage = "" }
+		/^```/ { fenced = !fenced; next }
+		fenced { seen($0); next }
+		/^[ \t]*$/ { inside = 0; next }
+		{
+			line = $0
+			if (inside)
+				sub(/^[ \t]+/, "", line)
+			for (;;) {
+				i = index(line, "`")
+				chunk = i ? substr(line, 1, i - 1) : line
+				if (inside)
+					span = span chunk
+				else
+					seen(chunk)
+				if (i == 0)
+					break
+				line = substr(line, i + 1)
+				if (inside && span ~ /[$]pid/ && span != "$pid")
+					print stage "\t" span
+				if (inside)
+					seen(span)
+				inside = !inside
+				span = ""
+			}
+			if (inside)
+				span = span " "
+		}
+	' "$@"
+}
+
+# make_run STAGE: make run STAGE=... in the background, on a free port;
+# sets MAKE_PID, PORT, and SERVER_PID from the pid its first line names.
+make_run() {
+	local i out=$BATS_TEST_TMPDIR/run.$1
+	make -s -C "$ROOT" run STAGE="$1" ARGS="-p 0 -q" >"$out" 2>&1 3>&- &
+	MAKE_PID=$!
+	for i in $(seq 100); do
+		grep -q '^listening on ' "$out" && break
+		sleep 0.05
+	done
+	cat "$out"
+	SERVER_PID=$(sed -n 's/^listening on .* (pid \([0-9]*\),.*/\1/p' "$out")
+	PORT=$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$out")
+	[ -n "$SERVER_PID" ] && [ -n "$PORT" ]
+}
+
+# SIGTERM stops the server, and make with it: both exit 0.
+stop_make_run() {
+	local rc=0
+	kill -TERM "$SERVER_PID"
+	wait "$MAKE_PID" || rc=$?
+	SERVER_PID=
+	equal "exit status of make run after SIGTERM to the server" 0 "$rc"
+}
+
+# top and strace run until Ctrl-C: here top draws one screen, and strace
+# is interrupted after 2 s, as a Ctrl-C would.
+PID_SHIMS='top() { command top -b -n 1 "$@"; }
+strace() { timeout -s INT 2 strace -q -o /dev/stdout "$@"; }'
+
+@test "every command the docs and make lab print with \$pid works under make run" {
+	local stage cmd got err one started=
+	# Sorted by stage, so that each stage starts once.
+	pid_commands "$ROOT/README.md" "$ROOT/NOTES.md" "$ROOT/tests/bugs.txt" |
+		sort -s -t $'\t' -k1,1 >"$BATS_TEST_TMPDIR/cmds"
+	cat "$BATS_TEST_TMPDIR/cmds"
+	between "commands that use \$pid" 12 100 "$(wc -l <"$BATS_TEST_TMPDIR/cmds")"
+	# pgrep -f also finds 02's children (and, before make run execed the
+	# server, the shell make started): no command may use it.
+	not grep -nE '[$][(]pgrep' "$ROOT/README.md" "$ROOT/NOTES.md" "$ROOT/tests/bugs.txt"
+	one=$(grep -h "^pid=\$(ss " "$ROOT/NOTES.md" | head -n 1)
+	[ -n "$one" ]
+	got=$BATS_TEST_TMPDIR/got
+	err=$BATS_TEST_TMPDIR/err
+	while IFS=$'\t' read -r stage cmd; do
+		if [ "$stage" != "$started" ]; then
+			[ -z "$started" ] || stop_make_run
+			make_run "$stage"
+			started=$stage
+			equal "$stage: the parent of the pid in the listening line (make, no shell between)" \
+				"$MAKE_PID" "$(ps -o ppid= -p "$SERVER_PID" | tr -d ' ')"
+			equal "$stage: $one" "$SERVER_PID" \
+				"$(cd "$ROOT" && bash -c "${one//8080/$PORT}; echo \$pid")"
+		fi
+		echo "# $stage, pid $SERVER_PID: $cmd"
+		(cd "$ROOT" && pid=$SERVER_PID timeout 20 bash -c "$PID_SHIMS
+			${cmd//8080/$PORT}") </dev/null >"$got" 2>"$err" || true
+		head -n 5 "$got"
+		equal "$stage: what $cmd wrote on stderr" "" "$(cat "$err")"
+		[ -s "$got" ] || { echo "$stage: $cmd printed nothing" >&2; return 1; }
+	done <"$BATS_TEST_TMPDIR/cmds"
+	stop_make_run
+}
+
+@test "make lab BUG=one-recv does what its try line says: a request line alone is answered at once" {
+	local lab=$ROOT/build/lab/one-recv/01-static/server
+	(cd "$ROOT" && tests/bugs.sh lab one-recv >/dev/null)
+	SERVER_BIN=$lab start_server 01-static
+	# As the notes' server does: what one recv returned is the request.
+	equal "status for 'GET / HTTP/1.0\\r\\n' alone (the lab build)" 200 "$(status_of 'GET / HTTP/1.0\r\n')"
+	equal "status for 'GET / HTTP/1.1\\r\\n' alone (the lab build)" 400 "$(status_of 'GET / HTTP/1.1\r\n')"
+	if ! eventually grep -q '"GET / HTTP/1.1" 400 [0-9]* no Host header$' "$SERVER_LOG"; then
+		echo "log of the lab build: expected a line ending in 400 <bytes> no Host header, got:" >&2
+		cat "$SERVER_LOG" >&2
+		return 1
+	fi
+	stop_server
+	# The fixed server waits for the blank line (status_of gives up after 5 s).
+	start_server 01-static -t 2
+	equal "status for 'GET / HTTP/1.0\\r\\n' alone, within -t 2 (the normal build)" 408 "$(status_of 'GET / HTTP/1.0\r\n')"
+}
+
 @test "bats on a missing or stale build says to run make first" {
 	local bin=$BATS_TEST_TMPDIR/bin
 	mkdir -p "$bin/01-static"
@@ -195,15 +324,75 @@ ctrl_c_make_run() {
 }
 
 @test "make test STAGE=... builds, then runs that stage's file and the shared files against it" {
+	local shared
 	run make -s -n -C "$ROOT" test STAGE=01-static
-	[ "$status" -eq 0 ]
+	equal "exit status of make -n test STAGE=01-static" 0 "$status"
 	echo "$output"
-	[[ "$output" == *"STAGES=01-static bats tests/01-static.bats tests/http.bats tests/hostile.bats"* ]]
+	# Every file run against all stages is run against the one named, and
+	# README says which they are.
+	shared=$(cd "$ROOT" && grep -l '^\s*start_all' tests/*.bats | tr '\n' ' ')
+	equal "files make test STAGE=01-static runs" \
+		"$(printf '%s\n' STAGES=01-static bats tests/01-static.bats $shared | sort | tr '\n' ' ')" \
+		"$(grep -o 'STAGES=.*' <<<"$output" | tr ' ' '\n' | sort | tr '\n' ' ')"
+	for f in $shared; do
+		grep -A 3 '`make test STAGE=01-static`$' "$ROOT/README.md" | grep -q "\`$f\`" ||
+			{ echo "README.md's make test STAGE=01-static does not name $f" >&2; return 1; }
+	done
 	run make -s -n -C "$ROOT" test STAGE=07-client
-	[[ "$output" == *"bats tests/07-client.bats"* ]]
-	[[ "$output" != *"STAGES="* ]]
+	equal "what make test STAGE=07-client runs" "bats tests/07-client.bats" "$(grep -o 'bats .*' <<<"$output" | sed 's/ *$//')"
 	run make -s -n -C "$ROOT" test
 	[[ "$output" == *"bats tests"* ]]
+}
+
+@test "make test and make run with a STAGE that is none list the stages" {
+	local goal
+	for goal in test run; do
+		run make -s -C "$ROOT" "$goal" STAGE=01
+		echo "$output"
+		equal "exit status of make $goal STAGE=01" 2 "$status"
+		equal "first line of make $goal STAGE=01" "make $goal: there is no stage 01; STAGE= takes one of:" \
+			"${lines[0]}"
+		equal "second line" "  01-static" "${lines[1]}"
+		not grep -q 'bats\|No rule' <<<"$output"
+	done
+}
+
+# wanted_packages: the Debian packages the scripts ask for when a tool is
+# missing (bench's "need TOOL [PACKAGE]", the capture lab's and the
+# screenshots' apt-get hints), one a line; util-linux is on every Debian.
+wanted_packages() {
+	cd "$ROOT"
+	sed -n 's/^[[:space:]]*need \([a-z_-]*\)\( \([a-z0-9-]*\)\)\{0,1\}.*/\1 \3/p' bench/*.sh |
+		awk '{ print ($2 == "" ? $1 : $2) }'
+	grep -ho 'apt-get install\( -y\)\{0,1\}[a-z0-9 -]*' 09-capture/lab.sh 10-framework/screenshot.sh |
+		sed 's/apt-get install\( -y\)\{0,1\}//' | tr ' ' '\n' | grep .
+}
+
+@test "README's apt-get lines name every package the scripts ask for" {
+	local pkg readme missing=
+	# Each apt-get line, and the lines it continues with a backslash.
+	readme=$(sed -n '/apt-get install/{:more
+		/\\$/{N;b more
+		}
+		p
+	}' "$ROOT/README.md" | grep -o '[a-z0-9][a-z0-9.+-]*')
+	for pkg in $(wanted_packages | grep -vx 'util-linux' | sort -u); do
+		grep -qx -- "$pkg" <<<"$readme" || missing="$missing $pkg"
+	done
+	equal "packages the scripts ask for that README's apt-get lines leave out" "" "${missing# }"
+}
+
+@test "make help prints the Makefile's opening comment, which names every goal" {
+	local goal
+	run make -s -C "$ROOT" help
+	equal "exit status of make help" 0 "$status"
+	equal "first line of make help" "$(head -n 1 "$ROOT/Makefile" | sed 's/^# //')" "${lines[0]}"
+	# Every goal the Makefile declares phony is in the list: all as plain
+	# make, and fw-pick is internal.
+	for goal in $(sed -n 's/^\.PHONY: //p' "$ROOT/Makefile"); do
+		case $goal in all | fw-pick) continue ;; esac
+		grep -q "^  make $goal\b" <<<"$output" || { echo "make help does not list make $goal" >&2; return 1; }
+	done
 }
 
 @test "NOTES.md's table of what each stage adds to its ladder is tests/ladder.txt's" {

@@ -96,6 +96,66 @@ equal() {
 	return 1
 }
 
+# raw_is STATUS BYTES: the raw request BYTES (status_of) is answered with
+# STATUS; otherwise say what was sent (a long one by its start and length),
+# what was expected and what came.
+raw_is() {
+	local sent=$2
+	[ "${#sent}" -le 100 ] || sent="${2:0:60}... (${#2} characters)"
+	equal "status for '$sent'" "$1" "$(status_of "$2")"
+}
+
+# code_is STATUS PATH [CURL ARGS...]: curl's request for PATH is answered
+# with STATUS; otherwise say what was asked, expected and what came.
+code_is() {
+	local want=$1
+	shift
+	equal "status of $*" "$want" "$(code "$@")"
+}
+
+# log_has LOG TEXT: a line of the log file LOG holds TEXT; otherwise say
+# so, and show the log's last lines.
+log_has() {
+	grep -qF -- "$2" "$1" && return 0
+	echo "${1##*/}: expected a line with $2, got, at its end:" >&2
+	tail -n 5 "$1" | sed 's/^/  | /' >&2
+	return 1
+}
+
+# present WHAT VALUE: VALUE is not empty; otherwise say that nothing came.
+present() {
+	[ -n "$2" ] && return 0
+	echo "$1: expected a value, got nothing" >&2
+	return 1
+}
+
+# status_line FILE: the first line of a saved response, without its CR.
+status_line() {
+	head -n 1 "$1" | tr -d '\r'
+}
+
+# same_bytes WHAT FILE EXPECTED: FILE holds EXPECTED's bytes; otherwise say
+# how many came and where they first differ.
+same_bytes() {
+	cmp -s "$2" "$3" && return 0
+	echo "$1: expected the $(wc -c <"$3") bytes of ${3##*/}, got $(wc -c <"$2" 2>/dev/null || echo 0)" \
+		"bytes ($(cmp "$2" "$3" 2>&1 | head -n 1))" >&2
+	return 1
+}
+
+# contains WHAT NEEDLE TEXT, lacks WHAT NEEDLE TEXT: TEXT holds NEEDLE, or
+# does not; otherwise say what was looked for, and show TEXT.
+contains() {
+	[[ $3 == *"$2"* ]] && return 0
+	echo "$1: expected it to contain $2, got ${3:-nothing}" >&2
+	return 1
+}
+lacks() {
+	[[ $3 != *"$2"* ]] && return 0
+	echo "$1: expected it without $2, got $3" >&2
+	return 1
+}
+
 # not CMD...: succeed when CMD fails. A bare "! CMD" cannot fail a bats
 # test: set -e ignores a negated command (unless it is the test's last).
 not() {

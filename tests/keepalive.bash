@@ -38,7 +38,8 @@ check_body_in_later_packets() {
 	timeout 5 cat <&"$fd" >"$BATS_TEST_TMPDIR/r"
 	exec {fd}>&-
 	equal "statuses, in order" "405 200 " "$(grep -a '^HTTP/1.1' "$BATS_TEST_TMPDIR/r" | cut -d' ' -f2 | tr '\n' ' ')"
-	tail -c "$(wc -c <"$DOCROOT/about.html")" "$BATS_TEST_TMPDIR/r" | cmp - "$DOCROOT/about.html"
+	tail -c "$(wc -c <"$DOCROOT/about.html")" "$BATS_TEST_TMPDIR/r" >"$BATS_TEST_TMPDIR/last"
+	same_bytes "body of the GET after the POST's body" "$BATS_TEST_TMPDIR/last" "$DOCROOT/about.html"
 }
 
 # normalize FILE: the responses in FILE with each Date header made constant.
@@ -94,7 +95,8 @@ check_pipelined_slow_reader() {
 	wait "$pid"
 	normalize "$BATS_TEST_TMPDIR/want" >"$BATS_TEST_TMPDIR/want.n"
 	normalize "$BATS_TEST_TMPDIR/got" >"$BATS_TEST_TMPDIR/got.n"
-	cmp "$BATS_TEST_TMPDIR/want.n" "$BATS_TEST_TMPDIR/got.n"
+	same_bytes "$n pipelined responses read slowly (Date made constant)" "$BATS_TEST_TMPDIR/got.n" \
+		"$BATS_TEST_TMPDIR/want.n"
 }
 
 # time_to_close REQUEST: milliseconds until the server closes after REQUEST.
@@ -108,6 +110,12 @@ time_to_close() {
 	echo $((($(date +%s%N) - start) / 1000000))
 }
 
+# connection_is VALUE REQUEST: the response to REQUEST says Connection: VALUE.
+connection_is() {
+	raw "$2" >"$BATS_TEST_TMPDIR/conn"
+	equal "Connection for '$2'" "$1" "$(header Connection "$BATS_TEST_TMPDIR/conn")"
+}
+
 # With -t 2: Connection: close and HTTP/1.0 close at once, keep-alive waits.
 check_close_rules() {
 	req_close_rules
@@ -116,11 +124,11 @@ check_close_rules() {
 	# Connection options are case-insensitive tokens in a list (RFC 9110 7.6.1).
 	between "ms to close after Connection: Close" 0 899 "$(time_to_close 'GET / HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n\r\n')"
 	between "ms to close after Connection: foo, CLOSE" 0 899 "$(time_to_close 'GET / HTTP/1.1\r\nHost: x\r\nConnection: foo, CLOSE\r\n\r\n')"
-	raw 'GET / HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n\r\n' | grep -q '^Connection: close'
-	raw 'GET / HTTP/1.0\r\n\r\n' | grep -q '^Connection: close'
-	raw 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n' | grep -q '^Connection: keep-alive'
+	connection_is close 'GET / HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n\r\n'
+	connection_is close 'GET / HTTP/1.0\r\n\r\n'
+	connection_is keep-alive 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n'
 	between "ms to close an HTTP/1.0 keep-alive (-t 2)" 1500 100000 "$(time_to_close 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n')"
-	raw 'GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n' | grep -q '^Connection: keep-alive'
+	connection_is keep-alive 'GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n'
 }
 
 # An idle keep-alive connection is closed after the -t timeout (2 s here).
@@ -135,8 +143,8 @@ check_transfer_encoding_closes() {
 	raw 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /about.html HTTP/1.1\r\nHost: x\r\n\r\n' \
 		>"$BATS_TEST_TMPDIR/r"
 	equal "responses" 1 "$(grep -a -c '^HTTP/1.1' "$BATS_TEST_TMPDIR/r")"
-	head -n 1 "$BATS_TEST_TMPDIR/r" | grep -q ' 501 '
-	grep -q '^Connection: close' "$BATS_TEST_TMPDIR/r"
+	equal "status line" "HTTP/1.1 501 Not Implemented" "$(status_line "$BATS_TEST_TMPDIR/r")"
+	equal "its Connection" close "$(header Connection "$BATS_TEST_TMPDIR/r")"
 }
 
 # A client may send CRLF after a body (RFC 9112 2.2): the next pipelined
@@ -144,7 +152,8 @@ check_transfer_encoding_closes() {
 check_crlf_after_body() {
 	raw 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc\r\nGET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
 		>"$BATS_TEST_TMPDIR/r"
-	[ "$(grep -a '^HTTP/1.1' "$BATS_TEST_TMPDIR/r" | cut -d' ' -f2 | tr '\n' ' ')" = "405 200 " ]
+	equal "statuses for a POST whose body ends in CRLF, then a GET" "405 200 " \
+		"$(grep -a '^HTTP/1.1' "$BATS_TEST_TMPDIR/r" | cut -d' ' -f2 | tr '\n' ' ')"
 }
 
 # 300 pipelined requests in one write: more than the input buffer holds, so
@@ -157,12 +166,14 @@ check_many_pipelined() {
 	for ((i = 1; i < 299; i++)); do all+="GET /about.html?n=$i HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"; done
 	all+='GET /style.css?n=299 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
 	raw "$all" >"$BATS_TEST_TMPDIR/r"
-	[ "$(grep -ac '^HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/r")" = 300 ]
-	[ "$(grep -ac '^HTTP/1.1' "$BATS_TEST_TMPDIR/r")" = 300 ]
-	tail -c "$(wc -c <"$DOCROOT/style.css")" "$BATS_TEST_TMPDIR/r" | cmp - "$DOCROOT/style.css"
+	equal "responses to 300 pipelined requests" 300 "$(grep -ac '^HTTP/1.1' "$BATS_TEST_TMPDIR/r")"
+	equal "of them 200 OK" 300 "$(grep -ac '^HTTP/1.1 200 OK' "$BATS_TEST_TMPDIR/r")"
+	tail -c "$(wc -c <"$DOCROOT/style.css")" "$BATS_TEST_TMPDIR/r" >"$BATS_TEST_TMPDIR/last"
+	same_bytes "body of the last (style.css)" "$BATS_TEST_TMPDIR/last" "$DOCROOT/style.css"
 	sleep 0.2
 	grep -o '?n=[0-9]* ' "$SERVER_LOG" | tr -dc '0-9\n' >"$BATS_TEST_TMPDIR/seen"
-	seq 0 299 | cmp - "$BATS_TEST_TMPDIR/seen"
+	seq 0 299 >"$BATS_TEST_TMPDIR/order"
+	same_bytes "targets in the log, n=0 to n=299 in order" "$BATS_TEST_TMPDIR/seen" "$BATS_TEST_TMPDIR/order"
 }
 
 # A head that arrives in pieces, cut inside the final CRLF CRLF too, is
@@ -176,6 +187,7 @@ check_head_in_pieces() {
 	done
 	timeout 5 cat <&"$fd" >"$BATS_TEST_TMPDIR/r"
 	exec {fd}>&-
-	head -n 1 "$BATS_TEST_TMPDIR/r" | grep -q '^HTTP/1.1 200 OK'
-	tail -c "$(wc -c <"$DOCROOT/about.html")" "$BATS_TEST_TMPDIR/r" | cmp - "$DOCROOT/about.html"
+	equal "status line for a head sent in five pieces" "HTTP/1.1 200 OK" "$(status_line "$BATS_TEST_TMPDIR/r")"
+	tail -c "$(wc -c <"$DOCROOT/about.html")" "$BATS_TEST_TMPDIR/r" >"$BATS_TEST_TMPDIR/last"
+	same_bytes "its body" "$BATS_TEST_TMPDIR/last" "$DOCROOT/about.html"
 }

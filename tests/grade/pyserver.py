@@ -341,7 +341,7 @@ def main():
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", opts.port))
     listener.listen(128)
-    print("listening on http://127.0.0.1:%d/ (%s)" % (opts.port, opts.model))
+    print("listening on http://127.0.0.1:%d/ (pid %d, %s)" % (opts.port, os.getpid(), opts.model))
     MODELS[opts.model](listener, os.path.abspath(opts.docroot))
 
 
