@@ -58,6 +58,11 @@
 #define BUG_NO_TIMEOUT 0
 #endif
 
+/* 01-static, serve.c (and 04-06's conn_done): close at once; unread input makes it a reset. */
+#ifndef BUG_NO_LINGER
+#define BUG_NO_LINGER 0
+#endif
+
 /* 02-fork: the parent keeps its copy of every client socket. */
 #ifndef BUG_PARENT_KEEPS_SOCKET
 #define BUG_PARENT_KEEPS_SOCKET 0

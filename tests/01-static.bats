@@ -131,3 +131,8 @@ setup_file() {
 	req_restart
 	equal "port after the restart" "$port" "$PORT"
 }
+
+@test "01-static: bytes sent after the request do not turn the close into a reset that eats the response" {
+	start_server "$STAGE" -q
+	req_lingering_close
+}

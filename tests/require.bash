@@ -611,6 +611,41 @@ req_slow_reader() {
 	fi
 }
 
+# big_zeros: a file of 32 MiB in the docroot, more than the socket buffers
+# of both ends hold (Linux's largest are 4 and 6 MiB): whoever sends it has
+# to wait for the reader. It prints the file's size.
+big_zeros() {
+	[ -f "$DOCROOT/zeros32.bin" ] || head -c 33554432 /dev/zero >"$DOCROOT/zeros32.bin"
+	echo 33554432
+}
+
+# More bytes from the client after its request must not cost it the end of
+# the response. A close with input unread makes the kernel send RST, and an
+# RST throws away what the closing side has not sent yet; a server
+# half-closes, reads until the client closes, then closes (a lingering
+# close, RFC 9112 9.6). Here the client sends a line more while 32 MiB are
+# on their way, then reads them a MiB at a time, 20 ms apart: when the
+# server has written the last byte, megabytes still wait in its socket.
+req_lingering_close() {
+	local T=$BATS_TEST_TMPDIR fd size n head got
+	ex_forget
+	size=$(big_zeros)
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET /zeros32.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&"$fd"
+	sleep 0.5
+	printf 'more bytes after the request\r\n' >&"$fd"
+	: >"$T/linger"
+	: >"$T/linger.err"
+	while n=$(timeout 5 head -c 1048576 <&"$fd" 2>>"$T/linger.err" | tee -a "$T/linger" | wc -c) &&
+		[ "$n" = 1048576 ]; do
+		sleep 0.02
+	done
+	exec {fd}>&-
+	head=$(LC_ALL=C sed '/^\r\{0,1\}$/q' "$T/linger" | wc -c)
+	got=$(($(wc -c <"$T/linger") - head))
+	expect "body bytes of /zeros32.bin before the connection ended$(sed 's/^head: / (/; s/$/)/' "$T/linger.err")" "$size" "$got"
+}
+
 # --- 05, 06, 08: keep-alive ----------------------------------------------------
 
 # Two requests on one connection (notes 2.4, persistent connections).
