@@ -63,6 +63,11 @@
 #define BUG_NO_LINGER 0
 #endif
 
+/* 01-static, docroot.c: text/html without its charset: the browser guesses, and Chinese turns to mojibake. */
+#ifndef BUG_NO_CHARSET
+#define BUG_NO_CHARSET 0
+#endif
+
 /* 02-fork: the parent keeps its copy of every client socket. */
 #ifndef BUG_PARENT_KEEPS_SOCKET
 #define BUG_PARENT_KEEPS_SOCKET 0
