@@ -78,6 +78,11 @@
 #define BUG_NO_REAP 0
 #endif
 
+/* 02-fork: the SIGCHLD handler reaps one child, though one signal may stand for many. */
+#ifndef BUG_REAP_ONCE
+#define BUG_REAP_ONCE 0
+#endif
+
 /* 03-threads (and 10-framework, which keeps 03's hand-off): main closes the thread's socket. */
 #ifndef BUG_MAIN_CLOSES_SOCKET
 #define BUG_MAIN_CLOSES_SOCKET 0
