@@ -88,6 +88,11 @@
 #define BUG_MAIN_CLOSES_SOCKET 0
 #endif
 
+/* 03-threads (and 10-framework): the thread reads its descriptor from a variable the next accept overwrites. */
+#ifndef BUG_FD_POINTER
+#define BUG_FD_POINTER 0
+#endif
+
 /* 04-nonblock (and 05): a pass that found nothing to do starts the next at once. */
 #ifndef BUG_BUSY_LOOP
 #define BUG_BUSY_LOOP 0
