@@ -362,7 +362,8 @@ conn_open(int fd, const struct sockaddr_storage *ss)
 	struct conn *c;
 	int one = 1;
 
-	if (fd >= FD_LIMIT_MAX || net_nonblock(fd) == -1 ||
+	/* A blocking socket would hold the whole loop in a send to a slow client. */
+	if (fd >= FD_LIMIT_MAX || (!BUG_BLOCKING_ACCEPTED && net_nonblock(fd) == -1) ||
 	    (c = calloc(1, sizeof(*c))) == NULL) {
 		response_send_error(fd, HTTP_UNAVAILABLE);   /* as 02 and 03 do out of processes */
 		close(fd);

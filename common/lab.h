@@ -123,6 +123,11 @@
 #define BUG_EPOLLOUT_ALWAYS 0
 #endif
 
+/* 06-epoll: accepted sockets left blocking: a send to a slow client stops the whole loop. */
+#ifndef BUG_BLOCKING_ACCEPTED
+#define BUG_BLOCKING_ACCEPTED 0
+#endif
+
 /* 08-coroutines: no monkey patch: blocking sockets and calls, so one recv stops the thread. */
 #ifndef BUG_UNPATCHED
 #define BUG_UNPATCHED 0

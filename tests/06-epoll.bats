@@ -72,6 +72,11 @@ setup_file() {
 	req_silent_not_blocking
 }
 
+@test "06-epoll: a client that reads nothing of 32 MiB holds nobody up (accepted sockets do not block)" {
+	start_server "$STAGE" -q
+	req_stalled_reader
+}
+
 @test "06-epoll: a slow reader gets all of a 10 MiB file while others are served" {
 	start_server "$STAGE" -q
 	req_slow_reader

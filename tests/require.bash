@@ -619,9 +619,11 @@ req_idle_zero() {
 }
 
 # A slow reader gets every byte of 10 MiB, and meanwhile others are served:
-# a send takes what fits, the rest waits (notes 2.3-2.4).
+# a send takes what fits, the rest waits (notes 2.3-2.4). A reader that has
+# stopped altogether holds nobody up either: a blocking send to it would.
 req_slow_reader() {
 	local T=$BATS_TEST_TMPDIR pid i code want got
+	req_stalled_reader
 	make_big10
 	curl -s -m 30 --limit-rate 4M "http://127.0.0.1:$PORT/big10.bin" | sha256sum >"$T/slow.sum" &
 	pid=$!
@@ -646,6 +648,19 @@ req_slow_reader() {
 big_zeros() {
 	[ -f "$DOCROOT/zeros32.bin" ] || head -c 33554432 /dev/zero >"$DOCROOT/zeros32.bin"
 	echo 33554432
+}
+
+# A client asks for 32 MiB and reads none of it; another is answered within
+# 2 s meanwhile (notes 2.5: the notes' accepted sockets block in send).
+req_stalled_reader() {
+	local fd code
+	big_zeros >/dev/null
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET /zeros32.bin HTTP/1.1\r\nHost: x\r\n\r\n' >&"$fd"
+	sleep 0.5
+	code=$(fetch /about.html -m 2)
+	exec {fd}>&-
+	expect "status for another client within 2 s, while one reads nothing of 32 MiB" 200 "$code"
 }
 
 # More bytes from the client after its request must not cost it the end of
