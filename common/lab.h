@@ -6,9 +6,10 @@
  * The notes' examples cut corners that every beginner copies: one recv
  * taken as the whole request, a send whose result nobody reads, a 404 page
  * sent as 200 OK, a path joined to the docroot unchecked, a polling loop
- * that never sleeps, zombies nobody reaps, data changed by a GET link,
- * values pasted into HTML and SQL. Our code fixes each of them in one
- * place, and at that place it reads a switch from this file:
+ * that never sleeps, zombies nobody reaps, a close that resets, a page
+ * without its charset, data changed by a GET link, values pasted into
+ * HTML and SQL, a time taken once at startup. Our code fixes each of them
+ * in one place, and at that place it reads a switch from this file:
  *
  *	if (!BUG_NO_REAP)
  *		install_reaper();
@@ -156,6 +157,11 @@
 /* 10-framework: the dot in a regex route is not escaped: it matches any byte. */
 #ifndef BUG_DOT_UNESCAPED
 #define BUG_DOT_UNESCAPED 0
+#endif
+
+/* 10-framework, hello.c: the time is formatted once, at startup (the notes' now_time). */
+#ifndef BUG_CTIME_ONCE
+#define BUG_CTIME_ONCE 0
 #endif
 
 #endif
