@@ -35,6 +35,7 @@
 /* What a thread needs, in memory only it uses (and frees). */
 struct client {
 	int fd;
+	const int *fd_at;   /* where the thread reads its descriptor: &fd, its own */
 	char peer[NET_PEER_MAX];
 	const struct server *s;
 };
@@ -44,11 +45,12 @@ static void *
 client_thread(void *arg)
 {
 	struct client *c = arg;
+	int fd = *c->fd_at;
 	char log[LOG_LINE_MAX];
 
-	if (serve_blocking(c->fd, c->s, c->peer, log, sizeof(log)) != SERVE_NOTHING && !c->s->quiet)
+	if (serve_blocking(fd, c->s, c->peer, log, sizeof(log)) != SERVE_NOTHING && !c->s->quiet)
 		printf("%s\n", log);   /* stdio locks the stream: lines do not mix */
-	close(c->fd);
+	close(fd);
 	free(c);
 	return NULL;
 }
@@ -56,6 +58,7 @@ client_thread(void *arg)
 static void
 handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 {
+	static int loop_fd;   /* BUG_FD_POINTER: one variable, rewritten by every accept */
 	struct client *c;
 	pthread_attr_t attr;
 	pthread_t tid;
@@ -64,6 +67,11 @@ handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 
 	if ((c = malloc(sizeof(*c))) != NULL) {
 		c->fd = fd;
+		c->fd_at = &c->fd;
+		if (BUG_FD_POINTER) {
+			loop_fd = fd;
+			c->fd_at = &loop_fd;   /* pthread_create(..., &fd): read after the next accept */
+		}
 		c->s = s;
 		net_peer_name(ss, c->peer, sizeof(c->peer));
 		pthread_attr_init(&attr);

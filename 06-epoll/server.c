@@ -258,6 +258,8 @@ conn_done(struct conn *c)
 		/* Closing with unread input would send RST and could destroy the reply. */
 		shutdown(c->fd, SHUT_WR);
 		c->state = CONN_CLOSING;
+		if (BUG_NO_LINGER)
+			c->state = CONN_DONE;   /* the notes close at once: unread input makes it RST */
 		return;
 	}
 	c->state = CONN_READING;
@@ -361,7 +363,8 @@ conn_open(int fd, const struct sockaddr_storage *ss)
 	struct conn *c;
 	int one = 1;
 
-	if (fd >= FD_LIMIT_MAX || net_nonblock(fd) == -1 ||
+	/* A blocking socket would hold the whole loop in a send to a slow client. */
+	if (fd >= FD_LIMIT_MAX || (!BUG_BLOCKING_ACCEPTED && net_nonblock(fd) == -1) ||
 	    (c = calloc(1, sizeof(*c))) == NULL) {
 		response_send_error(fd, HTTP_UNAVAILABLE);   /* as 02 and 03 do out of processes */
 		close(fd);

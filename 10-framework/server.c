@@ -59,6 +59,7 @@
 /* What a thread needs, in memory only it uses (and frees). */
 struct client {
 	int fd;
+	const int *fd_at;   /* where the thread reads its descriptor: &fd, its own */
 	char peer[NET_PEER_MAX];
 	const struct server *s;
 };
@@ -270,6 +271,7 @@ static void *
 client_thread(void *arg)
 {
 	struct client *c = arg;
+	int fd = *c->fd_at;
 	struct exchange *x = calloc(1, sizeof(*x));
 	struct serve_conn conn;     /* its buffers live on this thread's stack */
 	char log[LOG_LINE_MAX];
@@ -277,12 +279,12 @@ client_thread(void *arg)
 
 	/* A page sent after its head must not wait for the client's delayed ACK (see 06). */
 	if (!BUG_NO_NODELAY)
-		(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (x == NULL) {
-		response_send_error(c->fd, HTTP_UNAVAILABLE);
+		response_send_error(fd, HTTP_UNAVAILABLE);
 	} else {
 		x->reply.api = (struct app_server){ reply_start, reply_write, reply_fail };
-		serve_open(&conn, &serve_blocking_io, c->fd, c->s, c->peer);
+		serve_open(&conn, &serve_blocking_io, fd, c->s, c->peer);
 		conn.answer = answer;
 		conn.data = x;
 		while (conn.open && !atomic_load(&stopping) &&
@@ -292,7 +294,7 @@ client_thread(void *arg)
 		body_free(&x->body);
 		free(x->reply.body);
 	}
-	close(c->fd);
+	close(fd);
 	free(x);
 	free(c);
 	return NULL;
@@ -301,6 +303,7 @@ client_thread(void *arg)
 static void
 handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 {
+	static int loop_fd;   /* BUG_FD_POINTER: one variable, rewritten by every accept */
 	struct client *c;
 	pthread_attr_t attr;
 	pthread_t tid;
@@ -309,6 +312,11 @@ handle_client(int fd, const struct sockaddr_storage *ss, const struct server *s)
 
 	if ((c = malloc(sizeof(*c))) != NULL) {
 		c->fd = fd;
+		c->fd_at = &c->fd;
+		if (BUG_FD_POINTER) {
+			loop_fd = fd;
+			c->fd_at = &loop_fd;   /* pthread_create(..., &fd): read after the next accept */
+		}
 		c->s = s;
 		net_peer_name(ss, c->peer, sizeof(c->peer));
 		pthread_attr_init(&attr);

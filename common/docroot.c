@@ -220,7 +220,11 @@ docroot_mime(const char *path)
 	/* The first letters are compared first: most names differ there. */
 	if (dot != NULL && (slash == NULL || dot > slash))
 		for (i = 0; i < sizeof(mimes) / sizeof(mimes[0]); i++)
-			if ((dot[1] | 0x20) == mimes[i].ext[0] && strcasecmp(dot + 1, mimes[i].ext) == 0)
+			if ((dot[1] | 0x20) == mimes[i].ext[0] && strcasecmp(dot + 1, mimes[i].ext) == 0) {
+				/* html, htm: without the charset the browser guesses how to decode the text */
+				if (BUG_NO_CHARSET && mimes[i].ext[0] == 'h')
+					return "text/html";
 				return mimes[i].type;
+			}
 	return "application/octet-stream";
 }

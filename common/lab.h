@@ -6,9 +6,10 @@
  * The notes' examples cut corners that every beginner copies: one recv
  * taken as the whole request, a send whose result nobody reads, a 404 page
  * sent as 200 OK, a path joined to the docroot unchecked, a polling loop
- * that never sleeps, zombies nobody reaps, data changed by a GET link,
- * values pasted into HTML and SQL. Our code fixes each of them in one
- * place, and at that place it reads a switch from this file:
+ * that never sleeps, zombies nobody reaps, a close that resets, a page
+ * without its charset, data changed by a GET link, values pasted into
+ * HTML and SQL, a time taken once at startup. Our code fixes each of them
+ * in one place, and at that place it reads a switch from this file:
  *
  *	if (!BUG_NO_REAP)
  *		install_reaper();
@@ -58,6 +59,16 @@
 #define BUG_NO_TIMEOUT 0
 #endif
 
+/* 01-static, serve.c (and 04-06's conn_done): close at once; unread input makes it a reset. */
+#ifndef BUG_NO_LINGER
+#define BUG_NO_LINGER 0
+#endif
+
+/* 01-static, docroot.c: text/html without its charset: the browser guesses, and Chinese turns to mojibake. */
+#ifndef BUG_NO_CHARSET
+#define BUG_NO_CHARSET 0
+#endif
+
 /* 02-fork: the parent keeps its copy of every client socket. */
 #ifndef BUG_PARENT_KEEPS_SOCKET
 #define BUG_PARENT_KEEPS_SOCKET 0
@@ -68,9 +79,19 @@
 #define BUG_NO_REAP 0
 #endif
 
+/* 02-fork: the SIGCHLD handler reaps one child, though one signal may stand for many. */
+#ifndef BUG_REAP_ONCE
+#define BUG_REAP_ONCE 0
+#endif
+
 /* 03-threads (and 10-framework, which keeps 03's hand-off): main closes the thread's socket. */
 #ifndef BUG_MAIN_CLOSES_SOCKET
 #define BUG_MAIN_CLOSES_SOCKET 0
+#endif
+
+/* 03-threads (and 10-framework): the thread reads its descriptor from a variable the next accept overwrites. */
+#ifndef BUG_FD_POINTER
+#define BUG_FD_POINTER 0
 #endif
 
 /* 04-nonblock (and 05): a pass that found nothing to do starts the next at once. */
@@ -103,6 +124,11 @@
 #define BUG_EPOLLOUT_ALWAYS 0
 #endif
 
+/* 06-epoll: accepted sockets left blocking: a send to a slow client stops the whole loop. */
+#ifndef BUG_BLOCKING_ACCEPTED
+#define BUG_BLOCKING_ACCEPTED 0
+#endif
+
 /* 08-coroutines: no monkey patch: blocking sockets and calls, so one recv stops the thread. */
 #ifndef BUG_UNPATCHED
 #define BUG_UNPATCHED 0
@@ -131,6 +157,11 @@
 /* 10-framework: the dot in a regex route is not escaped: it matches any byte. */
 #ifndef BUG_DOT_UNESCAPED
 #define BUG_DOT_UNESCAPED 0
+#endif
+
+/* 10-framework, hello.c: the time is formatted once, at startup (the notes' now_time). */
+#ifndef BUG_CTIME_ONCE
+#define BUG_CTIME_ONCE 0
 #endif
 
 #endif

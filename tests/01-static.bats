@@ -186,3 +186,16 @@ setup_file() {
 	req_restart
 	equal "port after the restart" "$port" "$PORT"
 }
+
+@test "01-static: 中国.html names no charset itself, so the Content-Type says it (notes 2.1 (2))" {
+	start_server "$STAGE"
+	# The page leaves the choice to the header, as the notes' pages do.
+	not grep -qi 'charset' "$DOCROOT/中国.html"
+	curl -s -o /dev/null -D "$BATS_TEST_TMPDIR/h" "http://127.0.0.1:$PORT/%E4%B8%AD%E5%9B%BD.html"
+	equal "Content-Type of /中国.html" "text/html; charset=utf-8" "$(header Content-Type "$BATS_TEST_TMPDIR/h")"
+}
+
+@test "01-static: bytes sent after the request do not turn the close into a reset that eats the response" {
+	start_server "$STAGE" -q
+	req_lingering_close
+}

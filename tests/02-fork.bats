@@ -37,6 +37,12 @@ no_zombies() { equal "zombie children" 0 "$(zombies "$SERVER_PID")"; }
 	eventually no_zombies
 }
 
+@test "02-fork: twenty children that end together are all reaped, though their SIGCHLDs arrive as one" {
+	start_server "$STAGE" -q
+	end_together 20
+	eventually no_zombies
+}
+
 @test "02-fork: the parent closes its copy of every client socket" {
 	start_server "$STAGE" -q
 	local idle

@@ -40,6 +40,30 @@ start_threads_server() {
 	req_parallel
 }
 
+# twenty_at_once: 20 requests queued while the server is stopped, so that
+# it accepts them back to back; prints how many got a whole about.html.
+twenty_at_once() {
+	local fds=() fd i ok=0 reply
+	kill -STOP "$SERVER_PID"
+	for i in $(seq 20); do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+		printf 'GET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&"$fd"
+		fds+=("$fd")
+	done
+	kill -CONT "$SERVER_PID"
+	for fd in "${fds[@]}"; do
+		reply=$(timeout 5 cat <&"$fd" | tr -d '\0')
+		[[ $reply == 'HTTP/1.1 200 OK'*"$(cat "$DOCROOT/about.html")" ]] && ok=$((ok + 1))
+		exec {fd}>&-
+	done
+	echo "$ok"
+}
+
+@test "03-threads: twenty connections accepted back to back each get their own thread and answer" {
+	start_server "$STAGE" -q -t 2
+	equal "connections answered with about.html, of 20 accepted at once" 20 "$(twenty_at_once)"
+}
+
 idle_threads() { equal "threads (as when idle)" "$IDLE" "$(proc_field "$SERVER_PID" Threads)"; }
 
 @test "03-threads: after a burst of 200 requests the thread count is back to its idle value" {

@@ -62,3 +62,8 @@ setup_file() {
 	start_server "$STAGE" -q
 	check_enomem_503
 }
+
+@test "04-nonblock: bytes sent after the request do not turn the close into a reset that eats the response" {
+	start_server "$STAGE" -q
+	req_lingering_close
+}

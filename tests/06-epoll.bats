@@ -113,6 +113,11 @@ setup_file() {
 	req_silent_not_blocking
 }
 
+@test "06-epoll: a client that reads nothing of 32 MiB holds nobody up (accepted sockets do not block)" {
+	start_server "$STAGE" -q
+	req_stalled_reader
+}
+
 @test "06-epoll: a slow reader gets all of a 10 MiB file while others are served" {
 	start_server "$STAGE" -q
 	req_slow_reader
@@ -151,4 +156,9 @@ setup_file() {
 	sanitized && skip "a sanitizer build reserves terabytes of address space"
 	start_server "$STAGE" -q
 	check_enomem_503
+}
+
+@test "06-epoll: bytes sent after the request do not turn the close into a reset that eats the response" {
+	start_server "$STAGE" -q
+	req_lingering_close
 }

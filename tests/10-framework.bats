@@ -809,6 +809,59 @@ resolve() {
 	equal "status of POST /echo" 404 "$(curl -s -d x "http://127.0.0.1:$PORT/echo" -o /dev/null -w '%{http_code}')"
 }
 
+@test "hello: the time page shows the time of each request, not the start's (the notes' now_time)" {
+	SERVER_BIN=$HELLO_BIN start_server "$STAGE"
+	local first second
+	first=$(get /register.py)
+	sleep 1.1
+	second=$(get /register.py)
+	[ "$first" != "$second" ] && return 0
+	echo "GET /register.py 1.1 s after it said '$first': expected a later time, got the same" >&2
+	return 1
+}
+
+@test "hello: a login is a random id in an HttpOnly, SameSite cookie; logout ends it on the server" {
+	SERVER_BIN=$HELLO_BIN start_server "$STAGE"
+	local h=$BATS_TEST_TMPDIR/post.h set sid other
+	equal "status of POST /logging.py" 303 "$(post /logging.py -d 'name=%E5%B0%8F%E6%98%8E%3Cb%3E')"
+	equal "its Location" /logging.py "$(header Location "$h")"
+	set=$(header Set-Cookie "$h")
+	[[ $set =~ ^sid=[0-9a-f]{32}\;\ Path=/\;\ HttpOnly\;\ SameSite=Lax$ ]] ||
+		{ echo "Set-Cookie: expected sid=<32 hex digits>; Path=/; HttpOnly; SameSite=Lax, got $set" >&2; return 1; }
+	sid=${set%%;*}
+	# The cookie alone says who it is; the name is shown escaped.
+	equal "greeting with the cookie" '<p>你好，小明&lt;b&gt;。</p>' "$(curl -s -b "$sid" "http://127.0.0.1:$PORT/logging.py" | grep -o '<p>你好.*</p>')"
+	get /logging.py | grep -q 'Not logged in'
+	curl -s -b sid=0123456789abcdef0123456789abcdef "http://127.0.0.1:$PORT/logging.py" | grep -q 'Not logged in'
+	# A second login is another session, with another id.
+	post /logging.py -d name=second >/dev/null
+	other=$(header Set-Cookie "$h")
+	other=${other%%;*}
+	[ "$other" != "$sid" ]
+	# Logout: the browser is told to drop the cookie, and the server forgets it.
+	equal "status of POST /exiting.py" 303 "$(post /exiting.py -b "$sid")"
+	equal "Set-Cookie of the logout" "sid=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" "$(header Set-Cookie "$h")"
+	equal "the old cookie, sent again after the logout" "<p>Not logged in.</p>" \
+		"$(curl -s -b "$sid" "http://127.0.0.1:$PORT/logging.py" | grep -o '<p>Not logged in.</p>')"
+	curl -s -b "$other" "http://127.0.0.1:$PORT/logging.py" | grep -q '你好，second'
+	equal "status of a name too long" 400 "$(post /logging.py -d "name=$(head -c 65 /dev/zero | tr '\0' a)")"
+}
+
+@test "hello: 302 takes 360buy to jd (the notes' example); a POST redirected by 301-303 comes back a GET, by 307 and 308 a POST" {
+	SERVER_BIN=$HELLO_BIN start_server "$STAGE"
+	local s got=
+	equal "status and Location of /360buy.py" "302 http://127.0.0.1:$PORT/jd.py" \
+		"$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$PORT/360buy.py")"
+	curl -sL "http://127.0.0.1:$PORT/360buy.py" | grep -q 'jd.com'
+	for s in 301 302 303 307 308; do
+		equal "status and Location of POST /redirect/$s.py" "$s http://127.0.0.1:$PORT/method.py" \
+			"$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -d x "http://127.0.0.1:$PORT/redirect/$s.py")"
+		got="$got $s:$(curl -sL -d x "http://127.0.0.1:$PORT/redirect/$s.py")"
+	done
+	equal "the method curl -L comes back with" " 301:GET 302:GET 303:GET 307:POST 308:POST" "$got"
+	equal "status of /redirect/304.py" 404 "$(code /redirect/304.py -d x)"
+}
+
 # code_of FILE...: the C without its comments and string literals.
 code_of() {
 	sed -e 's|/\*.*\*/||g' -e '/^[[:space:]]*\*/d' -e '/^[[:space:]]*\/\*/d' -e 's/"[^"]*"//g' "$@"
