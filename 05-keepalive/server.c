@@ -116,7 +116,7 @@ conn_respond(struct conn *c)
 
 	x->res.fd = -1;
 	if (x->parsed == HTTP_PARSE_ERROR)
-		response_error(&x->res, x->req.error, x->req.fault);
+		response_error(&x->res, &x->req, x->req.error, x->req.fault);
 	else
 		files_respond(&srv->files, &x->req, &x->res);
 	if (x->parsed == HTTP_PARSE_DONE)
@@ -308,8 +308,7 @@ conn_expire(struct conn *c, time_t now)
 	if (c->state == CONN_READING && x != NULL && x->in_len > 0 &&
 	    (now - c->active > limit || now - x->started >= srv->deadline)) {
 		x->parsed = HTTP_PARSE_ERROR;   /* a partial request: say why we give up */
-		x->req.error = HTTP_REQUEST_TIMEOUT;
-		x->req.fault = HTTP_FAULT_NONE;
+		http_timed_out(&x->req);
 		conn_respond(c);
 		return;
 	}

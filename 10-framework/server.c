@@ -240,7 +240,7 @@ answer(struct serve_conn *c, const struct http_request *req, struct http_respons
 	if (req->expect == HTTP_EXPECT_OTHER)
 		status = HTTP_EXPECTATION_FAILED;   /* one we cannot meet */
 	if (status != HTTP_OK || (status = read_body(c, req, &x->body)) != HTTP_OK) {
-		response_error(res, status, HTTP_FAULT_NONE);
+		response_error(res, req, status, HTTP_FAULT_NONE);
 		return;
 	}
 	r->status = r->failed = 0;
@@ -254,7 +254,7 @@ answer(struct serve_conn *c, const struct http_request *req, struct http_respons
 		return;
 	}
 	if (r->failed || r->status == 0) {
-		response_error(res, HTTP_INTERNAL_ERROR, HTTP_FAULT_NONE);
+		response_error(res, req, HTTP_INTERNAL_ERROR, HTTP_FAULT_NONE);
 		return;
 	}
 	res->status = (enum http_status)r->status;

@@ -170,9 +170,10 @@ files_respond(const struct files *fs, const struct http_request *req,
 	enum http_status status;
 
 	res->keep_alive = fs->conn == HTTP_CONN_KEEP && req->keep_alive;
+	res->request = req;
 	if (req->chunked && fs->body == FILES_BODY_SKIPPED) {
 		/* The stage cannot find the end of a chunked body to skip it. */
-		response_error(res, HTTP_NOT_IMPLEMENTED, HTTP_FAULT_CHUNKED_UNREAD);
+		response_error(res, req, HTTP_NOT_IMPLEMENTED, HTTP_FAULT_CHUNKED_UNREAD);
 		return;
 	}
 	if (strcmp(req->target, "*") == 0) {
@@ -202,7 +203,7 @@ files_respond(const struct files *fs, const struct http_request *req,
 	if ((status = cond_parse(req, &c)) != HTTP_OK) {
 		if (f.fd != -1)
 			close(f.fd);
-		response_error(res, status, HTTP_FAULT_NONE);
+		response_error(res, req, status, HTTP_FAULT_NONE);
 		return;
 	}
 	respond_file(&c, &f, body, res);

@@ -513,6 +513,14 @@ parse_error(struct http_request *req, enum http_fault fault)
 	return HTTP_PARSE_ERROR;
 }
 
+void
+http_timed_out(struct http_request *req)
+{
+	req->error = HTTP_REQUEST_TIMEOUT;
+	req->fault = HTTP_FAULT_NONE;
+	req->header_count = 0;
+}
+
 int
 http_head_ready(const char *buf, size_t len, size_t *scanned)
 {
@@ -537,6 +545,7 @@ http_parse(const char *buf, size_t len, struct http_request *req)
 	const unsigned char *p = start, *eol, *body, *next;
 	enum http_fault fault;
 
+	req->header_count = 0;   /* an error page may look for Accept-Language in them */
 	/*
 	 * RFC 9112 2.2: skip empty lines before a request-line (a client may
 	 * send a CRLF after a body). They count toward REQUEST_LINE_MAX, so
@@ -563,7 +572,6 @@ http_parse(const char *buf, size_t len, struct http_request *req)
 	req->chunked = 0;
 	req->expect = HTTP_EXPECT_NONE;
 	req->head_len = 0;
-	req->header_count = 0;
 	req->error = HTTP_OK;
 	req->fault = HTTP_FAULT_NONE;
 	if ((fault = parse_head(p, body, req)) != HTTP_FAULT_NONE)

@@ -142,6 +142,12 @@ struct http_request {
 enum http_parse_result http_parse(const char *buf, size_t len, struct http_request *req);
 
 /*
+ * The request did not arrive whole in time: req becomes an error to answer
+ * with 408, and what did arrive is no request, so none of its headers count.
+ */
+void http_timed_out(struct http_request *req);
+
+/*
  * Is it worth calling http_parse yet? 1 once buf holds a blank line after
  * a line (a head can end there) or more than REQUEST_LINE_MAX bytes (a
  * limit may be exceeded): short of both, http_parse could only say MORE.

@@ -19,7 +19,14 @@
 /* Header lines a caller may add to a head (res->head always has room for them). */
 #define RESPONSE_EXTRA_MAX (sizeof("Location: /\r\n") + REQUEST_LINE_MAX)
 
+/* The language of an error page's sentence. */
+enum response_lang {
+	RESPONSE_EN,
+	RESPONSE_ZH,
+};
+
 struct http_response {
+	const struct http_request *request; /* what is answered (an error page reads its Accept-Language), or NULL */
 	enum http_status status;
 	enum http_fault fault;     /* why the request was refused, for the log; or none */
 	int keep_alive;            /* the connection stays open after this one */
@@ -51,13 +58,22 @@ void response_head(struct http_response *res, const char *type, const char *extr
  * res becomes status with its HTML page (after the head, unless body is
  * RESPONSE_HEAD_ONLY), and extra header lines (an Allow, a Location);
  * res->keep_alive is left as the caller set it. The page says why in a
- * sentence: fault's, or where fault is HTTP_FAULT_NONE, the status's.
+ * sentence: fault's, or where fault is HTTP_FAULT_NONE, the status's, in
+ * the language res->request prefers (see response_lang).
  */
 void response_page(struct http_response *res, enum http_status status, enum http_fault fault,
                    const char *extra, enum response_body body);
 
-/* An error page, and Connection: close. */
-void response_error(struct http_response *res, enum http_status status, enum http_fault fault);
+/* An error page for req (NULL: none was read), and Connection: close. */
+void response_error(struct http_response *res, const struct http_request *req,
+                    enum http_status status, enum http_fault fault);
+
+/*
+ * The language req's Accept-Language prefers, of the two an error page
+ * speaks: Chinese when its first choice is zh or zh-CN, zh-TW ...,
+ * English otherwise, and when req is NULL or sends no Accept-Language.
+ */
+enum response_lang response_lang(const struct http_request *req);
 
 /* The few words the log line gives fault ("no Host header"); "" for none. */
 const char *response_fault_brief(enum http_fault fault);

@@ -182,8 +182,7 @@ read_request(struct serve_conn *c, struct http_request *req)
 		if (n == -1)
 			break;
 	}
-	req->error = HTTP_REQUEST_TIMEOUT;
-	req->fault = HTTP_FAULT_NONE;
+	http_timed_out(req);
 	return HTTP_PARSE_ERROR;
 }
 
@@ -242,9 +241,10 @@ serve_request(struct serve_conn *c, char *log, size_t size)
 		return SERVE_SILENT;
 	}
 	res.fd = -1;
+	res.request = &req;
 	c->body_left = req.content_length;
 	if (parsed == HTTP_PARSE_ERROR)
-		response_error(&res, req.error, req.fault);
+		response_error(&res, &req, req.error, req.fault);
 	else
 		c->answer(c, &req, &res);
 	if (send_response(c, &res, &sent) == 0)

@@ -103,6 +103,39 @@ not_found() {
 	for_each_stage not_found
 }
 
+# netlab's own: an error page speaks the language Accept-Language prefers,
+# Chinese or English, and says Vary: Accept-Language; the status line stays.
+page_language() {
+	local T=$BATS_TEST_TMPDIR
+	curl -s -D "$T/h" -o "$T/b" -H 'Accept-Language: zh-CN,zh;q=0.9,en;q=0.8' "http://127.0.0.1:$PORT/missing.html"
+	equal "status line of a 404 asked for in Chinese" "HTTP/1.1 404 Not Found" "$(status_line "$T/h")"
+	equal "Vary of the 404" Accept-Language "$(header Vary "$T/h")"
+	equal "the 404 page's sentence, zh-CN first" "<p>这个路径下没有文件。</p>" "$(grep -o '<p>.*</p>' "$T/b")"
+	equal "the page's lang" 'lang="zh-CN"' "$(grep -o 'lang="[^"]*"' "$T/b")"
+	curl -s -o "$T/b" -H 'Accept-Language: en-US,en;q=0.9,zh-CN;q=0.8' "http://127.0.0.1:$PORT/missing.html"
+	equal "the 404 page's sentence, en-US first" "<p>There is no file at this path.</p>" "$(grep -o '<p>.*</p>' "$T/b")"
+	curl -s -D "$T/h" -o "$T/b" "http://127.0.0.1:$PORT/missing.html"
+	equal "the 404 page's sentence, no Accept-Language" "<p>There is no file at this path.</p>" "$(grep -o '<p>.*</p>' "$T/b")"
+	equal "Vary of the English 404" Accept-Language "$(header Vary "$T/h")"
+	# the highest q wins, wherever it stands; q=0 is "not this one"
+	curl -s -o "$T/b" -H 'Accept-Language: de;q=0.5, zh-TW;q=0.7' "http://127.0.0.1:$PORT/missing.html"
+	equal "the 404 page's sentence, zh-TW at q=0.7 over de at 0.5" "<p>这个路径下没有文件。</p>" "$(grep -o '<p>.*</p>' "$T/b")"
+	curl -s -o "$T/b" -H 'Accept-Language: zh;q=0, en' "http://127.0.0.1:$PORT/missing.html"
+	equal "the 404 page's sentence, zh at q=0" "<p>There is no file at this path.</p>" "$(grep -o '<p>.*</p>' "$T/b")"
+	# the parser's reason, in both
+	raw 'GET / HTTP/1.1\r\nAccept-Language: zh\r\n\r\n' >"$T/r"
+	equal "status line of a Host-less request" "HTTP/1.1 400 Bad Request" "$(status_line "$T/r")"
+	contains "why, in Chinese" "HTTP/1.1 请求必须指明它要访问的主机" "$(cat "$T/r")"
+	raw 'GET / HTTP/1.1\r\nAccept-Language: en\r\n\r\n' >"$T/r"
+	contains "why, in English" "An HTTP/1.1 request must name the host it is for" "$(cat "$T/r")"
+	# a file is the same in any language: no Vary
+	curl -s -D "$T/h" -o /dev/null -H 'Accept-Language: zh' "http://127.0.0.1:$PORT/"
+	equal "Vary of a file" "" "$(header Vary "$T/h")"
+}
+@test "an error page is in Chinese when Accept-Language prefers zh, else English, with Vary" {
+	for_each_stage page_language
+}
+
 methods() {
 	req_methods
 	# netlab's choice of the two for each
