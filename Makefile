@@ -144,13 +144,16 @@ TEST_ENV :=
 TEST_KNOWN := all
 endif
 
+# tests/run.sh runs JOBS files at once (with GNU parallel installed), and
+# 10-framework's file a second time with the SQLite store beside them.
+JOBS ?= 3
+
 # bench/hold holds many keep-alive connections at once for 08's tests too.
 # 10-framework's file runs twice: both stores pass the same tests, and
 # NETLAB_STORE says which one runs.
 ifneq ($(TEST_KNOWN),)
 test: all bench/hold $(FW_SQLITE)
-	$(TEST_ENV) $(BATS) $(TESTS)
-	$(if $(filter tests tests/10-framework.bats,$(TESTS)),NETLAB_STORE=sqlite $(BATS) tests/10-framework.bats)
+	BATS="$(BATS)" JOBS=$(JOBS) $(TEST_ENV) tests/run.sh $(TESTS)
 else
 test:
 	@$(call no_stage,test,$(TEST_STAGES))
@@ -164,11 +167,7 @@ check: bench/hold
 	NETLAB_BIN=build/san \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86 \
-	$(BATS) tests
-	NETLAB_BIN=build/san NETLAB_STORE=sqlite \
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
-	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86 \
-	$(BATS) tests/10-framework.bats
+	BATS="$(BATS)" JOBS=$(JOBS) tests/run.sh tests
 	$(MAKE) O=build/tsan CFLAGS="$(TSAN_FLAGS)" build/tsan/03-threads/server \
 		build/tsan/$(FW)/server build/tsan/$(FW)/server-favourites-file \
 		build/tsan/$(FW)/server-favourites-sqlite

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# tests/run.sh [FILE...]: run the bats files (default: all of tests/), the
+# way make test does.
+#
+# A student runs the suite after every change, so it should take minutes,
+# not ten. Most of its time is spent waiting (for a timeout to expire, a
+# trickling client, a server to start), not computing, so files run side
+# by side: JOBS at a time (default 3), the longest first. The tests inside
+# one file still run one after another: they share the file's servers.
+# 10-framework's file runs a second time with the SQLite store
+# (NETLAB_STORE=sqlite) beside the rest, its report printed after theirs.
+# bats needs GNU parallel to run files side by side; without it they run
+# one after another, as before.
+set -u
+cd "$(dirname "$0")/.."
+
+JOBS=${JOBS:-3}
+BATS=${BATS:-bats}
+# Longest first, so that no long file starts last (seconds, one at a time).
+ORDER="10-framework 09-capture docs 06-epoll 05-keepalive http 08-coroutines
+hostile 04-nonblock 03-threads 02-fork filecache timeouts 07-client
+01-static diffs bench editions valgrind"
+
+files=()
+if [ $# -eq 0 ] || { [ $# -eq 1 ] && [ "$1" = tests ]; }; then
+	for name in $ORDER; do
+		[ -e "tests/$name.bats" ] && files+=("tests/$name.bats")
+	done
+	for f in tests/*.bats; do   # any file ORDER does not name yet
+		[[ " ${files[*]} " == *" $f "* ]] || files+=("$f")
+	done
+else
+	files=("$@")
+fi
+
+sqlite=
+for f in "${files[@]}"; do
+	[ "$f" = tests/10-framework.bats ] && sqlite=yes
+done
+[ -z "${NETLAB_STORE:-}" ] || sqlite=   # the caller chose a store already
+
+jobs=()
+if [ "$JOBS" -gt 1 ] && command -v parallel >/dev/null && [ "${#files[@]}" -gt 1 ]; then
+	jobs=(--jobs "$JOBS" --no-parallelize-within-files)
+fi
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+if [ -n "$sqlite" ] && [ ${#jobs[@]} -gt 0 ]; then
+	NETLAB_STORE=sqlite "$BATS" tests/10-framework.bats >"$out/sqlite" 2>&1 &
+	sqlite_pid=$!
+fi
+
+"$BATS" "${jobs[@]}" "${files[@]}"
+status=$?
+
+if [ -n "$sqlite" ]; then
+	echo "# tests/10-framework.bats again, with the SQLite store"
+	if [ -n "${sqlite_pid:-}" ]; then
+		wait "$sqlite_pid" || status=1
+		cat "$out/sqlite"
+	else
+		NETLAB_STORE=sqlite "$BATS" tests/10-framework.bats || status=1
+	fi
+fi
+exit "$status"
