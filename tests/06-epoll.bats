@@ -58,26 +58,11 @@ setup_file() {
 }
 
 @test "06-epoll: with -T 2, a head trickling in a byte every 0.3 s gets 408 within 3 s of its first byte" {
-	local fd writer start line took
 	start_server "$STAGE" -q -t 5 -T 2
-	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
-	start=$(date +%s%N)
-	printf 'GET /trickled HTTP/1.1\r\nX-Slow: ' >&"$fd"
-	{
-		for _ in $(seq 30); do
-			sleep 0.3
-			printf 'x' 2>/dev/null || break
-		done
-	} >&"$fd" &
-	writer=$!
-	IFS= read -r -t 8 -u "$fd" line || true
-	took=$(ms_since "$start")
-	kill "$writer" 2>/dev/null || true
-	wait "$writer" 2>/dev/null || true
-	exec {fd}>&-
-	equal "status line" "HTTP/1.1 408 Request Timeout" "${line%$'\r'}"
+	trickle 'GET /trickled HTTP/1.1\r\nX-Slow: ' 0.3 30 8
+	equal "status line" "HTTP/1.1 408 Request Timeout" "$TRICKLED_LINE"
 	# The clock counts whole seconds: the deadline may come up to 1 s early.
-	between "ms from the first byte until the 408" 900 3000 "$took"
+	between "ms from the first byte until the 408" 900 3000 "$TRICKLED_MS"
 }
 
 @test "06-epoll: once a client that got Connection: close closes too, its descriptor is freed and the CPU rests within 2 s" {

@@ -457,26 +457,11 @@ raw_slow() {
 }
 
 @test "a body trickling in a byte every 0.5 s, each gap under -t, gets 408 at the -T deadline" {
-	local fd start writer line took
 	fav_start -q -t 2 -T 4
-	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
-	printf 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n' >&"$fd"
-	start=$(date +%s%N)
-	{
-		for _ in $(seq 24); do
-			sleep 0.5
-			printf 'x' 2>/dev/null || break
-		done
-	} >&"$fd" &
-	writer=$!
-	IFS= read -r -t 10 -u "$fd" line || true
-	took=$(ms_since "$start")
-	kill "$writer" 2>/dev/null || true
-	wait "$writer" 2>/dev/null || true
-	exec {fd}>&-
-	equal "status line" "HTTP/1.1 408 Request Timeout" "${line%$'\r'}"
+	trickle 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n' 0.5 24 10
+	equal "status line" "HTTP/1.1 408 Request Timeout" "$TRICKLED_LINE"
 	# -T is 4 s; the clock counts whole seconds, and a byte comes every 0.5 s.
-	between "ms from the head until the 408 (the body would take 50 s)" 3500 6500 "$took"
+	between "ms from the head until the 408 (the body would take 50 s)" 3500 6500 "$TRICKLED_MS"
 }
 
 @test "a body that stops arriving gets 408, and others are served meanwhile" {

@@ -156,6 +156,29 @@ lacks() {
 	return 1
 }
 
+# trickle HEAD GAP COUNT WAIT: on a new connection, send HEAD (a printf
+# format), then one byte every GAP seconds, COUNT times, and read meanwhile.
+# Sets TRICKLED_LINE to the first line that came back within WAIT seconds
+# (without its CR) and TRICKLED_MS to the milliseconds until it came.
+trickle() {
+	local fd writer start
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	start=$(date +%s%N)
+	printf "$1" >&"$fd"
+	{
+		for _ in $(seq "$3"); do
+			sleep "$2"
+			printf 'x' 2>/dev/null || break
+		done
+	} >&"$fd" &
+	writer=$!
+	TRICKLED_LINE=$(timeout "$4" head -n 1 <&"$fd" | tr -d '\r')
+	TRICKLED_MS=$(ms_since "$start")
+	kill "$writer" 2>/dev/null || true
+	wait "$writer" 2>/dev/null || true
+	exec {fd}>&-
+}
+
 # not CMD...: succeed when CMD fails. A bare "! CMD" cannot fail a bats
 # test: set -e ignores a negated command (unless it is the test's last).
 not() {

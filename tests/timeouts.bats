@@ -67,25 +67,10 @@ typed() {
 # A byte every half second, for longer than -T: the silence never reaches
 # -t, so only the deadline on the whole head can end it.
 trickled() {
-	local fd start writer line took
-	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
-	start=$(date +%s%N)
-	printf 'GET /trickled HTTP/1.1\r\nX-Slow: ' >&"$fd"
-	{
-		for _ in $(seq 28); do
-			sleep 0.5
-			printf 'x' 2>/dev/null || break
-		done
-	} >&"$fd" &
-	writer=$!
-	line=$(timeout 20 head -n 1 <&"$fd" | tr -d '\r')
-	took=$(ms_since "$start")
-	kill "$writer" 2>/dev/null || true
-	wait "$writer" 2>/dev/null || true
-	exec {fd}>&-
-	equal "status line" "HTTP/1.1 408 Request Timeout" "$line"
+	trickle 'GET /trickled HTTP/1.1\r\nX-Slow: ' 0.5 28 20
+	equal "status line" "HTTP/1.1 408 Request Timeout" "$TRICKLED_LINE"
 	# -T is 6 s; the clock counts whole seconds and 06 sweeps once a second.
-	between "ms until the 408 (the client trickles for 14 s)" 5000 8000 "$took"
+	between "ms until the 408 (the client trickles for 14 s)" 5000 8000 "$TRICKLED_MS"
 }
 @test "every stage: a byte every half second gets 408 at the -T deadline, not when it stops" {
 	at_once trickled
@@ -96,29 +81,14 @@ trickled() {
 # when the first byte after the deadline arrives (6 s): a wait is cut to
 # the time left. Each stage gets a server of its own with these limits.
 trickled_slowly() {
-	local fd start writer line took
 	BATS_TEST_TMPDIR=$BATS_TEST_TMPDIR/slow-$STAGE
 	mkdir -p "$BATS_TEST_TMPDIR"
 	start_server "$STAGE" -t 3 -T 4
-	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
-	start=$(date +%s%N)
-	printf 'GET /trickled HTTP/1.1\r\nX-Slow: ' >&"$fd"
-	{
-		for _ in 1 2 3 4 5; do
-			sleep 2
-			printf 'x' 2>/dev/null || break
-		done
-	} >&"$fd" &
-	writer=$!
-	line=$(timeout 12 head -n 1 <&"$fd" | tr -d '\r')
-	took=$(ms_since "$start")
-	kill "$writer" 2>/dev/null || true
-	wait "$writer" 2>/dev/null || true
-	exec {fd}>&-
+	trickle 'GET /trickled HTTP/1.1\r\nX-Slow: ' 2 5 12
 	stop_server
-	equal "status line" "HTTP/1.1 408 Request Timeout" "$line"
+	equal "status line" "HTTP/1.1 408 Request Timeout" "$TRICKLED_LINE"
 	# 3 to 4 s on a whole-second clock; 06's sweep may add up to a second.
-	between "ms until the 408 (-T 4, a byte every 2 s)" 2900 5200 "$took"
+	between "ms until the 408 (-T 4, a byte every 2 s)" 2900 5200 "$TRICKLED_MS"
 }
 @test "every stage: a byte every 2 s (under -t 3) gets 408 at -T 4, not with the next byte" {
 	at_once trickled_slowly
