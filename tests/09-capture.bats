@@ -479,7 +479,7 @@ no_leftovers() {
 @test "lab: without root it says so and exits 77, touching nothing" {
 	run unprivileged "$LAB"
 	equal "exit status of unprivileged $LAB" 77 "$status"
-	contains "output of unprivileged $LAB" "needs root"*"skipped" "$output"
+	in_order "output of unprivileged $LAB" "$output" "needs root" "skipped"
 	# A root shell on Debian may have no sudo: say how to run it as root first.
 	contains "output of unprivileged $LAB" "as root: make capture (or sudo make capture)" "$output"
 }
@@ -596,7 +596,7 @@ reserved: 203.0.113.64 (the network itself) and 203.0.113.127 (broadcast); hosts
 @test "lab: curl asks for the name and gets the page across the router" {
 	lab_ready
 	run_lab_once
-	contains "OUT" "== On A: curl -4 http://www.netlab.test/"*"   200 "*" bytes from 198.51.100.80 port 80" "$OUT"
+	in_order "OUT" "$OUT" "== On A: curl -4 http://www.netlab.test/" "   200 " " bytes from 198.51.100.80 port 80"
 	grep -q '192.0.2.10.*"GET / HTTP/1.1" 200' "$LABDIR/server.log"
 	not grep -qE 'Sanitizer|runtime error' "$LABDIR"/*.log
 }

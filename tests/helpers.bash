@@ -150,6 +150,18 @@ contains() {
 	echo "$1: expected it to contain $2, got ${3:-nothing}" >&2
 	return 1
 }
+# in_order WHAT TEXT PART...: TEXT holds each PART, in this order.
+in_order() {
+	local what=$1 text=$2 rest=$2 part
+	shift 2
+	for part in "$@"; do
+		if [[ $rest != *"$part"* ]]; then
+			echo "$what: expected, in this order: $*; no '$part' where it should be, in: ${text:-nothing}" >&2
+			return 1
+		fi
+		rest=${rest#*"$part"}
+	done
+}
 lacks() {
 	[[ $3 != *"$2"* ]] && return 0
 	echo "$1: expected it without $2, got $3" >&2
