@@ -689,8 +689,8 @@ check_refused() {
 	local code
 	code=$(post /show/13.py)
 	expect_one_of "status of POST /show/13.py with $1" "500 503" "$code"
-	grep -q 'could not be saved' "$BATS_TEST_TMPDIR/post" ||
-		{ echo "the $code page: expected it to say the change could not be saved, got: $(cat "$BATS_TEST_TMPDIR/post")" >&2; false; }
+	grep -q '保存失败' "$BATS_TEST_TMPDIR/post" ||
+		{ echo "the $code page: expected it to say 保存失败 (the change could not be saved), got: $(cat "$BATS_TEST_TMPDIR/post")" >&2; false; }
 	eventually grep -Eq '^10-framework: (saving favourites|sqlite): ' "$SERVER_LOG" ||
 		{ echo "the log: expected a line that says why, got: $(cat "$SERVER_LOG")" >&2; false; }
 	equal "ids on /collect.py with $1" "11 12 " "$(favourite_ids | tr '\n' ' ')"
