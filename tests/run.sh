@@ -17,9 +17,9 @@ cd "$(dirname "$0")/.."
 JOBS=${JOBS:-3}
 BATS=${BATS:-bats}
 # Longest first, so that no long file starts last (seconds, one at a time).
-ORDER="10-framework 09-capture docs 06-epoll 05-keepalive http 08-coroutines
-hostile 04-nonblock 03-threads 02-fork filecache timeouts 07-client
-01-static diffs bench editions valgrind"
+ORDER="http 06-epoll hostile 05-keepalive 10-framework 08-coroutines
+04-nonblock 03-threads 02-fork timeouts docs 09-capture bench 07-client
+01-static filecache diffs editions valgrind"
 
 files=()
 if [ $# -eq 0 ] || { [ $# -eq 1 ] && [ "$1" = tests ]; }; then
