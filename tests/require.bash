@@ -746,13 +746,16 @@ close_ms() {
 }
 
 # Connection: close, in any case, and HTTP/1.0 close after the response (RFC 9112 9.3, 9.6).
+# "At once" is under 3 s: a server that keeps the connection waits out its
+# idle timeout (5 s or more), and a loaded machine (the suite runs files
+# side by side) has been seen to take over a second to close.
 req_close_rules() {
 	local r ms
 	for r in 'GET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
 		'GET /about.html HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n\r\n' \
 		'GET /about.html HTTP/1.0\r\n\r\n'; do
 		ms=$(close_ms "$r")
-		if [ -z "$ms" ] || [ "$ms" -ge 900 ]; then
+		if [ -z "$ms" ] || [ "$ms" -ge 3000 ]; then
 			echo "after $(printf '%s' "$r" | sed 's/\\r\\n/ /g'): expected the server to close at once," \
 				"got $(cat "$BATS_TEST_TMPDIR/ex.end")" >&2
 			return 1
