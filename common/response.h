@@ -19,12 +19,6 @@
 /* Header lines a caller may add to a head (res->head always has room for them). */
 #define RESPONSE_EXTRA_MAX (sizeof("Location: /\r\n") + REQUEST_LINE_MAX)
 
-/* The language of an error page's sentence. */
-enum response_lang {
-	RESPONSE_EN,
-	RESPONSE_ZH,
-};
-
 struct http_response {
 	const struct http_request *request; /* what is answered (an error page reads its Accept-Language), or NULL */
 	enum http_status status;
@@ -59,7 +53,7 @@ void response_head(struct http_response *res, const char *type, const char *extr
  * RESPONSE_HEAD_ONLY), and extra header lines (an Allow, a Location);
  * res->keep_alive is left as the caller set it. The page says why in a
  * sentence: fault's, or where fault is HTTP_FAULT_NONE, the status's, in
- * the language res->request prefers (see response_lang).
+ * the language res->request prefers (common/why.c).
  */
 void response_page(struct http_response *res, enum http_status status, enum http_fault fault,
                    const char *extra, enum response_body body);
@@ -68,15 +62,6 @@ void response_page(struct http_response *res, enum http_status status, enum http
 void response_error(struct http_response *res, const struct http_request *req,
                     enum http_status status, enum http_fault fault);
 
-/*
- * The language req's Accept-Language prefers, of the two an error page
- * speaks: Chinese when its first choice is zh or zh-CN, zh-TW ...,
- * English otherwise, and when req is NULL or sends no Accept-Language.
- */
-enum response_lang response_lang(const struct http_request *req);
-
-/* The few words the log line gives fault ("no Host header"); "" for none. */
-const char *response_fault_brief(enum http_fault fault);
 
 /*
  * Send status's error page on fd, which the caller then closes: the last

@@ -26,6 +26,7 @@
 #include "date.h"
 #include "http.h"
 #include "response.h"
+#include "why.h"
 
 static int
 known_error(enum http_status st)
@@ -144,7 +145,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	rc = http_parse((const char *)data, size, &req);
 	if (rc == HTTP_PARSE_ERROR &&
-	    (!known_error(req.error) || response_fault_brief(req.fault)[0] == '\0'))
+	    (!known_error(req.error) || why_brief(req.fault)[0] == '\0'))
 		abort();
 	/* A full input buffer must get an answer, or a stage would wait for ever. */
 	if (rc == HTTP_PARSE_MORE && size >= REQUEST_MAX)
