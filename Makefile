@@ -2,7 +2,8 @@
 #
 #   make              build NN-name/server for every stage, 07-client/client and 09-capture/sniff
 #   make help         this list
-#   make test         build, then run the bats suite (tests/*.bats); with STAGE=01-static
+#   make test         build, then run the bats suite (tests/*.bats), three files at a
+#                     time when GNU parallel is installed (JOBS=1: one); with STAGE=01-static
 #                     only tests/01-static.bats, then http.bats, hostile.bats and
 #                     timeouts.bats against 01-static alone (07-client, 09-capture: their file)
 #   make check        the same suite on AddressSanitizer + UBSan builds
