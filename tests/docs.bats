@@ -120,6 +120,10 @@ check_file() {
 	local marker n stage
 	extract "$ROOT/$1" >"$BATS_TEST_TMPDIR/blocks"
 	[ -s "$BATS_TEST_TMPDIR/blocks" ]
+	# A marker not directly above a console block would be skipped in
+	# silence (an answer inside <details> as much as any other).
+	equal "runnable markers in $1 that a console block follows at once" \
+		"$(grep -c '^<!-- runnable: ' "$ROOT/$1")" "$(wc -l <"$BATS_TEST_TMPDIR/blocks")"
 	while IFS=$'\t' read -r marker n; do
 		echo "# $1 block $n ($marker)"
 		stage=${marker%% *}
