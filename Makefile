@@ -35,8 +35,9 @@
 #                     that stage from: the stage before, and what this one adds
 #   make grade        STAGE=05-keepalive SERVER='python3 my_server.py' climbs that
 #                     stage's ladder (tests/ladder.txt) with your server, in any
-#                     language (without SERVER: mine/STAGE); without STAGE, every
-#                     ladder and how far mine/ has come
+#                     language (without SERVER: mine/STAGE); RUNG="a b" climbs only
+#                     those rungs (RUNG=gzip: the exercises' extensions have rungs
+#                     of their own); without STAGE, every ladder and how far mine/ has come
 #   make grade-check  the grader graded: our stages pass their ladders, the pitfall
 #                     builds, the starting points and a Python server fail where they should
 #   make clean

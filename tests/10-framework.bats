@@ -257,7 +257,7 @@ raw_slow() {
 	fav_start
 	code_is 405 /show/12.py   # the route exists (for POST)
 	local p
-	for p in /show/12xpy /show/12.pyx /show/x12.py /show/.py /show/12/.py /show/12.py/ \
+	for p in /show/12xpy /show/12.pyx /show/12.pyx.py /show/123py.py /show/x12.py /show/.py /show/12/.py /show/12.py/ \
 		/show/1.2.py /xshow/12.py /show/12.p /collect/12xpy /collect/12/notexpy \
 		/collect/12/note.py.bak /collect/x/note.py /show.pyx /showxpy /Show.py; do
 		echo "$p"

@@ -14,6 +14,14 @@
 # replaced by the server's port; the lines under it are its expected output
 # (8080 there too stands for the port; carriage returns are ignored).
 # A line "..." in the expected output stands for any number of lines.
+#
+# After the stage, the marker may name another program of it
+# (server-hello), a pitfall switch to build it with (BUG=no-reap: what make
+# lab BUG=no-reap builds) and options for the server (-t 2):
+#
+#   <!-- runnable: 02-fork BUG=no-reap -->
+#   <!-- runnable: 10-framework server-hello -->
+#   <!-- runnable: 05-keepalive -t 2 -->
 
 load helpers
 
@@ -21,11 +29,18 @@ setup_file() {
 	make_docroot
 }
 
-# extract FILE: print "stage<TAB>block-number" for each runnable block, and
-# write each block's lines to $BATS_TEST_TMPDIR/block.N
+# extract FILE: print "marker<TAB>block-number" for each runnable block
+# (the marker: the stage and what follows it), and write each block's
+# lines to $BATS_TEST_TMPDIR/block.N
 extract() {
 	awk -v dir="$BATS_TEST_TMPDIR" '
-		/^<!-- runnable: [0-9a-z-]+ -->$/ { stage = $3; want = 1; next }
+		/^<!-- runnable: [0-9a-z-]+( [^>]*)? -->$/ {
+			stage = $0
+			sub(/^<!-- runnable: /, "", stage)
+			sub(/ -->$/, "", stage)
+			want = 1
+			next
+		}
 		want && /^```console$/ { n++; inside = 1; want = 0; print stage "\t" n; next }
 		inside && /^```$/ { inside = 0; next }
 		inside { print > (dir "/block." n) }
@@ -81,15 +96,41 @@ check_command() {
 	matches "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
 }
 
+# start_marked STAGE [PROGRAM] [BUG=NAME] [ARGS...]: start what a marker names.
+start_marked() {
+	local stage=$1 prog=server bug= args=() w SERVER_BIN
+	shift
+	for w in "$@"; do
+		case $w in
+		server-*) prog=$w ;;
+		BUG=*) bug=${w#BUG=} ;;
+		*) args+=("$w") ;;
+		esac
+	done
+	SERVER_BIN=$BIN/$stage/$prog
+	if [ -n "$bug" ]; then
+		make -s -C "$ROOT" lab BUG="$bug" >"$BATS_TEST_TMPDIR/lab.log" 2>&1 ||
+			{ cat "$BATS_TEST_TMPDIR/lab.log" >&2; return 1; }
+		SERVER_BIN=$ROOT/build/lab/$bug/$stage/$prog
+	fi
+	DOCROOT=$ROOT/www start_server "$stage" -q ${args[@]+"${args[@]}"}
+}
+
 check_file() {
-	local stage n
+	local marker n stage
 	extract "$ROOT/$1" >"$BATS_TEST_TMPDIR/blocks"
 	[ -s "$BATS_TEST_TMPDIR/blocks" ]
-	while IFS=$'\t' read -r stage n; do
-		echo "# $1 block $n ($stage)"
+	# A marker not directly above a console block would be skipped in
+	# silence (an answer inside <details> as much as any other).
+	equal "runnable markers in $1 that a console block follows at once" \
+		"$(grep -c '^<!-- runnable: ' "$ROOT/$1")" "$(wc -l <"$BATS_TEST_TMPDIR/blocks")"
+	while IFS=$'\t' read -r marker n; do
+		echo "# $1 block $n ($marker)"
+		stage=${marker%% *}
 		# A stage without a server (09-capture's sniffer) runs its block alone.
 		if [ -e "$ROOT/$stage/server.c" ]; then
-			DOCROOT=$ROOT/www start_server "$stage" -q
+			# shellcheck disable=SC2086 # the marker's words, split on purpose
+			start_marked $marker
 		else
 			[ -d "$ROOT/$stage" ] || { echo "no stage $stage" >&2; return 1; }
 		fi

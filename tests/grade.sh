@@ -5,7 +5,11 @@
 # built, each checked from outside by tests/require.bash.
 #
 #   tests/grade.sh run STAGE [SERVER]  grade SERVER (a command; by default
-#                                      mine/STAGE) on STAGE's ladder
+#                                      mine/STAGE) on STAGE's ladder; with
+#                                      RUNG="a b" in the environment, on those
+#                                      rungs only, in that order (the rungs no
+#                                      ladder climbs check the exercises'
+#                                      extensions: make grade RUNG=gzip)
 #   tests/grade.sh all                 every ladder, and how far mine/ is
 #   tests/grade.sh start STAGE         write mine/STAGE/server.c to begin from
 #   tests/grade.sh list [STAGE]        the ladders
@@ -407,7 +411,12 @@ grade() {
 	DATA=$G/data
 	mkdir -p "$DATA"
 	PORT=$(free_port)
-	mapfile -t RUNGS < <(ladder "$STAGE")
+	if [ -n "${RUNG:-}" ]; then
+		read -r -a RUNGS <<<"$RUNG"
+		for r in "${RUNGS[@]}"; do rung "$r"; done   # an unknown name stops here
+	else
+		mapfile -t RUNGS < <(ladder "$STAGE")
+	fi
 	total=${#RUNGS[@]}
 	[ -z "${GRADE_RESULT:-}" ] || : >"$GRADE_RESULT"
 	echo "grading $STAGE ($total rungs): $SERVER"

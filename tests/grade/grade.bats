@@ -199,6 +199,29 @@ starts() {
 		"$(comm -23 <(awk '$1 == "bug" { print $2 }' tests/bugs.txt | sort -u) <(awk '$1 == "bug" { print $2 }' tests/ladder.txt | sort -u) | wc -l)" ]
 }
 
+@test "RUNG= climbs only the rungs it names, in its order, an exercise's too" {
+	RES=$BATS_TEST_TMPDIR/result
+	# 06 answers If-Modified-Since, what 2.1's exercise asks for.
+	grade_rungs "not-modified index" 06-epoll "$ROOT/06-epoll/server"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"06-epoll: all 2 rungs passed."* ]]
+	[ "$(cat "$RES")" = "$(printf 'not-modified ok\nindex ok')" ]
+	# 06 has not done 一's exercise that adds gzip.
+	grade_rungs gzip 06-epoll "$ROOT/06-epoll/server"
+	[ "$status" -eq 1 ]
+	[ "$(first_failure)" = gzip ]
+	[[ "$output" == *"its Content-Encoding: expected gzip, got"* ]]
+	run env RUNG=no-such-rung tests/grade.sh run 06-epoll "$ROOT/06-epoll/server"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"tests/ladder.txt has no rung no-such-rung"* ]]
+}
+
+# grade_rungs RUNGS STAGE SERVER: grade only RUNGS.
+grade_rungs() {
+	run env RUNG="$1" GRADE_RESULT="$RES" tests/grade.sh run "$2" "$3"
+	echo "$output"
+}
+
 @test "a server that does not start, or listens elsewhere, is told so" {
 	run env GRADE_START_WAIT=2 tests/grade.sh run 01-static false
 	[ "$status" -eq 1 ]
