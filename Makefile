@@ -300,8 +300,10 @@ diffs:
 lab:
 	@$(if $(BUG),tests/bugs.sh lab $(BUG),tests/bugs.sh list)
 
-bugs:
-	LAB_CFLAGS=-Werror tests/bugs.sh check
+# BUGS_JOBS switches at a time: each tests a build of its own.
+BUGS_JOBS ?= 2
+bugs: bench/hold
+	JOBS=$(BUGS_JOBS) LAB_CFLAGS=-Werror tests/bugs.sh check
 
 clean:
 	rm -f $(STAGES:%=%/server) 07-client/client 09-capture/sniff bench/hold bench/switch bench/spawn bench/sendbuf bench/sendfile $(FW)/server $(FW)/server-*
@@ -318,8 +320,10 @@ start:
 grade:
 	@MINE=$(MINE) tests/grade.sh $(if $(GIVEN_STAGE),run $(GIVEN_STAGE),all)
 
+# Each of its tests grades servers of its own on free ports, so they can
+# run side by side: JOBS at a time, with GNU parallel.
 grade-check: all bench/hold
-	$(BATS) tests/grade
+	$(BATS) $(if $(shell command -v parallel 2>/dev/null),--jobs $(JOBS)) tests/grade
 
 .PHONY: all help test check analyze fuzz capture cost cost-check bench bench-c10k bench-python bench-coro bench-spawn bench-idle bench-sendbuf trace diffs lab bugs run clean fw-pick start grade grade-check
 

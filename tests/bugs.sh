@@ -169,26 +169,49 @@ verdict() {
 	fi
 }
 
+# check_one NAME: build switch NAME, run its test file, print the verdict.
+check_one() {
+	local start tap v
+	split "$(record "$1")"
+	start=$(date +%s)
+	tap=$OUT/tap.txt
+	mkdir -p "$OUT"
+	if ! build >"$OUT/build.log" 2>&1; then
+		v="NOT-built: see $OUT/build.log"
+	else
+		# bats fails when a test fails: that is expected here. A
+		# switch that hangs a test for good is cut off (and reported).
+		env NETLAB_BIN="$OUT" STAGES="$STAGE" $ENVS timeout -k 10 300 bats "$FILE" >"$tap" 2>&1 || true
+		v=$(verdict "$tap")
+	fi
+	printf '%-20s %-14s %4ss  %s\n' "$NAME" "$STAGE" "$(($(date +%s) - start))" "$v"
+}
+
+# Each switch builds into a directory of its own and tests that build
+# alone, so JOBS of them (default 1) can run side by side; their lines are
+# printed in the catalogue's order once all have run.
 check() {
-	local line names=("$@") bad=0 start tap v
+	local names=("$@") bad=0 running=0 results name
 	[ "${#names[@]}" -gt 0 ] || mapfile -t names < <(records | cut -d $'\037' -f1)
 	for name in "${names[@]}"; do
-		line=$(record "$name") || return 1
-		split "$line"
-		start=$(date +%s)
-		tap=$OUT/tap.txt
-		mkdir -p "$OUT"
-		if ! build >"$OUT/build.log" 2>&1; then
-			v="NOT-built: see $OUT/build.log"
-		else
-			# bats fails when a test fails: that is expected here. A
-			# switch that hangs a test for good is cut off (and reported).
-			env NETLAB_BIN="$OUT" STAGES="$STAGE" $ENVS timeout -k 10 300 bats "$FILE" >"$tap" 2>&1 || true
-			v=$(verdict "$tap")
-		fi
-		printf '%-20s %-14s %4ss  %s\n' "$NAME" "$STAGE" "$(($(date +%s) - start))" "$v"
-		[ "${v%%:*}" = caught ] || bad=1
+		record "$name" >/dev/null || return 1
 	done
+	"$MAKE" -s bench/hold
+	results=$(mktemp -d)
+	for name in "${names[@]}"; do
+		if [ "$running" -ge "${JOBS:-1}" ]; then
+			wait -n || true
+			running=$((running - 1))
+		fi
+		check_one "$name" >"$results/$name" &
+		running=$((running + 1))
+	done
+	wait || true
+	for name in "${names[@]}"; do
+		cat "$results/$name"
+		grep -q '^[^ ]* *[^ ]* *[0-9]*s  caught:' "$results/$name" || bad=1
+	done
+	rm -rf "$results"
 	return "$bad"
 }
 
