@@ -24,7 +24,7 @@ QUICK=${QUICK:-}
 DURATION=${DURATION:-$([ -n "$QUICK" ] && echo 1 || echo 2)}
 REPEAT=${REPEAT:-$([ -n "$QUICK" ] && echo 1 || echo 5)}
 OUT=${OUT:-$ROOT/build/bench}
-STAGES=${STAGES:-$(cd "$ROOT" && ls -d [0-9][0-9]-*/server.c | cut -d/ -f1)}
+STAGES=${STAGES:-$(cd "$ROOT" && ls -d [0-9][0-9]-*/server.c | cut -d/ -f1 | tr "\n" " ")}
 if [ -n "$QUICK" ]; then
 	WORKLOADS=${WORKLOADS:-"1k-ka-c1 1k-ka-c50"}
 	REFS=${REFS:-}
