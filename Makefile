@@ -323,7 +323,7 @@ grade:
 # Each of its tests grades servers of its own on free ports, so they can
 # run side by side: JOBS at a time, with GNU parallel.
 grade-check: all bench/hold
-	$(BATS) $(if $(shell command -v parallel 2>/dev/null),--jobs $(JOBS)) tests/grade
+	JOBS=$(JOBS) $(BATS) $(if $(shell command -v parallel 2>/dev/null),--jobs $(JOBS)) tests/grade
 
 .PHONY: all help test check analyze fuzz capture cost cost-check bench bench-c10k bench-python bench-coro bench-spawn bench-idle bench-sendbuf trace diffs lab bugs run clean fw-pick start grade grade-check
 

@@ -226,38 +226,58 @@ rung_bugs() {
 		tests/ladder.txt
 }
 
-grade_bugs() {
-	local line names=("$@") bad=0 start v first res
-	[ "${#names[@]}" -gt 0 ] || mapfile -t names < <(records | cut -d $'\037' -f1)
-	for name in "${names[@]}"; do
-		line=$(record "$name") || return 1
-		split "$line"
-		tests/grade.sh list "$STAGE" >/dev/null 2>&1 || continue   # a stage without a ladder
-		if [ -z "$(rung_of "$NAME")" ]; then
-			# Some pitfalls no requirement of the ladder meets (hello.c's time page).
-			printf '%-20s %-14s %4s  %s\n' "$NAME" "$STAGE" - "no rung names it (make bugs checks it)"
-			continue
-		fi
-		start=$(date +%s)
-		res=$OUT/grade.txt
-		mkdir -p "$OUT"
-		if ! build >"$OUT/build.log" 2>&1; then
-			v="NOT-built: see $OUT/build.log"
+# grade_one NAME: grade switch NAME's build on its stage's ladder; print
+# whether the first rung to fail is one that names it.
+grade_one() {
+	local start v first res
+	split "$(record "$1")"
+	if [ -z "$(rung_of "$NAME")" ]; then
+		# Some pitfalls no requirement of the ladder meets (hello.c's time page).
+		printf '%-20s %-14s %4s  %s\n' "$NAME" "$STAGE" - "no rung names it (make bugs checks it)"
+		return
+	fi
+	start=$(date +%s)
+	res=$OUT/grade.txt
+	mkdir -p "$OUT"
+	if ! build >"$OUT/build.log" 2>&1; then
+		v="NOT-built: see $OUT/build.log"
+	else
+		# grade.sh fails when a rung does: that is expected here.
+		GRADE_RESULT=$res tests/grade.sh run "$STAGE" "$OUT/$SERVER -t 5" >"$OUT/grade.log" 2>&1 || true
+		first=$(awk '$2 == "fail" { print $1; exit }' "$res")
+		if [ -z "$first" ]; then
+			v="NOT-caught: every rung passed (see $OUT/grade.log)"
+		elif rung_bugs "$first" | grep -qxF "$NAME"; then
+			v="caught: rung $first fails first"
 		else
-			# grade.sh fails when a rung does: that is expected here.
-			GRADE_RESULT=$res tests/grade.sh run "$STAGE" "$OUT/$SERVER -t 5" >"$OUT/grade.log" 2>&1 || true
-			first=$(awk '$2 == "fail" { print $1; exit }' "$res")
-			if [ -z "$first" ]; then
-				v="NOT-caught: every rung passed (see $OUT/grade.log)"
-			elif rung_bugs "$first" | grep -qxF "$NAME"; then
-				v="caught: rung $first fails first"
-			else
-				v="caught-elsewhere: rung $first fails first, and does not name it (see $OUT/grade.log)"
-			fi
+			v="caught-elsewhere: rung $first fails first, and does not name it (see $OUT/grade.log)"
 		fi
-		printf '%-20s %-14s %4ss  %s\n' "$NAME" "$STAGE" "$(($(date +%s) - start))" "$v"
-		[ "${v%%:*}" = caught ] || bad=1
+	fi
+	printf '%-20s %-14s %4ss  %s\n' "$NAME" "$STAGE" "$(($(date +%s) - start))" "$v"
+}
+
+# As check does: JOBS switches at a time, lines in the catalogue's order.
+grade_bugs() {
+	local names=("$@") bad=0 running=0 results name
+	[ "${#names[@]}" -gt 0 ] || mapfile -t names < <(records | cut -d $'\037' -f1)
+	results=$(mktemp -d)
+	for name in "${names[@]}"; do
+		split "$(record "$name")" || return 1
+		tests/grade.sh list "$STAGE" >/dev/null 2>&1 || continue   # a stage without a ladder
+		if [ "$running" -ge "${JOBS:-1}" ]; then
+			wait -n || true
+			running=$((running - 1))
+		fi
+		grade_one "$name" >"$results/$name" &
+		running=$((running + 1))
 	done
+	wait || true
+	for name in "${names[@]}"; do
+		[ -e "$results/$name" ] || continue
+		cat "$results/$name"
+		grep -qE '  (caught:|no rung names it)' "$results/$name" || bad=1
+	done
+	rm -rf "$results"
 	return "$bad"
 }
 
