@@ -187,32 +187,39 @@ check_one() {
 	printf '%-20s %-14s %4ss  %s\n' "$NAME" "$STAGE" "$(($(date +%s) - start))" "$v"
 }
 
-# Each switch builds into a directory of its own and tests that build
-# alone, so JOBS of them (default 1) can run side by side; their lines are
-# printed in the catalogue's order once all have run.
+# side_by_side FUNC OK NAME...: run FUNC NAME for each switch, JOBS of them
+# at a time (default 1): each builds into a directory of its own and tests
+# that build alone. Print their lines in the order given, once all have
+# run; fail unless every line matches the pattern OK.
+side_by_side() {
+	local func=$1 ok=$2 running=0 results name bad=0
+	shift 2
+	results=$(mktemp -d)
+	for name in "$@"; do
+		if [ "$running" -ge "${JOBS:-1}" ]; then
+			wait -n || true
+			running=$((running - 1))
+		fi
+		"$func" "$name" >"$results/$name" &
+		running=$((running + 1))
+	done
+	wait || true
+	for name in "$@"; do
+		cat "$results/$name"
+		grep -qE "$ok" "$results/$name" || bad=1
+	done
+	rm -rf "$results"
+	return "$bad"
+}
+
 check() {
-	local names=("$@") bad=0 running=0 results name
+	local names=("$@") name
 	[ "${#names[@]}" -gt 0 ] || mapfile -t names < <(records | cut -d $'\037' -f1)
 	for name in "${names[@]}"; do
 		record "$name" >/dev/null || return 1
 	done
 	"$MAKE" -s bench/hold
-	results=$(mktemp -d)
-	for name in "${names[@]}"; do
-		if [ "$running" -ge "${JOBS:-1}" ]; then
-			wait -n || true
-			running=$((running - 1))
-		fi
-		check_one "$name" >"$results/$name" &
-		running=$((running + 1))
-	done
-	wait || true
-	for name in "${names[@]}"; do
-		cat "$results/$name"
-		grep -q '^[^ ]* *[^ ]* *[0-9]*s  caught:' "$results/$name" || bad=1
-	done
-	rm -rf "$results"
-	return "$bad"
+	side_by_side check_one '^[^ ]* *[^ ]* *[0-9]*s  caught:' "${names[@]}"
 }
 
 # rung_of NAME: the rungs tests/ladder.txt says switch NAME fails first.
@@ -256,29 +263,15 @@ grade_one() {
 	printf '%-20s %-14s %4ss  %s\n' "$NAME" "$STAGE" "$(($(date +%s) - start))" "$v"
 }
 
-# As check does: JOBS switches at a time, lines in the catalogue's order.
+# The switches of stages with a ladder, graded as check tests them.
 grade_bugs() {
-	local names=("$@") bad=0 running=0 results name
+	local names=("$@") graded=() name
 	[ "${#names[@]}" -gt 0 ] || mapfile -t names < <(records | cut -d $'\037' -f1)
-	results=$(mktemp -d)
 	for name in "${names[@]}"; do
 		split "$(record "$name")" || return 1
-		tests/grade.sh list "$STAGE" >/dev/null 2>&1 || continue   # a stage without a ladder
-		if [ "$running" -ge "${JOBS:-1}" ]; then
-			wait -n || true
-			running=$((running - 1))
-		fi
-		grade_one "$name" >"$results/$name" &
-		running=$((running + 1))
+		tests/grade.sh list "$STAGE" >/dev/null 2>&1 && graded+=("$name")   # a stage without a ladder is left out
 	done
-	wait || true
-	for name in "${names[@]}"; do
-		[ -e "$results/$name" ] || continue
-		cat "$results/$name"
-		grep -qE '  (caught:|no rung names it)' "$results/$name" || bad=1
-	done
-	rm -rf "$results"
-	return "$bad"
+	side_by_side grade_one '  (caught:|no rung names it)' "${graded[@]}"
 }
 
 case ${1:-} in
