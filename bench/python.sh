@@ -137,7 +137,9 @@ cell() {
 # ratio WORKLOAD A B: median of A's req/s over median of B's.
 ratio() {
 	local a b
+	# shellcheck disable=SC2046  # median takes the values as words
 	a=$(median $(awk -F'\t' -v s="$2" -v w="$1" '$1 == s && $2 == w { print $3 }' "$raw"))
+	# shellcheck disable=SC2046
 	b=$(median $(awk -F'\t' -v s="$3" -v w="$1" '$1 == s && $2 == w { print $3 }' "$raw"))
 	awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }'
 }

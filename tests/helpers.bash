@@ -184,7 +184,9 @@ trickle() {
 		done
 	} >&"$fd" &
 	writer=$!
+	# shellcheck disable=SC2034  # TRICKLED_LINE and TRICKLED_MS are the caller's
 	TRICKLED_LINE=$(timeout "$4" head -n 1 <&"$fd" | tr -d '\r')
+	# shellcheck disable=SC2034
 	TRICKLED_MS=$(ms_since "$start")
 	kill "$writer" 2>/dev/null || true
 	wait "$writer" 2>/dev/null || true

@@ -8,7 +8,7 @@
 #   OUT=bench/results tests/repeat.sh   kept with the committed measurements
 #   STAGE=06-epoll tests/repeat.sh 3    what make test STAGE=06-epoll runs
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 runs=${1:-10}
 OUT=${OUT:-build/tests}

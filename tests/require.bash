@@ -1102,7 +1102,7 @@ req_reuseport() {
 # Kept-alive answers carry Keep-Alive: timeout=T, max=M; the connection
 # serves M requests, and the M-th answer says Connection: close.
 req_keep_alive_max() {
-	local T=$BATS_TEST_TMPDIR ka max req='HEAD /about.html HTTP/1.1\r\nHost: x\r\n\r\n' all= i n
+	local T=$BATS_TEST_TMPDIR ka max req='HEAD /about.html HTTP/1.1\r\nHost: x\r\n\r\n' all='' i n
 	ask "$req" 2 >"$T/first"
 	ka=$(field Keep-Alive "$T/first")
 	if ! [[ $ka =~ timeout=[0-9]+ && $ka =~ max=([0-9]+) ]]; then

@@ -12,7 +12,7 @@
 # bats needs GNU parallel to run files side by side; without it they run
 # one after another, as before.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 JOBS=${JOBS:-3}
 BATS=${BATS:-bats}
