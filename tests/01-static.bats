@@ -36,7 +36,7 @@ setup_file() {
 	start_server "$STAGE" -q -t 10
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 	printf 'GET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&"$fd"
-	start=$(date +%s%N)
+	start=${EPOCHREALTIME//[!0-9]/}000
 	{
 		for _ in $(seq 60); do
 			sleep 0.1

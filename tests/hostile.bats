@@ -111,9 +111,9 @@ limits() {
 	# Headers that pass 8 KiB without ever reaching the blank line are 431
 	# as soon as the limit is crossed, not 408 when the client stops.
 	local start took
-	start=$(date +%s%N)
+	start=${EPOCHREALTIME//[!0-9]/}000
 	raw_is 431 "GET / HTTP/1.1\r\nHost: x\r\nX-A: $long\r\nX-B: $long\r\n"
-	took=$((($(date +%s%N) - start) / 1000000))
+	took=$(((${EPOCHREALTIME//[!0-9]/}000 - start) / 1000000))
 	between "ms until 431 for 10,000 header bytes that never end" 0 1999 "$took"
 }
 @test "an over-long target is 414, over 8 KiB of headers 431" {

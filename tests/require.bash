@@ -65,7 +65,7 @@ ask_pieces() {
 		ex_end "the connection was refused: nothing listens on port $PORT"
 		return 0
 	fi
-	start=$(date +%s%N)
+	start=${EPOCHREALTIME//[!0-9]/}000
 	for piece in "$@"; do
 		printf '%b' "$piece" | dd bs=1M iflag=fullblock status=none 1>&"$fd" 2>/dev/null || break
 		[ "$gap" = 0 ] || sleep "$gap"
@@ -75,7 +75,7 @@ ask_pieces() {
 	if [ "$rc" = 124 ]; then
 		ex_end "the connection was still open after $wait s"
 	else
-		ex_end "the server closed the connection after $((($(date +%s%N) - start) / 1000000)) ms"
+		ex_end "the server closed the connection after $(((${EPOCHREALTIME//[!0-9]/}000 - start) / 1000000)) ms"
 	fi
 	cat "$T/ex.reply"
 }

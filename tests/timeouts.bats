@@ -98,7 +98,7 @@ trickled_slowly() {
 silent() {
 	local fd start took got
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
-	start=$(date +%s%N)
+	start=${EPOCHREALTIME//[!0-9]/}000
 	got=$(timeout 8 cat <&"$fd" | wc -c)
 	took=$(ms_since "$start")
 	exec {fd}>&-
