@@ -9,7 +9,8 @@
 #   QUICK=1 bench/bench.sh    a smoke run (well under a minute)
 #
 # Each cell: requests/s (median of REPEAT runs, with min-max), p50 and p99
-# latency, errors and timeouts, server CPU seconds, peak RSS, the most
+# latency, errors and timeouts, server CPU seconds and wrk's (at DURATION x
+# REPEAT seconds, the load generator was the limit), peak RSS, the most
 # processes+threads seen, and the median per-round ratio to nginx and to
 # lighttpd. Prints a markdown table and writes it, with a gnuplot chart when
 # gnuplot is installed, to build/bench/ (OUT=bench/results to keep them;
@@ -71,7 +72,7 @@ measure() {
 	cpu1=$(tree_cpu "$pid")
 	RPS[$server]+=" $W_RPS" P50[$server]+=" $W_P50" P99[$server]+=" $W_P99"
 	ERRS[$server]=$((ERRS[$server] + W_ERRORS)) TMO[$server]=$((TMO[$server] + W_TIMEOUTS))
-	CPU[$server]=$((CPU[$server] + cpu1 - cpu0))
+	CPU[$server]=$((CPU[$server] + cpu1 - cpu0)) LCPU[$server]=$((LCPU[$server] + W_TICKS))
 	[ "$S_PEAK_KB" -le "${PEAK[$server]}" ] || PEAK[$server]=$S_PEAK_KB
 	[ "$S_TASKS" -le "${TASKS[$server]}" ] || TASKS[$server]=$S_TASKS
 }
@@ -91,13 +92,13 @@ ratio() {
 workload_run() {
 	local wl=$1 i j server list n
 	workload "$wl"
-	declare -gA PID PORTS RPS P50 P99 ERRS TMO CPU PEAK TASKS
+	declare -gA PID PORTS RPS P50 P99 ERRS TMO CPU LCPU PEAK TASKS
 	servers_start
 	read -r -a list <<<"$STAGES $REFS"
 	n=${#list[@]}
 	for server in "${list[@]}"; do
 		RPS[$server]='' P50[$server]='' P99[$server]=''
-		ERRS[$server]=0 TMO[$server]=0 CPU[$server]=0 PEAK[$server]=0 TASKS[$server]=0
+		ERRS[$server]=0 TMO[$server]=0 CPU[$server]=0 LCPU[$server]=0 PEAK[$server]=0 TASKS[$server]=0
 	done
 	for ((i = 0; i < REPEAT; i++)); do
 		for ((j = 0; j < n; j++)); do
@@ -111,11 +112,12 @@ workload_run() {
 		[ -n "${PID[$server]}" ] || { printf '%s\t%s\tdid not start\n' "$server" "$wl" >>"$RAW"; continue; }
 		server_stop "${PID[$server]}"
 		# shellcheck disable=SC2086  # the lists are meant to split
-		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$wl" \
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$wl" \
 			"$(median ${RPS[$server]})" "$(min ${RPS[$server]})" "$(max ${RPS[$server]})" \
 			"$(median ${P50[$server]})" "$(median ${P99[$server]})" "${ERRS[$server]}" "${TMO[$server]}" \
 			"$(awk -v t="${CPU[$server]}" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')" \
-			"${PEAK[$server]} ${TASKS[$server]}" "$(ratio "$server" nginx)" "$(ratio "$server" lighttpd)" >>"$RAW"
+			"${PEAK[$server]} ${TASKS[$server]}" "$(ratio "$server" nginx)" "$(ratio "$server" lighttpd)" \
+			"$(awk -v t="${LCPU[$server]}" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }')" >>"$RAW"
 	done
 }
 

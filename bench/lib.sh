@@ -202,14 +202,30 @@ to_ms() {
 	}'
 }
 
-# wrk_run PATH CONNS HEADER SECONDS: sets W_RPS W_P50 W_P99 W_ERRORS W_TIMEOUTS.
+# children_ticks: CPU clock ticks used by this shell's finished children
+# (cutime + cstime in /proc/PID/stat), read without starting a process.
+children_ticks() {
+	local st
+	read -r -a st <"/proc/$$/stat"
+	CHILD_TICKS=$((st[15] + st[16]))
+}
+
+# wrk_run PATH CONNS HEADER SECONDS: sets W_RPS W_P50 W_P99 W_ERRORS W_TIMEOUTS,
+# W_REQS and W_SECS (requests made, and in how many seconds), and W_TICKS, the CPU wrk itself used (clock ticks): near DURATION's worth,
+# the load generator, not the server, set the pace.
 # WRK_SCRIPT, if set, is a Lua script for wrk (a POST, say).
 wrk_run() {
-	local out
+	local out ticks0
+	children_ticks
+	ticks0=$CHILD_TICKS
 	# One wrk thread, alone on LOAD_CPU: a second would share that core.
 	out=$(taskset -c "$LOAD_CPU" wrk -t 1 -c "$2" -d "${4}s" --timeout 5s --latency \
 		${3:+-H "$3"} ${WRK_SCRIPT:+-s "$WRK_SCRIPT"} "http://127.0.0.1:$PORT$1" 2>&1) || true
+	children_ticks
+	W_TICKS=$((CHILD_TICKS - ticks0))
 	W_RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
+	# "226918 requests in 3.00s, ...": the count and the run's real length.
+	read -r W_REQS W_SECS < <(awk '/ requests in / { sub(/s,$/, "", $4); print $1, $4 }' <<<"$out")
 	W_P50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
 	W_P99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
 	W_ERRORS=$(awk '/Socket errors/ { gsub(/,/, ""); e = $4 + $6 + $8 }
@@ -257,14 +273,14 @@ report() {
 		echo "- duration ${DURATION}s x $REPEAT rounds per cell; req/s is the median (min-max); vs nginx / vs lighttpd: median of the per-round ratios"
 		[ -z "${REPORT_NOTES:-}" ] || echo "$REPORT_NOTES"
 		echo
-		echo "| workload | server | req/s | min-max | p50 ms | p99 ms | errors | timeouts | CPU s | peak RSS MiB | tasks | vs nginx | vs lighttpd |"
-		echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		echo "| workload | server | req/s | min-max | p50 ms | p99 ms | errors | timeouts | CPU s | wrk CPU s | peak RSS MiB | tasks | vs nginx | vs lighttpd |"
+		echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 		awk -F'\t' '
 			$3 == "did not start" { printf "| %s | %s | did not start |\n", $2, $1; next }
 			{
 				split($11, m, " ")
-				printf "| %s | %s | %d | %d-%d | %s | %s | %d | %d | %s | %.1f | %d | %s | %s |\n",
-					$2, $1, $3, $4, $5, $6, $7, $8, $9, $10, m[1] / 1024, m[2], $12, $13
+				printf "| %s | %s | %d | %d-%d | %s | %s | %d | %d | %s | %s | %.1f | %d | %s | %s |\n",
+					$2, $1, $3, $4, $5, $6, $7, $8, $9, $10, $14, m[1] / 1024, m[2], $12, $13
 			}' "$raw"
 	} | tee "$md"
 	chart "$raw" "$out/bench-$stamp.png" && echo && echo "![requests per second]($(basename "$out/bench-$stamp.png"))" >>"$md"

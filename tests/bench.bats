@@ -14,8 +14,8 @@ load helpers
 	echo "$output"
 	[ "$status" -eq 0 ]
 	md=$(ls "$BATS_TEST_TMPDIR"/out/bench-*.md)
-	grep -q '^| workload | server | req/s | min-max | p50 ms | p99 ms | errors | timeouts | CPU s | peak RSS MiB | tasks | vs nginx | vs lighttpd |$' "$md"
-	rows=$(grep -cE '^\| 1k-(ka-c1|close-c50) \| [0-9a-z-]+ \| [0-9]+ \| [0-9]+-[0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9]+ \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9]+ \| ([0-9.]+x|-) \| ([0-9.]+x|-) \|$' "$md")
+	grep -q '^| workload | server | req/s | min-max | p50 ms | p99 ms | errors | timeouts | CPU s | wrk CPU s | peak RSS MiB | tasks | vs nginx | vs lighttpd |$' "$md"
+	rows=$(grep -cE '^\| 1k-(ka-c1|close-c50) \| [0-9a-z-]+ \| [0-9]+ \| [0-9]+-[0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9]+ \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9]+ \| ([0-9.]+x|-) \| ([0-9.]+x|-) \|$' "$md")
 	servers=2
 	[ -z "$refs" ] || servers=3
 	[ "$rows" -eq $((2 * servers)) ]
@@ -72,4 +72,18 @@ load helpers
 	[ "$status" -eq 0 ]
 	md=$(ls "$BATS_TEST_TMPDIR"/out/sendbuf-*.md)
 	grep -qE '^\| 10485760 \| [0-9]+ \| [0-9]+ \| [1-9][0-9]* \| [0-9]+ \|$' "$md"
+}
+
+@test "bench/load-syscalls.sh counts system calls per request under wrk, a row per server and load" {
+	command -v wrk >/dev/null || skip "wrk not installed"
+	command -v perf >/dev/null || skip "perf not installed"
+	perf stat -e raw_syscalls:sys_enter -- true >/dev/null 2>&1 || skip "perf cannot read tracepoints here"
+	run env DURATION=1 CONNS="1 20" OUT="$BATS_TEST_TMPDIR/out" "$ROOT/bench/load-syscalls.sh" 06-epoll
+	echo "$output"
+	[ "$status" -eq 0 ]
+	md=$(ls "$BATS_TEST_TMPDIR"/out/load-syscalls-*.md)
+	[ "$(grep -cE '^\| 06-epoll \| (1|20) \| [1-9][0-9]* \| [0-9]+\.[0-9]{2} \|' "$md")" -eq 2 ]
+	# Every request is read and answered: at least one recvfrom and one
+	# sendto each (06 sends a small file from memory with send).
+	awk -F' \\| ' '/^\| 06-epoll/ && ($5 < 0.95 || $6 < 0.95) { exit 1 }' "$md"
 }
