@@ -24,9 +24,9 @@ setup_file() {
 	req_slow_reader
 }
 
-@test "04-nonblock: 200 parallel clients all get the right body" {
+@test "04-nonblock: 100 parallel clients all get the right body" {
 	start_server "$STAGE" -q
-	req_parallel 200
+	req_parallel 100
 }
 
 @test "04-nonblock: one thread serves everything" {

@@ -95,9 +95,9 @@ setup_file() {
 	req_slow_reader
 }
 
-@test "05-keepalive: 200 parallel clients all get the right body" {
+@test "05-keepalive: 100 parallel clients all get the right body" {
 	start_server "$STAGE" -q -t 5
-	req_parallel 200
+	req_parallel 100
 }
 
 # 05 sends a response's head and its body in two writes. With Nagle's

@@ -108,9 +108,9 @@ setup_file() {
 	req_slow_reader
 }
 
-@test "06-epoll: 200 parallel clients all get the right body" {
+@test "06-epoll: 100 parallel clients all get the right body" {
 	start_server "$STAGE" -q
-	req_parallel 200
+	req_parallel 100
 }
 
 @test "06-epoll: idle with open connections, the server uses (nearly) no CPU" {
