@@ -10,11 +10,30 @@
 # it is CPU-bound, not waiting): where Debian's bash-builtins is installed,
 # sleep, rm, mkdir, cut and seq run inside bash, and times are read from
 # bash's own clock, ${EPOCHREALTIME//[!0-9]/}000 nanoseconds, not date.
+# tee writes what it reads in one write (up to 8 KiB): send_once uses it.
+# And the helpers that read a saved response (a status line, a header) are
+# bash alone, not a pipeline of grep, head, cut and tr: in a shell as big as
+# a test's, each process started costs milliseconds.
 if [ -d /usr/lib/bash ]; then
-	for _b in sleep rm mkdir cut seq; do
+	for _b in sleep rm mkdir cut seq tee; do
 		enable -f "/usr/lib/bash/$_b" "$_b" 2>/dev/null || true
 	done
 fi
+[ "$(type -t tee)" != builtin ] || SEND_TEE=1
+
+# send_once FD BYTES: write BYTES (printf %b: \r\n and \xHH expanded) to
+# descriptor FD in one write, so that a request is not cut into pieces by
+# chance: bash's printf writes line by line. Fails when the write does.
+send_once() {
+	local f=${BATS_TEST_TMPDIR:-${TMPDIR:-/tmp}}/send.$BASHPID
+	printf '%b' "$2" >"$f"
+	# %b only shortens: BYTES' length bounds what is written.
+	if [ -n "${SEND_TEE:-}" ] && [ "${#2}" -le 8192 ]; then
+		tee <"$f" 1>&"$1" 2>/dev/null
+	else
+		dd bs=1M iflag=fullblock status=none <"$f" 1>&"$1" 2>/dev/null
+	fi
+}
 
 ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 SERVER_WRAP=()
@@ -141,7 +160,9 @@ present() {
 
 # status_line FILE: the first line of a saved response, without its CR.
 status_line() {
-	head -n 1 "$1" | tr -d '\r'
+	local line=
+	IFS= read -r line <"$1" || true
+	printf '%s\n' "${line//$'\r'/}"
 }
 
 # same_bytes WHAT FILE EXPECTED: FILE holds EXPECTED's bytes; otherwise say
@@ -226,7 +247,7 @@ between() {
 raw() {
 	local fd
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
-	printf '%b' "$1" | dd bs=1M iflag=fullblock status=none >&"$fd"
+	send_once "$fd" "$1"
 	if [ -n "${RAW_LOG:-}" ]; then
 		timeout 5 cat <&"$fd" | tee -a "$RAW_LOG"
 	else
@@ -240,11 +261,13 @@ raw() {
 status_of() {
 	local fd line=
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
-	printf '%b' "$1" | dd bs=1M iflag=fullblock status=none 1>&"$fd" 2>/dev/null || true
+	send_once "$fd" "$1" || true
 	IFS= read -r -t 5 -u "$fd" line || true
 	exec {fd}>&-
 	[ -z "${RAW_LOG:-}" ] || printf '%s\n' "$line" >>"$RAW_LOG"
-	printf '%s\n' "$line" | cut -d' ' -f2
+	# the second field, as cut -d' ' -f2 would give it
+	[[ $line == *' '* ]] && line=${line#* } && line=${line%% *}
+	printf '%s\n' "$line"
 }
 
 # code PATH [CURL ARGS...]: the status code curl sees for PATH.
@@ -256,7 +279,15 @@ code() {
 
 # header NAME FILE: the value of header NAME in a saved response head.
 header() {
-	grep -i "^$1:" "$2" | head -n 1 | cut -d' ' -f2- | tr -d '\r'
+	local line name=${1,,}
+	[ -r "$2" ] || return 0
+	while IFS= read -r line || [ -n "$line" ]; do
+		[[ ${line,,} == "$name:"* ]] || continue
+		line=${line//$'\r'/}
+		[[ $line == *' '* ]] && line=${line#* }
+		printf '%s\n' "$line"
+		return 0
+	done <"$2"
 }
 
 # The server stages to test: all that are built, or those named in $STAGES.
@@ -306,6 +337,10 @@ for_each_stage() {
 		mkdir -p "$dir"
 		rm -f "$dir/was-dead"
 		(
+			# bats runs a trap before every command, to know the line of
+			# a failure; in this subshell it would only double what each
+			# command costs, and the check's own messages say what failed.
+			trap - DEBUG
 			BATS_TEST_TMPDIR=$dir
 			if ! kill -0 "$SERVER_PID" 2>/dev/null; then
 				echo "the $STAGE server is not running: it died in an earlier test"
