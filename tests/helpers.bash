@@ -142,6 +142,33 @@ code_is() {
 	equal "status of $*" "$want" "$(code "$@")"
 }
 
+# codes_are STATUS PATH [CURL ARGS...] [-- STATUS PATH [CURL ARGS...]]...:
+# code_is for each request, all made by one curl (its --next starts the
+# next request afresh): starting curl costs more than a request does.
+# Every request is checked; each wrong status is reported.
+codes_are() {
+	local argv=() wants=() asked=() got=() one=() i bad=0
+	while [ "$#" -gt 0 ]; do
+		one=()
+		wants+=("$1")
+		shift
+		while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
+			one+=("$1")
+			shift
+		done
+		[ "$#" -eq 0 ] || shift
+		asked+=("${one[*]}")
+		[ "${#argv[@]}" -eq 0 ] || argv+=(--next)
+		argv+=(-s -o /dev/null -w '%{http_code}\n' --path-as-is "${one[@]:1}"
+			"http://127.0.0.1:$PORT${one[0]}")
+	done
+	mapfile -t got < <(curl "${argv[@]}")
+	for i in "${!wants[@]}"; do
+		equal "status of ${asked[i]}" "${wants[i]}" "${got[i]:-000}" || bad=1
+	done
+	return "$bad"
+}
+
 # log_has LOG TEXT: a line of the log file LOG holds TEXT; otherwise say
 # so, and show the log's last lines.
 log_has() {
@@ -366,31 +393,36 @@ for_each_stage() {
 	return "$bad"
 }
 
-# parallel N PATH: N curls at once; prints how many got 200 and a body equal
-# to the file under the docroot.
+# parallel N PATH: N clients at once, each on a connection of its own;
+# prints how many got 200 and a body equal to the file under the docroot.
+# One curl makes them all (--parallel, opening every connection at once):
+# starting a hundred curls would cost more than the server's work.
 parallel() {
-	local n=$1 path=$2 i ok=0 dir=$BATS_TEST_TMPDIR/par
+	local n=$1 path=$2 i ok=0 dir=$BATS_TEST_TMPDIR/par args=() code file
 	mkdir -p "$dir"
 	for ((i = 0; i < n; i++)); do
-		curl -s -m 20 -o "$dir/$i" -w '%{http_code}' "http://127.0.0.1:$PORT$path" >"$dir/$i.code" &
+		args+=(-o "$dir/$i" "http://127.0.0.1:$PORT$path")
 	done
-	wait
-	for ((i = 0; i < n; i++)); do
-		[ "$(cat "$dir/$i.code")" = 200 ] && cmp -s "$dir/$i" "$DOCROOT$path" && ok=$((ok + 1))
-	done
+	curl -s -m 20 -Z --parallel-immediate --parallel-max "$n" \
+		-w '%{http_code} %{filename_effective}\n' "${args[@]}" >"$dir/codes" || true
+	while read -r code file; do
+		[ "$code" = 200 ] && cmp -s "$file" "$DOCROOT$path" && ok=$((ok + 1))
+	done <"$dir/codes"
 	echo "$ok"
 }
 
-# burst N PATH: N requests, 20 at a time; prints how many got 200.
+# burst N PATH: N requests, 20 at a time, each on a connection of its own;
+# prints how many got 200.
 burst() {
-	local n=$1 path=$2 i ok=0 dir=$BATS_TEST_TMPDIR/burst
-	mkdir -p "$dir"
+	local n=$1 path=$2 i ok=0 args=() code
 	for ((i = 0; i < n; i++)); do
-		curl -s -m 20 -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$PORT$path" >>"$dir/codes" &
-		if ((i % 20 == 19)); then wait; fi
+		args+=(-o /dev/null "http://127.0.0.1:$PORT$path")
 	done
-	wait
-	grep -c '^200$' "$dir/codes"
+	while read -r code; do
+		[ "$code" != 200 ] || ok=$((ok + 1))
+	done < <(curl -s -m 20 -Z --parallel-immediate --parallel-max 20 -H 'Connection: close' \
+		-w '%{http_code}\n' "${args[@]}")
+	echo "$ok"
 }
 
 # hold_silent: open a connection and send nothing; HOLD_FD is its descriptor.

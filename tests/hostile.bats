@@ -41,24 +41,26 @@ traversal() {
 		'/about.html%00.png' '/%00' '/docs/%2e%2e/%2e%2e/outside/secret.txt' '/./../outside/secret.txt'; do
 		r=$(raw "GET $p HTTP/1.0\r\n\r\n")
 		lacks "reply to GET $p" SECRET "$r"
-		expect_one_of "status for GET $p" "400 403 404" "$(head -n 1 <<<"$r" | cut -d' ' -f2)"
+		r=${r%%$'\n'*}
+		r=${r#* }
+		expect_one_of "status for GET $p" "400 403 404" "${r%% *}"
 	done
-	code_is 403 /../outside/secret.txt
-	code_is 403 /%2e%2e/outside/secret.txt
-	code_is 403 /..%2Foutside/secret.txt
-	code_is 403 /link-out.txt
-	code_is 400 /about.html%00
-	code_is 200 /link-in.html
-	code_is 404 //etc/passwd
-	# Each defence on its own: any ".." segment, any encoded "/", any
-	# path that resolves outside (the symlinks above).
-	code_is 403 /docs/../about.html
-	code_is 403 /docs%2Findex.html
-	# A ".." that ends the path is a segment too: /docs/.. is the docroot
-	# itself, inside it, yet refused like every other "..".
-	code_is 403 /docs/..
-	code_is 403 /docs/%2e%2e
-	code_is 403 '/docs/..?x=1'
+	# After the first seven, each defence on its own: any ".." segment,
+	# any encoded "/", any path that resolves outside (the symlinks
+	# above). Last, a ".." that ends the path is a segment too: /docs/..
+	# is the docroot itself, inside it, yet refused like every other "..".
+	codes_are 403 /../outside/secret.txt \
+		-- 403 /%2e%2e/outside/secret.txt \
+		-- 403 /..%2Foutside/secret.txt \
+		-- 403 /link-out.txt \
+		-- 400 /about.html%00 \
+		-- 200 /link-in.html \
+		-- 404 //etc/passwd \
+		-- 403 /docs/../about.html \
+		-- 403 /docs%2Findex.html \
+		-- 403 /docs/.. \
+		-- 403 /docs/%2e%2e \
+		-- 403 '/docs/..?x=1'
 }
 @test "path traversal in every spelling stays inside the docroot" {
 	for_each_stage traversal
@@ -245,11 +247,11 @@ conditional_limits() {
 	tags=$(printf '"%060d", ' $(seq 10))
 	raw_is 431 "GET /about.html HTTP/1.1\r\nHost: x\r\nIf-None-Match: ${tags}\"x\"\r\n\r\n"
 	raw_is 412 "GET /about.html HTTP/1.1\r\nHost: x\r\nIf-Match: ${tags:0:300}\"x\"\r\nConnection: close\r\n\r\n"
-	code_is 206 /about.html -H 'Range: bytes=0-99999999999999999999999999999999'
-	code_is 206 /about.html -H 'Range: bytes=-99999999999999999999999999999999'
-	code_is 416 /about.html -H 'Range: bytes=18446744073709551615-18446744073709551616'
-	code_is 304 /about.html -H 'If-Modified-Since: Fri, 31 Dec 9999 23:59:59 GMT'
-	code_is 200 /about.html -H 'If-Range: "unterminated' -r 0-1
+	codes_are 206 /about.html -H 'Range: bytes=0-99999999999999999999999999999999' \
+		-- 206 /about.html -H 'Range: bytes=-99999999999999999999999999999999' \
+		-- 416 /about.html -H 'Range: bytes=18446744073709551615-18446744073709551616' \
+		-- 304 /about.html -H 'If-Modified-Since: Fri, 31 Dec 9999 23:59:59 GMT' \
+		-- 200 /about.html -H 'If-Range: "unterminated' -r 0-1
 	alive
 }
 @test "conditional headers: an over-long tag list is 431, huge ranges saturate" {

@@ -214,10 +214,12 @@ listening() {
 # hit N PATH: N requests for PATH, one after another, each on a connection
 # of its own; nothing kept.
 hit() {
-	local i
+	local i args=()
 	for ((i = 0; i < $1; i++)); do
-		curl -s -o /dev/null -m 10 -H 'Connection: close' "http://127.0.0.1:$PORT$2" || true
+		args+=(-o /dev/null "http://127.0.0.1:$PORT$2")
 	done
+	# one curl, the requests one after another (it waits for each close)
+	curl -s -m 10 -H 'Connection: close' "${args[@]}" || true
 }
 
 # live_children PID: child processes of PID that are not zombies.
