@@ -21,6 +21,47 @@ if [ -d /usr/lib/bash ]; then
 fi
 [ "$(type -t tee)" != builtin ] || SEND_TEE=1
 
+# untraced CMD...: run CMD without bats' per-command trap. To name the line
+# of a failure, bats runs a function before every command of a test and,
+# through set -T, of every function it calls: about half a millisecond a
+# command, more than most commands cost. The helpers below run untraced
+# (untrace_file wraps them): a failure inside one is still reported at the
+# test's line that called it, with the helper's own message of what it
+# expected and got. Outside bats (make grade) CMD simply runs.
+untraced() {
+	if [[ $- != *T* ]]; then
+		"$@"
+		return
+	fi
+	set +T
+	"$@"
+	local rc=$?
+	set -T
+	return "$rc"
+}
+
+# untrace_file FILE: each function FILE defines with more than three lines
+# of body becomes a wrapper that calls it, as traced_NAME, untraced. Each
+# library file ends by calling it on itself, under bats (set -T) only.
+untrace_file() {
+	local line f def=() code tmp=${BATS_RUN_TMPDIR:-${TMPDIR:-/tmp}}/untrace.$BASHPID
+	local re='^([a-z_0-9]+)\(\) \{'
+	while IFS= read -r line; do
+		[[ $line =~ $re ]] || continue
+		f=${BASH_REMATCH[1]}
+		case $f in untraced | untrace_file) continue ;; esac
+		declare -F "traced_$f" >/dev/null && continue
+		declare -f "$f" >"$tmp"
+		mapfile -t def <"$tmp"
+		[ "${#def[@]}" -gt 5 ] || continue
+		def[0]="traced_$f ()"
+		printf -v code '%s\n' "${def[@]}"
+		eval "$code"
+		eval "$f() { untraced traced_$f \"\$@\"; }"
+	done <"$1"
+	rm -f "$tmp"
+}
+
 # send_once FD BYTES: write BYTES (printf %b: \r\n and \xHH expanded) to
 # descriptor FD in one write, so that a request is not cut into pieces by
 # chance: bash's printf writes line by line. Fails when the write does.
@@ -60,7 +101,7 @@ make_docroot() {
 # start_server STAGE [ARGS...]: sets SERVER_PID, PORT, URL, SERVER_LOG.
 # SERVER_BIN, if set, names the binary to run instead of STAGE/server.
 start_server() {
-	local stage=$1 i bin
+	local stage=$1 i bin start line
 	shift
 	bin=${SERVER_BIN:-$BIN/$stage/server}
 	SERVER_LOG=$BATS_TEST_TMPDIR/server.log
@@ -68,17 +109,32 @@ start_server() {
 	[ "$stage" != 10-framework ] || set -- -s "$BATS_TEST_TMPDIR/state" "$@"
 	# fd 3 is bats' own: a background job holding it would hang the suite.
 	# SERVER_WRAP (an array) may name a command to start it with (setpriv).
-	"${SERVER_WRAP[@]}" "$bin" -p 0 -d "$DOCROOT" "$@" >"$SERVER_LOG" 2>&1 3>&- &
+	: >"$SERVER_LOG"   # there to read before the server has begun
+	"${SERVER_WRAP[@]}" "$bin" -p 0 -d "$DOCROOT" "$@" >>"$SERVER_LOG" 2>&1 3>&- &
 	SERVER_PID=$!
-	for i in $(seq "${START_TRIES:-100}"); do
-		grep -q '^listening on ' "$SERVER_LOG" && break
+	# Its first words, "listening on URL": up to 20 s (a loaded machine
+	# can be slow to start a process; a started server is not waited for).
+	start=${EPOCHREALTIME//[!0-9]/}
+	for ((i = 0; i < ${START_TRIES:-400}; i++)); do
+		URL=
+		while IFS= read -r line; do
+			[[ $line == 'listening on '* ]] || continue
+			URL=${line#listening on }
+			URL=${URL%% *}
+			break
+		done <"$SERVER_LOG"
+		[ -z "$URL" ] || break
 		kill -0 "$SERVER_PID" 2>/dev/null || break
 		sleep 0.05
 	done
-	URL=$(sed -n 's/^listening on \([^ ]*\) .*/\1/p' "$SERVER_LOG")
 	if [ -z "$URL" ]; then
 		cat "$SERVER_LOG" >&2
-		echo "server $stage did not start" >&2
+		if kill -0 "$SERVER_PID" 2>/dev/null; then
+			echo "server $stage did not start: it runs, but said nothing of listening in" \
+				"$(((${EPOCHREALTIME//[!0-9]/} - start) / 1000)) ms" >&2
+		else
+			echo "server $stage did not start: it exited" >&2
+		fi
 		return 1
 	fi
 	PORT=${URL##*:}
@@ -619,3 +675,5 @@ check_enomem_503() {
 	between "connections answered 503 when memory ran out (of ${#fds[@]})" 1 400 "$got"
 	equal "status of GET /about.html once memory is back" 200 "$(code /about.html -m 5)"
 }
+
+[[ $- != *T* ]] || untraced untrace_file "${BASH_SOURCE[0]}"

@@ -202,3 +202,6 @@ check_head_in_pieces() {
 	tail -c "$(wc -c <"$DOCROOT/about.html")" "$BATS_TEST_TMPDIR/r" >"$BATS_TEST_TMPDIR/last"
 	same_bytes "its body" "$BATS_TEST_TMPDIR/last" "$DOCROOT/about.html"
 }
+
+# Its helpers run without bats' per-command trap (helpers.bash).
+[[ $- != *T* ]] || untraced untrace_file "${BASH_SOURCE[0]}"

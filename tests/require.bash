@@ -1188,3 +1188,6 @@ req_fav_search() {
 		return 1
 	fi
 }
+
+# Its helpers run without bats' per-command trap (helpers.bash).
+[[ $- != *T* ]] || untraced untrace_file "${BASH_SOURCE[0]}"

@@ -34,7 +34,7 @@ setup() {
 	SERVER_WRAP=(valgrind -q --error-exitcode=86 --leak-check=full
 		--show-leak-kinds=definite,indirect,possible
 		--errors-for-leak-kinds=definite,indirect,possible)
-	START_TRIES=400
+	START_TRIES=800   # 40 s: valgrind starts it slowly
 }
 
 serve_burst() {
