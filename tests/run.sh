@@ -17,9 +17,9 @@ cd "$(dirname "$0")/.." || exit 1
 JOBS=${JOBS:-3}
 BATS=${BATS:-bats}
 # Longest first, so that no long file starts last (seconds, one at a time).
-ORDER="http 06-epoll hostile 05-keepalive 10-framework 08-coroutines
-04-nonblock 03-threads 02-fork timeouts docs 09-capture bench 07-client
-01-static filecache diffs editions valgrind"
+ORDER="http docs 06-epoll 08-coroutines 10-framework 05-keepalive hostile
+timeouts 04-nonblock bench 09-capture 07-client 01-static filecache
+03-threads 02-fork diffs editions valgrind"
 
 files=()
 if [ $# -eq 0 ] || { [ $# -eq 1 ] && [ "$1" = tests ]; }; then
