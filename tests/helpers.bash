@@ -131,7 +131,11 @@ start_server() {
 		cat "$SERVER_LOG" >&2
 		if kill -0 "$SERVER_PID" 2>/dev/null; then
 			echo "server $stage did not start: it runs, but said nothing of listening in" \
-				"$(((${EPOCHREALTIME//[!0-9]/} - start) / 1000)) ms" >&2
+				"$(((${EPOCHREALTIME//[!0-9]/} - start) / 1000)) ms; stopped" >&2
+			# not left behind: start_all (setup_file) has no teardown
+			kill -KILL "$SERVER_PID" 2>/dev/null || true
+			wait "$SERVER_PID" 2>/dev/null || true
+			SERVER_PID=
 		else
 			echo "server $stage did not start: it exited" >&2
 		fi
