@@ -207,7 +207,7 @@ code_is() {
 # next request afresh): starting curl costs more than a request does.
 # Every request is checked; each wrong status is reported.
 codes_are() {
-	local argv=() wants=() asked=() got=() one=() i bad=0
+	local argv=() wants=() asked=() codes=() one=() i bad=0
 	while [ "$#" -gt 0 ]; do
 		one=()
 		wants+=("$1")
@@ -222,9 +222,9 @@ codes_are() {
 		argv+=(-s -o /dev/null -w '%{http_code}\n' --path-as-is "${one[@]:1}"
 			"http://127.0.0.1:$PORT${one[0]}")
 	done
-	mapfile -t got < <(curl "${argv[@]}")
+	mapfile -t codes < <(curl "${argv[@]}")
 	for i in "${!wants[@]}"; do
-		equal "status of ${asked[i]}" "${wants[i]}" "${got[i]:-000}" || bad=1
+		equal "status of ${asked[i]}" "${wants[i]}" "${codes[i]:-000}" || bad=1
 	done
 	return "$bad"
 }
