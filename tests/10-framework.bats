@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
 # 10-framework.bats: the server/application split of notes 四, the POST of
 # 1.3, request bodies (common/body.c), and favourites that are never lost.
-# NETLAB_STORE=sqlite runs the same tests on the SQLite store (make test
-# runs both). The req_fav_ checks are the URL contract make grade holds a
+# NETLAB_STORE=sqlite runs them on the SQLite store. make test runs both,
+# the second time without the tests tagged no-store (request bodies,
+# keep-alive, the hello application, the file store's own format): they
+# do the same work whichever store is built in. The req_fav_ checks are the URL contract make grade holds a
 # student's application to (require.bash); the lines beside them are
 # netlab's own pages.
 
@@ -113,6 +115,7 @@ raw_slow() {
 	exec {fd}>&-
 }
 
+# bats test_tags=no-store
 @test "-h names the application's data directory (-s)" {
 	run "$FAV_BIN" -h
 	equal "exit status of $FAV_BIN -h" 0 "$status"
@@ -228,6 +231,7 @@ raw_slow() {
 	contains "/collect.py" '还没有收藏' "$(get /collect.py)"
 }
 
+# bats test_tags=no-store
 @test "a page longer than a handler's line buffer is sent whole, and the server lives on" {
 	fav_start
 	local long
@@ -341,6 +345,7 @@ raw_slow() {
 	equal "status of POST /collect/99/note.py --data-raw 'remark=x'" 404 "$(post /collect/99/note.py --data-raw 'remark=x')"   # not a province
 }
 
+# bats test_tags=no-store
 @test "POST /echo (notes 1.3) shows the method, headers and body as received" {
 	fav_start
 	curl -s -H 'Content-Type: application/json' -H 'Accept: application/json' \
@@ -351,6 +356,7 @@ raw_slow() {
 	equal "its last line, the body" '{"deviceCode": 1, "value": "中"}' "$(tail -n 1 "$BATS_TEST_TMPDIR/e")"
 }
 
+# bats test_tags=no-store
 @test "bodies by Content-Length and chunked, split across writes, arrive whole" {
 	fav_start
 	raw_slow 'POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 11\r\n' \
@@ -368,6 +374,7 @@ raw_slow() {
 			"http://127.0.0.1:$PORT/echo" | tail -n 1)"
 }
 
+# bats test_tags=no-store
 @test "a body over the limit is 413; broken chunked framing is 400" {
 	fav_start
 	raw_is 413 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1048577\r\n\r\n'
@@ -384,6 +391,7 @@ raw_slow() {
 	code_is 200 /about.html
 }
 
+# bats test_tags=no-store
 @test "a body of exactly the limit (1 MiB) is accepted, by length or chunked; one byte more is 413" {
 	local T=$BATS_TEST_TMPDIR how
 	fav_start -q
@@ -403,6 +411,7 @@ raw_slow() {
 		"$(status_of 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1048577\r\n\r\n')"
 }
 
+# bats test_tags=no-store
 @test "chunked: 0 CRLF LF is 400 at once, a control byte in an extension is 400, endless extensions are 413 before -T" {
 	local start took fd writer line
 	fav_start -q -t 5 -T 4
@@ -429,6 +438,7 @@ raw_slow() {
 	between "ms until that 413 (-T is 4 s)" 0 3000 "$took"
 }
 
+# bats test_tags=no-store
 @test "Expect: 100-continue gets 100 before the body, or 413 instead of it" {
 	fav_start
 	local fd
@@ -447,6 +457,7 @@ raw_slow() {
 	raw_is 417 'POST /echo HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 2\r\n\r\nhi'
 }
 
+# bats test_tags=no-store
 @test "HTTP/1.0 with Expect: 100-continue gets no 100 Continue (RFC 9110 10.1.1)" {
 	local T=$BATS_TEST_TMPDIR
 	fav_start -q
@@ -456,6 +467,7 @@ raw_slow() {
 	equal "the body echoed" hi "$(tail -n 1 "$T/ex.reply")"
 }
 
+# bats test_tags=no-store
 @test "a body trickling in a byte every 0.5 s, each gap under -t, gets 408 at the -T deadline" {
 	fav_start -q -t 2 -T 4
 	trickle 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n' 0.5 24 10
@@ -464,6 +476,7 @@ raw_slow() {
 	between "ms from the head until the 408 (the body would take 50 s)" 3500 6500 "$TRICKLED_MS"
 }
 
+# bats test_tags=no-store
 @test "a body that stops arriving gets 408, and others are served meanwhile" {
 	fav_start -t 1
 	local fd
@@ -476,6 +489,7 @@ raw_slow() {
 		"$(status_line "$BATS_TEST_TMPDIR/r")"
 }
 
+# bats test_tags=no-store
 @test "keep-alive: a browser's requests share one connection, bodies and all" {
 	fav_start
 	curl -sv -o /dev/null "http://127.0.0.1:$PORT/show.py" --next -o /dev/null -d 'a=1' \
@@ -491,6 +505,7 @@ raw_slow() {
 		"$(grep -a '^okHTTP' "$BATS_TEST_TMPDIR/r" | tr -d '\r')"
 }
 
+# bats test_tags=no-store
 @test "keep-alive: 50 requests for a file, or a page, do not each wait for a delayed ACK" {
 	fav_start
 	req_no_delayed_ack
@@ -584,6 +599,7 @@ raw_slow() {
 	equal "favourites on /collect.py" "11 12 " "$(favourite_ids | tr '\n' ' ')"
 }
 
+# bats test_tags=no-store
 @test "file store: a half-written temporary file from a crash is ignored" {
 	[ "$STORE" = file ] || skip "the file store's own format"
 	fav_start
@@ -601,6 +617,7 @@ raw_slow() {
 	contains "output of timeout 5 $FAV_BIN -p 0 -s $STATE -d $DOCROOT" "trailer" "$output"
 }
 
+# bats test_tags=no-store
 @test "file store: a second server on the same data is refused" {
 	[ "$STORE" = file ] || skip "SQLite locks its file itself"
 	fav_start
@@ -609,6 +626,7 @@ raw_slow() {
 	contains "output of timeout 5 $FAV_BIN -p 0 -s $STATE -d $DOCROOT" "another server" "$output"
 }
 
+# bats test_tags=no-store
 @test "file store: an add fsyncs the temporary file, renames it, then fsyncs the directory" {
 	[ "$STORE" = file ] || skip "the file store's own steps"
 	command -v strace >/dev/null || skip "strace not installed"
@@ -640,6 +658,7 @@ crc32() {
 	printf '%s' "$1" | gzip -c | tail -c 8 | head -c 4 | od -An -tx1 | awk '{ print $4 $3 $2 $1 }'
 }
 
+# bats test_tags=no-store
 @test "file store: bytes after the trailer, or one id in two records, stop the server at start as damaged" {
 	[ "$STORE" = file ] || skip "the file store's own format"
 	local f records
@@ -779,6 +798,7 @@ resolve() {
 	present "the store in $STATE" "$(find "$STATE" -maxdepth 1 -name 'favourites*' ! -name '*.lock' -size +0)"
 }
 
+# bats test_tags=no-store
 @test "the second application (make APP=hello) runs on the same server" {
 	SERVER_BIN=$HELLO_BIN start_server "$STAGE"
 	run get /register.py
@@ -794,6 +814,7 @@ resolve() {
 	equal "status of POST /echo" 404 "$(curl -s -d x "http://127.0.0.1:$PORT/echo" -o /dev/null -w '%{http_code}')"
 }
 
+# bats test_tags=no-store
 @test "hello: the time page shows the time of each request, not the start's (the notes' now_time)" {
 	SERVER_BIN=$HELLO_BIN start_server "$STAGE"
 	local first second
@@ -805,6 +826,7 @@ resolve() {
 	return 1
 }
 
+# bats test_tags=no-store
 @test "hello: a login is a random id in an HttpOnly, SameSite cookie; logout ends it on the server" {
 	SERVER_BIN=$HELLO_BIN start_server "$STAGE"
 	local h=$BATS_TEST_TMPDIR/post.h set sid other
@@ -832,6 +854,7 @@ resolve() {
 	equal "status of a name too long" 400 "$(post /logging.py -d "name=$(head -c 65 /dev/zero | tr '\0' a)")"
 }
 
+# bats test_tags=no-store
 @test "hello: 302 takes 360buy to jd (the notes' example); a POST redirected by 301-303 comes back a GET, by 307 and 308 a POST" {
 	SERVER_BIN=$HELLO_BIN start_server "$STAGE"
 	local s got=
@@ -860,6 +883,7 @@ includes() {
 	done
 }
 
+# bats test_tags=no-store
 @test "the server and the application share only app.h" {
 	local fw=$ROOT/$STAGE f bad
 	# The application's files include app.h, their own headers, and of

@@ -204,4 +204,4 @@ check_head_in_pieces() {
 }
 
 # Its helpers run without bats' per-command trap (helpers.bash).
-[[ $- != *T* ]] || untraced untrace_file "${BASH_SOURCE[0]}"
+[[ $- != *T* ]] || untraced untrace_new

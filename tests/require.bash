@@ -1190,4 +1190,4 @@ req_fav_search() {
 }
 
 # Its helpers run without bats' per-command trap (helpers.bash).
-[[ $- != *T* ]] || untraced untrace_file "${BASH_SOURCE[0]}"
+[[ $- != *T* ]] || untraced untrace_new

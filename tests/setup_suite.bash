@@ -5,6 +5,8 @@
 
 setup_suite() {
 	local root bin stage prog src stale=
+	# bats 1.8's --filter-tags leaves IFS set to a comma here.
+	local IFS=$' \t\n'
 	root=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 	bin=${NETLAB_BIN:-$root}
 	case $bin in /*) ;; *) bin=$root/$bin ;; esac
