@@ -3,6 +3,10 @@
 
 load helpers
 
+# One test at a time, even where run.sh lets a file's tests run side by
+# side: they drive the client one session at a time.
+BATS_NO_PARALLELIZE_WITHIN_FILE=true
+
 CLIENT=$BIN/07-client/client
 
 setup_file() {

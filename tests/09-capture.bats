@@ -8,6 +8,10 @@
 
 load helpers
 
+# One test at a time, even where run.sh lets a file's tests run side by
+# side: they share the file's lab and hub directories.
+BATS_NO_PARALLELIZE_WITHIN_FILE=true
+
 SNIFF=$BIN/09-capture/sniff
 LAB=$ROOT/09-capture/lab.sh
 

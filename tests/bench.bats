@@ -5,6 +5,10 @@
 
 load helpers
 
+# One test at a time, even where run.sh lets a file's tests run side by
+# side: a measurement wants the machine to itself.
+BATS_NO_PARALLELIZE_WITHIN_FILE=true
+
 @test "make bench QUICK=1 prints and writes a table with a row per cell" {
 	command -v wrk >/dev/null || skip "wrk not installed"
 	refs=

@@ -25,6 +25,10 @@
 
 load helpers
 
+# One test at a time, even where run.sh lets a file's tests run side by
+# side: the examples run in order, as a reader types them.
+BATS_NO_PARALLELIZE_WITHIN_FILE=true
+
 setup_file() {
 	make_docroot
 }

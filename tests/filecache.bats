@@ -8,6 +8,10 @@
 
 load helpers
 
+# One test at a time, even where run.sh lets a file's tests run side by
+# side: they change files of the shared docroot.
+BATS_NO_PARALLELIZE_WITHIN_FILE=true
+
 STAGE=06-epoll
 
 setup_file() {

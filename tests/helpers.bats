@@ -4,6 +4,10 @@
 
 load helpers
 
+# One test at a time, even where run.sh lets a file's tests run side by
+# side: they check the helpers one at a time.
+BATS_NO_PARALLELIZE_WITHIN_FILE=true
+
 setup_file() {
 	make_docroot
 }

@@ -9,6 +9,10 @@
 load helpers
 load require
 
+# One test at a time, even where run.sh lets a file's tests run side by
+# side: they share the servers setup_file starts, one per stage.
+BATS_NO_PARALLELIZE_WITHIN_FILE=true
+
 setup_file() {
 	make_docroot
 	make_big10

@@ -688,8 +688,13 @@ req_slow_reader() {
 # big_zeros: a file of 32 MiB in the docroot, more than the socket buffers
 # of both ends hold (Linux's largest are 4 and 6 MiB): whoever sends it has
 # to wait for the reader. It prints the file's size.
+# Written under a name of its own and renamed: two tests that run side by
+# side never see it half-written.
 big_zeros() {
-	[ -f "$DOCROOT/zeros32.bin" ] || head -c 33554432 /dev/zero >"$DOCROOT/zeros32.bin"
+	if [ ! -f "$DOCROOT/zeros32.bin" ]; then
+		head -c 33554432 /dev/zero >"$DOCROOT/zeros32.bin.$BASHPID"
+		mv -f "$DOCROOT/zeros32.bin.$BASHPID" "$DOCROOT/zeros32.bin"
+	fi
 	echo 33554432
 }
 

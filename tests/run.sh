@@ -5,8 +5,13 @@
 # A student runs the suite after every change, so it should take minutes,
 # not ten. Most of its time is spent waiting (for a timeout to expire, a
 # trickling client, a server to start), not computing, so files run side
-# by side: JOBS at a time (default 3), the longest first. The tests inside
-# one file still run one after another: they share the file's servers.
+# by side: JOBS at a time (default 3), the longest first. In a whole run
+# the tests inside one file run one after another: both cores are busy
+# anyway. With files named (make test STAGE=06-epoll names four), a stage
+# file's tests run side by side too, JOBS at a time: each starts a server
+# of its own, so the file's waits (timeouts, slow readers) overlap. A file
+# whose tests share what its setup_file made (http.bats: one server per
+# stage) sets BATS_NO_PARALLELIZE_WITHIN_FILE and runs in order.
 # 10-framework's file runs a second time with the SQLite store
 # (NETLAB_STORE=sqlite) beside the rest, its report printed after theirs:
 # only its tests of the store, not those tagged no-store.
@@ -23,6 +28,7 @@ timeouts 04-nonblock bench 09-capture 07-client 01-static filecache
 03-threads 02-fork diffs editions valgrind"
 
 files=()
+named=
 if [ $# -eq 0 ] || { [ $# -eq 1 ] && [ "$1" = tests ]; }; then
 	for name in $ORDER; do
 		[ -e "tests/$name.bats" ] && files+=("tests/$name.bats")
@@ -32,6 +38,7 @@ if [ $# -eq 0 ] || { [ $# -eq 1 ] && [ "$1" = tests ]; }; then
 	done
 else
 	files=("$@")
+	named=yes
 fi
 
 sqlite=
@@ -42,8 +49,9 @@ done
 
 store_only=(--filter-tags '!no-store')
 jobs=()
-if [ "$JOBS" -gt 1 ] && command -v parallel >/dev/null && [ "${#files[@]}" -gt 1 ]; then
-	jobs=(--jobs "$JOBS" --no-parallelize-within-files)
+if [ "$JOBS" -gt 1 ] && command -v parallel >/dev/null; then
+	jobs=(--jobs "$JOBS")
+	[ -n "$named" ] || jobs+=(--no-parallelize-within-files)
 fi
 
 out=$(mktemp -d)

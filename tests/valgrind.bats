@@ -8,6 +8,10 @@
 
 load helpers
 
+# One test at a time, even where run.sh lets a file's tests run side by
+# side: each run under valgrind wants the machine to itself.
+BATS_NO_PARALLELIZE_WITHIN_FILE=true
+
 setup_file() {
 	make_docroot
 }
