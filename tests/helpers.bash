@@ -538,9 +538,10 @@ eventually() {
 # A 10 MiB file in the docroot, for the slow-reader tests: written under a
 # name of its own and renamed, so that no test sees it half-written.
 make_big10() {
+	local part=$DOCROOT/big10.bin.$BASHPID   # this shell's, not head's
 	[ ! -f "$DOCROOT/big10.bin" ] || return 0
-	head -c 10485760 /dev/urandom >"$DOCROOT/big10.bin.$BASHPID"
-	mv -f "$DOCROOT/big10.bin.$BASHPID" "$DOCROOT/big10.bin"
+	head -c 10485760 /dev/urandom >"$part"
+	mv -f "$part" "$DOCROOT/big10.bin"
 }
 
 # ms_since START: milliseconds since START (nanoseconds, as above).

@@ -691,9 +691,10 @@ req_slow_reader() {
 # Written under a name of its own and renamed: two tests that run side by
 # side never see it half-written.
 big_zeros() {
+	local part=$DOCROOT/zeros32.bin.$BASHPID   # this shell's, not head's
 	if [ ! -f "$DOCROOT/zeros32.bin" ]; then
-		head -c 33554432 /dev/zero >"$DOCROOT/zeros32.bin.$BASHPID"
-		mv -f "$DOCROOT/zeros32.bin.$BASHPID" "$DOCROOT/zeros32.bin"
+		head -c 33554432 /dev/zero >"$part"
+		mv -f "$part" "$DOCROOT/zeros32.bin"
 	fi
 	echo 33554432
 }
