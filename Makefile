@@ -148,7 +148,13 @@ endif
 
 # tests/run.sh runs JOBS files at once (with GNU parallel installed), and
 # 10-framework's file a second time with the SQLite store beside them.
+# With STAGE, the four files all start at once, and the stage's own file
+# runs JOBS of its tests at a time (each starts a server of its own).
+ifneq ($(filter command line,$(origin STAGE)),)
+JOBS ?= 4
+else
 JOBS ?= 3
+endif
 
 # bench/hold holds many keep-alive connections at once for 08's tests too.
 # 10-framework's file runs twice: both stores pass the same tests, and
