@@ -4,9 +4,9 @@
 # NETLAB_STORE=sqlite runs them on the SQLite store. make test runs both,
 # the second time without the tests tagged no-store (request bodies,
 # keep-alive, the hello application, the file store's own format): they
-# do the same work whichever store is built in. The req_fav_ checks are the URL contract make grade holds a
-# student's application to (require.bash); the lines beside them are
-# netlab's own pages.
+# do the same work whichever store is built in. The req_fav_ checks are
+# the URL contract make grade holds a student's application to
+# (require.bash); the lines beside them are netlab's own pages.
 
 load helpers
 load require

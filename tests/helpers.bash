@@ -535,13 +535,19 @@ eventually() {
 	"$@"
 }
 
-# A 10 MiB file in the docroot, for the slow-reader tests: written under a
-# name of its own and renamed, so that no test sees it half-written.
+# docroot_file NAME BYTES SOURCE: $DOCROOT/NAME, the first BYTES of SOURCE,
+# made once. It is written under a name of its own and renamed, so that
+# tests run side by side never see it half-written.
+docroot_file() {
+	local part=$DOCROOT/$1.$BASHPID   # this shell's pid, not head's
+	[ ! -f "$DOCROOT/$1" ] || return 0
+	head -c "$2" "$3" >"$part"
+	mv -f "$part" "$DOCROOT/$1"
+}
+
+# A 10 MiB file in the docroot, for the slow-reader tests.
 make_big10() {
-	local part=$DOCROOT/big10.bin.$BASHPID   # this shell's, not head's
-	[ ! -f "$DOCROOT/big10.bin" ] || return 0
-	head -c 10485760 /dev/urandom >"$part"
-	mv -f "$part" "$DOCROOT/big10.bin"
+	docroot_file big10.bin 10485760 /dev/urandom
 }
 
 # ms_since START: milliseconds since START (nanoseconds, as above).

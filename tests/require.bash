@@ -92,7 +92,6 @@ fetch() {
 	cat "$T/ex.head" "$T/ex.body" >"$T/ex.reply" 2>/dev/null || true
 	# curl's own error line, if it printed one, read without a subshell
 	first_match 'curl: ' "$T/ex.trace" >"$T/ex.note"
-	note=
 	IFS= read -r note <"$T/ex.note" || true
 	ex_end "$note"
 	echo "${code:-000}"
@@ -692,14 +691,8 @@ req_slow_reader() {
 # big_zeros: a file of 32 MiB in the docroot, more than the socket buffers
 # of both ends hold (Linux's largest are 4 and 6 MiB): whoever sends it has
 # to wait for the reader. It prints the file's size.
-# Written under a name of its own and renamed: two tests that run side by
-# side never see it half-written.
 big_zeros() {
-	local part=$DOCROOT/zeros32.bin.$BASHPID   # this shell's, not head's
-	if [ ! -f "$DOCROOT/zeros32.bin" ]; then
-		head -c 33554432 /dev/zero >"$part"
-		mv -f "$part" "$DOCROOT/zeros32.bin"
-	fi
+	docroot_file zeros32.bin 33554432 /dev/zero
 	echo 33554432
 }
 
