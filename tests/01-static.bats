@@ -32,13 +32,13 @@ setup_file() {
 # still sends, so that its close resets nothing unread (common/serve.c);
 # a client that never stops sending must not hold it there.
 @test "01-static: the lingering close ends within 2 s though the client keeps sending; the next client is served by then" {
-	local fd writer start code took
+	local fd writer start code took n
 	start_server "$STAGE" -q -t 10
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 	printf 'GET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&"$fd"
 	start=${EPOCHREALTIME//[!0-9]/}000
 	{
-		for _ in $(seq 60); do
+		for ((n = 1; n <= 60; n++)); do
 			sleep 0.1
 			printf 'x' 2>/dev/null || break
 		done

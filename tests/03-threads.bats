@@ -45,7 +45,7 @@ start_threads_server() {
 twenty_at_once() {
 	local fds=() fd i ok=0 reply
 	kill -STOP "$SERVER_PID"
-	for i in $(seq 20); do
+	for ((i = 1; i <= 20; i++)); do
 		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 		printf 'GET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&"$fd"
 		fds+=("$fd")

@@ -74,7 +74,7 @@ setup_file() {
 	timeout 5 cat <&"$fd" >"$BATS_TEST_TMPDIR/r"   # until the server's FIN
 	exec {fd}>&-
 	ends_with "$BATS_TEST_TMPDIR/r" "$DOCROOT/about.html"
-	for i in $(seq 20); do
+	for ((i = 1; i <= 20; i++)); do
 		now=$(fd_count "$SERVER_PID")
 		[ "$now" -le "$before" ] && break
 		sleep 0.1

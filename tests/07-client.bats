@@ -80,6 +80,7 @@ setup_file() {
 # keeps every byte until the client half-closes, then closes its side too.
 # Sets PORT and RECORD_PID; the bytes land in $BATS_TEST_TMPDIR/got.
 record() {
+	local i
 	command -v python3 >/dev/null || skip "python3 is not installed"
 	rm -f "$BATS_TEST_TMPDIR/port" "$BATS_TEST_TMPDIR/got"
 	python3 -c '
@@ -105,7 +106,7 @@ with open(got_file, "wb") as f:
 c.close()
 ' "$BATS_TEST_TMPDIR/port" "$BATS_TEST_TMPDIR/got" 3>&- &
 	RECORD_PID=$!
-	for _ in $(seq 100); do
+	for ((i = 1; i <= 100; i++)); do
 		[ -s "$BATS_TEST_TMPDIR/port" ] && break
 		sleep 0.05
 	done

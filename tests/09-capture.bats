@@ -407,12 +407,12 @@ unprivileged() {
 		ip netns exec "$ns" "$SNIFF" -i lo -c 3 port "$PORT" >"$BATS_TEST_TMPDIR/live" \
 			2>"$BATS_TEST_TMPDIR/live.err" 3>&- &
 		pid=$!
-		for i in $(seq 100); do
+		for ((i = 1; i <= 100; i++)); do
 			grep -q '^listening on lo' "$BATS_TEST_TMPDIR/live.err" && break
 			sleep 0.05
 		done
 		ip netns exec "$ns" curl -s -o /dev/null "http://127.0.0.1:$PORT/" || rc=1
-		for i in $(seq 100); do
+		for ((i = 1; i <= 100; i++)); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.05
 		done
@@ -796,7 +796,7 @@ norm_tcpdump() {
 	# A background job starts with SIGINT ignored; give it back its default.
 	LAB_HOLD=30 env --default-signal=INT "$LAB" -o "$dir" >"$BATS_TEST_TMPDIR/int.out" 2>&1 3>&- &
 	pid=$!
-	for i in $(seq 200); do
+	for ((i = 1; i <= 200; i++)); do
 		grep -q '^lab is up' "$BATS_TEST_TMPDIR/int.out" && break
 		sleep 0.05
 	done

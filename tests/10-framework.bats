@@ -75,21 +75,49 @@ get() {
 	curl -s "http://127.0.0.1:$PORT$1"
 }
 
-# favourite_ids: the district_ids on /collect.py, in order, one per line.
+# favourite_ids: the district_ids on /collect.py, in order, one per line
+# (the page read by bash: a test asks for it dozens of times).
 favourite_ids() {
-	get /collect.py | sed -n 's|.*action="/collect/\([0-9]*\)\.py".*|\1|p'
+	local line re='.*action="/collect/([0-9]+)\.py"'
+	get /collect.py >"$BATS_TEST_TMPDIR/collect.page"
+	while IFS= read -r line; do
+		[[ $line =~ $re ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+	done <"$BATS_TEST_TMPDIR/collect.page"
+	return 0
+}
+
+# favourite_list: the same ids on one line, each followed by a space.
+favourite_list() {
+	local id
+	favourite_ids >"$BATS_TEST_TMPDIR/ids"
+	while IFS= read -r id; do
+		printf '%s ' "$id"
+	done <"$BATS_TEST_TMPDIR/ids"
 }
 
 # heading FILE, message FILE, notice FILE: the <h1>, the first <p>, and the
 # <p class="notice"> of a page.
 heading() {
-	sed -n 's|^<h1>\(.*\)</h1>$|\1|p' "$1"
+	line_parts '^<h1>(.*)</h1>$' "$1"
 }
 message() {
-	sed -n 's|^<p>\(.*\)</p>$|\1|p' "$1" | head -n 1
+	line_parts '^<p>(.*)</p>$' "$1" 1
 }
 notice() {
-	sed -n 's|^<p class="notice">\(.*\)</p>$|\1|p' "$1"
+	line_parts '^<p class="notice">(.*)</p>$' "$1"
+}
+
+# line_parts ERE FILE [MAX]: of each line of FILE that ERE matches (the
+# first MAX only, if given), the part its first group matched.
+line_parts() {
+	local line n=0
+	while IFS= read -r line; do
+		[[ $line =~ $1 ]] || continue
+		printf '%s\n' "${BASH_REMATCH[1]}"
+		n=$((n + 1))
+		[ "$n" != "${3:-}" ] || break
+	done <"$2"
+	return 0
 }
 
 # html_escape: stdin escaped as the pages escape text.
@@ -100,6 +128,27 @@ html_escape() {
 # urlencode STRING: every byte as %XX, as a form may send it.
 urlencode() {
 	printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n' | sed 's/../%&/g'
+}
+
+# posts_at_once PATH [-d DATA] [PATH [-d DATA]]...: POST to every PATH
+# (with DATA as its body, or none) at once: one curl opens all the
+# connections together (--parallel). Their status codes, one a line, are
+# in $BATS_TEST_TMPDIR/codes.
+posts_at_once() {
+	local argv=() n=0
+	while [ "$#" -gt 0 ]; do
+		[ "$n" = 0 ] || argv+=(--next)
+		argv+=(-s -m 20 -o /dev/null -w '%{http_code}\n' -X POST)
+		if [ "${2:-}" = -d ]; then
+			argv+=(--data-raw "$3" "http://127.0.0.1:$PORT$1")
+			shift 3
+		else
+			argv+=("http://127.0.0.1:$PORT$1")
+			shift
+		fi
+		n=$((n + 1))
+	done
+	curl --no-progress-meter -Z --parallel-immediate --parallel-max "$n" "${argv[@]}" >"$BATS_TEST_TMPDIR/codes" || true
 }
 
 # raw_slow PIECE...: send each piece (printf %b) 0.2 s apart on one
@@ -128,8 +177,8 @@ raw_slow() {
 	fav_start
 	req_fav_show
 	curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" "http://127.0.0.1:$PORT/show.py"
-	equal "status line of GET /show.py" "HTTP/1.1 200 OK" "$(status_line "$BATS_TEST_TMPDIR/h")"
-	equal "its Content-Type" "text/html; charset=utf-8" "$(header Content-Type "$BATS_TEST_TMPDIR/h")"
+	expect_output "status line of GET /show.py" "HTTP/1.1 200 OK" status_line "$BATS_TEST_TMPDIR/h"
+	expect_output "its Content-Type" "text/html; charset=utf-8" header Content-Type "$BATS_TEST_TMPDIR/h"
 	equal "its Content-Length (the page's size)" "$(wc -c <"$BATS_TEST_TMPDIR/b")" \
 		"$(header Content-Length "$BATS_TEST_TMPDIR/h")"
 	equal "forms that POST /show/<id>.py" 34 "$(grep -c '<form method="post" action="/show/[0-9]*\.py">' "$BATS_TEST_TMPDIR/b")"
@@ -149,17 +198,17 @@ raw_slow() {
 	fav_start
 	req_fav_add
 	req_fav_unknown
-	equal "status of POST /show/12.py" 303 "$(post /show/12.py)"
-	equal "Location after adding 12 again" "/collect.py?already=12" "$(header Location "$BATS_TEST_TMPDIR/post.h")"
-	equal "status of POST /show/12.py" 303 "$(post /show/12.py)"
-	equal "status of POST /show/44.py" 303 "$(post /show/44.py)"
-	equal "Location after adding 44" /collect.py "$(header Location "$BATS_TEST_TMPDIR/post.h")"
-	equal "favourites on /collect.py" "12 44 " "$(favourite_ids | tr '\n' ' ')"
+	expect_output "status of POST /show/12.py" 303 post /show/12.py
+	expect_output "Location after adding 12 again" "/collect.py?already=12" header Location "$BATS_TEST_TMPDIR/post.h"
+	expect_output "status of POST /show/12.py" 303 post /show/12.py
+	expect_output "status of POST /show/44.py" 303 post /show/44.py
+	expect_output "Location after adding 44" /collect.py header Location "$BATS_TEST_TMPDIR/post.h"
+	expect_output "favourites on /collect.py" "12 44 " favourite_list
 	contains "/collect.py" '<td>44</td><td>0</td><td>广东省</td><td>1</td>' "$(get /collect.py)"
-	equal "status of POST /show/99.py" 404 "$(post /show/99.py)"
-	equal "heading of the 404 for POST /show/99.py" "404 找不到" "$(heading "$BATS_TEST_TMPDIR/post")"
-	equal "status of POST /show/0012345678901234567890.py" 404 "$(post /show/0012345678901234567890.py)"
-	equal "favourites on /collect.py" "12 44 " "$(favourite_ids | tr '\n' ' ')"
+	expect_output "status of POST /show/99.py" 404 post /show/99.py
+	expect_output "heading of the 404 for POST /show/99.py" "404 找不到" heading "$BATS_TEST_TMPDIR/post"
+	expect_output "status of POST /show/0012345678901234567890.py" 404 post /show/0012345678901234567890.py
+	expect_output "favourites on /collect.py" "12 44 " favourite_list
 	# A browser follows the 303 with a GET.
 	equal "status and URL curl -L ends at after POST /show/13.py" "200 http://127.0.0.1:$PORT/collect.py" \
 		"$(curl -s -L -o /dev/null -w '%{http_code} %{url_effective}' -d '' "http://127.0.0.1:$PORT/show/13.py")"
@@ -167,11 +216,11 @@ raw_slow() {
 
 @test "adding a favourite twice: 303 to /collect.py, which says 您已经收藏了; the 已收藏 button cannot post" {
 	fav_start
-	equal "status of the first POST /show/12.py" 303 "$(post /show/12.py)"
-	equal "Location of the first" /collect.py "$(header Location "$BATS_TEST_TMPDIR/post.h")"
-	equal "status of the second POST /show/12.py" 303 "$(post /show/12.py)"
-	equal "Location of the second" "/collect.py?already=12" "$(header Location "$BATS_TEST_TMPDIR/post.h")"
-	equal "favourites after adding 12 twice" 12 "$(favourite_ids)"
+	expect_output "status of the first POST /show/12.py" 303 post /show/12.py
+	expect_output "Location of the first" /collect.py header Location "$BATS_TEST_TMPDIR/post.h"
+	expect_output "status of the second POST /show/12.py" 303 post /show/12.py
+	expect_output "Location of the second" "/collect.py?already=12" header Location "$BATS_TEST_TMPDIR/post.h"
+	expect_output "favourites after adding 12 twice" 12 favourite_ids
 	# A browser follows the 303 to the notice, as the notes' page said it.
 	curl -s -L -d '' -o "$BATS_TEST_TMPDIR/p" "http://127.0.0.1:$PORT/show/12.py"
 	equal "notice on the page the second add leads to" "您已经收藏了天津市，请勿重复收藏。" \
@@ -180,7 +229,7 @@ raw_slow() {
 	local q
 	for q in '' '?already=13' '?already=abc' '?already=12x' '?already='; do
 		get "/collect.py$q" >"$BATS_TEST_TMPDIR/p"
-		equal "notice on /collect.py$q" "" "$(notice "$BATS_TEST_TMPDIR/p")"
+		expect_output "notice on /collect.py$q" "" notice "$BATS_TEST_TMPDIR/p"
 	done
 	# On /show.py the added one is marked, and its button is disabled.
 	get /show.py >"$BATS_TEST_TMPDIR/show"
@@ -192,21 +241,21 @@ raw_slow() {
 
 @test "the application's pages say what went wrong in Chinese; the status line keeps HTTP's English" {
 	fav_start
-	equal "status of POST /show/99.py" 404 "$(post /show/99.py)"
+	expect_output "status of POST /show/99.py" 404 post /show/99.py
 	equal "its status line" "HTTP/1.1 404 Not Found" "$(head -n 1 "$BATS_TEST_TMPDIR/post.h" | tr -d '\r')"
-	equal "its heading" "404 找不到" "$(heading "$BATS_TEST_TMPDIR/post")"
-	equal "its message" "没有这个 district_id 的省份。" "$(message "$BATS_TEST_TMPDIR/post")"
-	equal "status of POST /collect/13.py" 404 "$(post /collect/13.py)"
-	equal "its message" "这个省份不在您的收藏里。" "$(message "$BATS_TEST_TMPDIR/post")"
+	expect_output "its heading" "404 找不到" heading "$BATS_TEST_TMPDIR/post"
+	expect_output "its message" "没有这个 district_id 的省份。" message "$BATS_TEST_TMPDIR/post"
+	expect_output "status of POST /collect/13.py" 404 post /collect/13.py
+	expect_output "its message" "这个省份不在您的收藏里。" message "$BATS_TEST_TMPDIR/post"
 	post /show/12.py >/dev/null
-	equal "status of a remark that is not UTF-8" 400 "$(post /collect/12/note.py --data-raw 'remark=%FF')"
+	expect_output "status of a remark that is not UTF-8" 400 post /collect/12/note.py --data-raw 'remark=%FF'
 	equal "its status line" "HTTP/1.1 400 Bad Request" "$(head -n 1 "$BATS_TEST_TMPDIR/post.h" | tr -d '\r')"
-	equal "its message" "备注不是有效的 UTF-8 文本。" "$(message "$BATS_TEST_TMPDIR/post")"
-	equal "status of a form without a remark" 400 "$(post /collect/12/note.py --data-raw 'other=x')"
-	equal "its message" "表单里没有 remark 这一项。" "$(message "$BATS_TEST_TMPDIR/post")"
+	expect_output "its message" "备注不是有效的 UTF-8 文本。" message "$BATS_TEST_TMPDIR/post"
+	expect_output "status of a form without a remark" 400 post /collect/12/note.py --data-raw 'other=x'
+	expect_output "its message" "表单里没有 remark 这一项。" message "$BATS_TEST_TMPDIR/post"
 	equal "status of a remark as text/plain" 415 \
 		"$(post /collect/12/note.py -H 'Content-Type: text/plain' --data-raw 'remark=x')"
-	equal "its heading" "415 不支持的内容类型" "$(heading "$BATS_TEST_TMPDIR/post")"
+	expect_output "its heading" "415 不支持的内容类型" heading "$BATS_TEST_TMPDIR/post"
 	curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" "http://127.0.0.1:$PORT/show/12.py"
 	equal "status line of GET /show/12.py" "HTTP/1.1 405 Method Not Allowed" \
 		"$(head -n 1 "$BATS_TEST_TMPDIR/h" | tr -d '\r')"
@@ -221,13 +270,13 @@ raw_slow() {
 	req_fav_delete
 	post /show/11.py >/dev/null
 	post /show/31.py >/dev/null
-	equal "status of POST /collect/11.py" 303 "$(post /collect/11.py)"
-	equal "Location header" /collect.py "$(header Location "$BATS_TEST_TMPDIR/post.h")"
-	equal "favourites on /collect.py" 31 "$(favourite_ids)"
-	equal "status of POST /collect/11.py" 404 "$(post /collect/11.py)"
-	equal "status of POST /collect/99.py" 404 "$(post /collect/99.py)"
-	equal "status of POST /collect/31.py" 303 "$(post /collect/31.py)"
-	equal "favourites on /collect.py" "" "$(favourite_ids)"
+	expect_output "status of POST /collect/11.py" 303 post /collect/11.py
+	expect_output "Location header" /collect.py header Location "$BATS_TEST_TMPDIR/post.h"
+	expect_output "favourites on /collect.py" 31 favourite_ids
+	expect_output "status of POST /collect/11.py" 404 post /collect/11.py
+	expect_output "status of POST /collect/99.py" 404 post /collect/99.py
+	expect_output "status of POST /collect/31.py" 303 post /collect/31.py
+	expect_output "favourites on /collect.py" "" favourite_ids
 	contains "/collect.py" '还没有收藏' "$(get /collect.py)"
 }
 
@@ -240,20 +289,20 @@ raw_slow() {
 		"http://127.0.0.1:$PORT/echo" >"$BATS_TEST_TMPDIR/code" || true
 	equal "status of POST /echo with a 3,000-byte header" 200 "$(cat "$BATS_TEST_TMPDIR/code")"
 	equal "X-Long line of what /echo sent back" "X-Long: $long" "$(grep '^X-Long:' "$BATS_TEST_TMPDIR/echo")"
-	equal "status of GET /show.py after it" 200 "$(code /show.py)"
+	expect_output "status of GET /show.py after it" 200 code /show.py
 }
 
 @test "GET on a POST-only URL is 405 with Allow; POST on a page is 405 too" {
 	fav_start
 	curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" "http://127.0.0.1:$PORT/show/12.py"
-	equal "status line of GET /show/12.py" "HTTP/1.1 405 Method Not Allowed" "$(status_line "$BATS_TEST_TMPDIR/h")"
-	equal "its Allow" POST "$(header Allow "$BATS_TEST_TMPDIR/h")"
-	equal "heading of the 405 for GET /show/12.py" "405 不允许这个方法" "$(heading "$BATS_TEST_TMPDIR/b")"
+	expect_output "status line of GET /show/12.py" "HTTP/1.1 405 Method Not Allowed" status_line "$BATS_TEST_TMPDIR/h"
+	expect_output "its Allow" POST header Allow "$BATS_TEST_TMPDIR/h"
+	expect_output "heading of the 405 for GET /show/12.py" "405 不允许这个方法" heading "$BATS_TEST_TMPDIR/b"
 	code_is 405 /echo
 	code_is 405 /collect/12/note.py
-	equal "status of POST /show.py" 405 "$(post /show.py)"
-	equal "Allow header" "GET, HEAD" "$(header Allow "$BATS_TEST_TMPDIR/post.h")"
-	equal "favourites after those GETs (a GET never changes anything)" "" "$(favourite_ids)"
+	expect_output "status of POST /show.py" 405 post /show.py
+	expect_output "Allow header" "GET, HEAD" header Allow "$BATS_TEST_TMPDIR/post.h"
+	expect_output "favourites after those GETs (a GET never changes anything)" "" favourite_ids
 	req_fav_get_safe
 }
 
@@ -268,9 +317,9 @@ raw_slow() {
 		code_is 404 "$p"
 	done
 	# and a POST to a near miss adds nothing: it names nothing, so 404
-	equal "status of POST /show/12xpy" 404 "$(post /show/12xpy)"
-	equal "status of POST /nope.html" 404 "$(post /nope.html)"
-	equal "favourites after POSTs to near misses" "" "$(favourite_ids)"
+	expect_output "status of POST /show/12xpy" 404 post /show/12xpy
+	expect_output "status of POST /nope.html" 404 post /nope.html
+	expect_output "favourites after POSTs to near misses" "" favourite_ids
 	req_fav_routes
 }
 
@@ -278,7 +327,7 @@ raw_slow() {
 	fav_start
 	req_fav_not_found
 	curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" "http://127.0.0.1:$PORT/nothing.py"
-	equal "status line of GET /nothing.py" "HTTP/1.1 404 Not Found" "$(status_line "$BATS_TEST_TMPDIR/h")"
+	expect_output "status line of GET /nothing.py" "HTTP/1.1 404 Not Found" status_line "$BATS_TEST_TMPDIR/h"
 	equal "heading of its page" "<h1>404 Not Found</h1>" "$(grep -o '<h1>[^<]*</h1>' "$BATS_TEST_TMPDIR/b")"
 	curl -s -o "$BATS_TEST_TMPDIR/about" "http://127.0.0.1:$PORT/about.html"
 	same_bytes "body of GET /about.html" "$BATS_TEST_TMPDIR/about" "$DOCROOT/about.html"
@@ -292,9 +341,9 @@ raw_slow() {
 	# as a browser sends it: + for spaces, %XX for the rest
 	equal "status of POST /collect/33/note.py with remark=$remark" 303 \
 		"$(post /collect/33/note.py --data-raw "remark=$(urlencode "$remark" | sed 's/%20/+/g')")"
-	equal "Location header" /collect.py "$(header Location "$BATS_TEST_TMPDIR/post.h")"
+	expect_output "Location header" /collect.py header Location "$BATS_TEST_TMPDIR/post.h"
 	expected=$(printf '%s' "$remark" | html_escape)
-	page=$(get /collect.py)
+	into page get /collect.py
 	contains "/collect.py" "<td class=\"remark\">$expected</td>" "$page"
 	contains "/collect.py" "cols=\"24\">"$'\n'"$expected</textarea>" "$page"
 	lacks "/collect.py" "<script>" "$page"
@@ -316,7 +365,7 @@ raw_slow() {
 		"$(post /collect/12/note.py --data-urlencode "remark=$forged"$'\');DROP TABLE favourites;--')"
 	stop_server
 	fav_start
-	equal "favourites on /collect.py" 12 "$(favourite_ids)"
+	expect_output "favourites on /collect.py" 12 favourite_ids
 	expected=$(printf '%s' "$forged"$'\');DROP TABLE favourites;--' | html_escape)
 	contains "/collect.py after a restart" "<td class=\"remark\">$expected</td>" "$(get /collect.py)"
 }
@@ -328,8 +377,8 @@ raw_slow() {
 	for body in 'remark=%FF' 'remark=%C0%AF' 'remark=%ED%A0%80' 'remark=%E4%BD' 'remark=a%00b' \
 		'remark=%1B[31m' 'remark=%G1' 'remark=%4' 'other=x'; do
 		echo "$body"
-		equal "status of POST /collect/12/note.py --data-raw \"$body\"" 400 "$(post /collect/12/note.py --data-raw "$body")"
-		equal "heading of the 400 for $body" "400 请求有误" "$(heading "$BATS_TEST_TMPDIR/post")"
+		expect_output "status of POST /collect/12/note.py --data-raw \"$body\"" 400 post /collect/12/note.py --data-raw "$body"
+		expect_output "heading of the 400 for $body" "400 请求有误" heading "$BATS_TEST_TMPDIR/post"
 	done
 	equal "status of a remark of 1001 x" 400 \
 		"$(post /collect/12/note.py --data-raw "remark=$(head -c 1001 /dev/zero | tr '\0' x)")"
@@ -340,7 +389,7 @@ raw_slow() {
 		"$(post /collect/12/note.py --data-raw "remark=$(urlencode "$(printf '中%.0s' $(seq 334))")")"
 	equal "status of a remark of 333 中" 303 \
 		"$(post /collect/12/note.py --data-raw "remark=$(urlencode "$(printf '中%.0s' $(seq 333))")")"
-	equal "status of POST /collect/12/note.py -H 'Content-Type: text/plain' --data-raw 'remark=x'" 415 "$(post /collect/12/note.py -H 'Content-Type: text/plain' --data-raw 'remark=x')"
+	expect_output "status of POST /collect/12/note.py -H 'Content-Type: text/plain' --data-raw 'remark=x'" 415 post /collect/12/note.py -H 'Content-Type: text/plain' --data-raw 'remark=x'
 	equal "status of POST /collect/13/note.py --data-raw 'remark=x'" 404 "$(post /collect/13/note.py --data-raw 'remark=x')"   # not a favourite
 	equal "status of POST /collect/99/note.py --data-raw 'remark=x'" 404 "$(post /collect/99/note.py --data-raw 'remark=x')"   # not a province
 }
@@ -361,12 +410,12 @@ raw_slow() {
 	fav_start
 	raw_slow 'POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 11\r\n' \
 		'\r\nhel' 'lo w' 'orld' >"$BATS_TEST_TMPDIR/r"
-	equal "status line for a body of 11 in three pieces" "HTTP/1.1 200 OK" "$(status_line "$BATS_TEST_TMPDIR/r")"
+	expect_output "status line for a body of 11 in three pieces" "HTTP/1.1 200 OK" status_line "$BATS_TEST_TMPDIR/r"
 	equal "the body /echo sent back" 'hello world' "$(tail -n 1 "$BATS_TEST_TMPDIR/r")"
 	# chunked, cut inside sizes, data and CRLFs, with an extension and a trailer
 	raw_slow 'POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n' \
 		'5\r' '\nhel' 'lo\r' '\n' '9;name=v' 'al\r\n wor' 'ld!!!\r\n0\r\nX-Trailer: 1\r' '\n\r' '\n' >"$BATS_TEST_TMPDIR/r"
-	equal "status line for a chunked body in ten pieces" "HTTP/1.1 200 OK" "$(status_line "$BATS_TEST_TMPDIR/r")"
+	expect_output "status line for a chunked body in ten pieces" "HTTP/1.1 200 OK" status_line "$BATS_TEST_TMPDIR/r"
 	equal "the body /echo sent back" 'hello world!!!' "$(tail -n 1 "$BATS_TEST_TMPDIR/r")"
 	# curl's own chunked upload
 	equal "the body /echo sent back for curl's chunked upload" 'remark=%E4%B8%AD' \
@@ -430,7 +479,7 @@ raw_slow() {
 	} >&"$fd" 2>/dev/null &
 	writer=$!
 	IFS= read -r -t 8 -u "$fd" line || true
-	took=$(ms_since "$start")
+	into took ms_since "$start"
 	kill "$writer" 2>/dev/null || true
 	wait "$writer" 2>/dev/null || true
 	exec {fd}>&-
@@ -449,11 +498,11 @@ raw_slow() {
 	printf 'hi' >&"$fd"
 	timeout 5 cat <&"$fd" >"$BATS_TEST_TMPDIR/r"
 	exec {fd}>&-
-	equal "statuses once the body came" "200 " "$(statuses_in "$BATS_TEST_TMPDIR/r")"
+	expect_output "statuses once the body came" "200 " statuses_in "$BATS_TEST_TMPDIR/r"
 	equal "the body /echo sent back" hi "$(tail -n 1 "$BATS_TEST_TMPDIR/r")"
 	# too large: refused at once, no 100 and no waiting for the body
 	raw 'POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2000000\r\n\r\n' >"$BATS_TEST_TMPDIR/r"
-	equal "statuses for Expect: 100-continue and 2,000,000 bytes" "413 " "$(statuses_in "$BATS_TEST_TMPDIR/r")"
+	expect_output "statuses for Expect: 100-continue and 2,000,000 bytes" "413 " statuses_in "$BATS_TEST_TMPDIR/r"
 	raw_is 417 'POST /echo HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 2\r\n\r\nhi'
 }
 
@@ -519,63 +568,53 @@ raw_slow() {
 }
 
 @test "concurrent: 34 parallel adds, then 50 parallel deletes, remarks and adds, nothing lost" {
-	local ids i pids
+	local ids i posts page
 	fav_start
 	ids=($(get /show.py | sed -n 's|.*action="/show/\([0-9]*\)\.py".*|\1|p'))
 	equal "provinces on /show.py" 34 "${#ids[@]}"
-	# Only the curls are waited for: the server is a background job too.
-	pids=()
+	posts=()
 	for i in "${ids[@]}"; do
-		curl -s -o /dev/null -w '%{http_code}\n' -X POST "http://127.0.0.1:$PORT/show/$i.py" >>"$BATS_TEST_TMPDIR/codes" &
-		pids+=($!)
+		posts+=("/show/$i.py")
 	done
-	wait "${pids[@]}"
+	posts_at_once "${posts[@]}"
 	equal "303s for 34 parallel adds" 34 "$(grep -c '^303$' "$BATS_TEST_TMPDIR/codes")"
 	equal "favourites, sorted" "$(printf '%s\n' "${ids[@]}" | sort | tr '\n' ' ')" \
 		"$(favourite_ids | sort | tr '\n' ' ')"
 	# 17 deletes, 17 remarks and 16 repeated adds, all at once
-	: >"$BATS_TEST_TMPDIR/codes"
-	pids=()
-	for i in $(seq 0 16); do
-		curl -s -o /dev/null -w '%{http_code}\n' -X POST "http://127.0.0.1:$PORT/collect/${ids[i]}.py" >>"$BATS_TEST_TMPDIR/codes" &
-		pids+=($!)
-		curl -s -o /dev/null -w '%{http_code}\n' --data-raw "remark=note+${ids[i + 17]}" \
-			"http://127.0.0.1:$PORT/collect/${ids[i + 17]}/note.py" >>"$BATS_TEST_TMPDIR/codes" &
-		pids+=($!)
-		[ "$i" = 16 ] && continue
-		curl -s -o /dev/null -w '%{http_code}\n' -X POST \
-			"http://127.0.0.1:$PORT/show/${ids[i + 17]}.py" >>"$BATS_TEST_TMPDIR/codes" &
-		pids+=($!)
+	posts=()
+	for ((i = 0; i <= 16; i++)); do
+		posts+=("/collect/${ids[i]}.py" "/collect/${ids[i + 17]}/note.py" -d "remark=note+${ids[i + 17]}")
+		[ "$i" = 16 ] || posts+=("/show/${ids[i + 17]}.py")
 	done
-	wait "${pids[@]}"
+	posts_at_once "${posts[@]}"
 	equal "303s for 50 parallel deletes, remarks and adds" 50 "$(grep -c '^303$' "$BATS_TEST_TMPDIR/codes")"
 	stop_server
 	fav_start
 	equal "favourites after a restart, sorted" "$(printf '%s\n' "${ids[@]:17}" | sort | tr '\n' ' ')" \
 		"$(favourite_ids | sort | tr '\n' ' ')"
-	get /collect.py >"$BATS_TEST_TMPDIR/collect"
-	for i in $(seq 17 33); do
-		contains "/collect.py after a restart" "<td class=\"remark\">note ${ids[i]}</td>" "$(cat "$BATS_TEST_TMPDIR/collect")"
+	page=$(get /collect.py)
+	for ((i = 17; i <= 33; i++)); do
+		contains "/collect.py after a restart" "<td class=\"remark\">note ${ids[i]}</td>" "$page"
 	done
 }
 
 @test "kill -9 right after the 303: the change is there after a restart" {
 	fav_start
 	SERVER_BIN=$FAV_BIN req_fav_kill
-	equal "status of POST /show/37.py" 303 "$(post /show/37.py)"
-	equal "status of POST /collect/37/note.py --data-raw 'remark=%E5%B1%B1%E4%B8%9C'" 303 "$(post /collect/37/note.py --data-raw 'remark=%E5%B1%B1%E4%B8%9C')"
+	expect_output "status of POST /show/37.py" 303 post /show/37.py
+	expect_output "status of POST /collect/37/note.py --data-raw 'remark=%E5%B1%B1%E4%B8%9C'" 303 post /collect/37/note.py --data-raw 'remark=%E5%B1%B1%E4%B8%9C'
 	kill -KILL "$SERVER_PID"
 	wait "$SERVER_PID" || true
 	SERVER_PID=
 	fav_start
-	equal "favourites on /collect.py" 37 "$(favourite_ids)"
+	expect_output "favourites on /collect.py" 37 favourite_ids
 	contains "/collect.py after kill -9" '<td class="remark">山东</td>' "$(get /collect.py)"
-	equal "status of POST /collect/37.py" 303 "$(post /collect/37.py)"
+	expect_output "status of POST /collect/37.py" 303 post /collect/37.py
 	kill -KILL "$SERVER_PID"
 	wait "$SERVER_PID" || true
 	SERVER_PID=
 	fav_start
-	equal "favourites after a delete and kill -9" "" "$(favourite_ids)"
+	expect_output "favourites after a delete and kill -9" "" favourite_ids
 }
 
 @test "a truncated store is detected: the server refuses to start and says why" {
@@ -596,7 +635,7 @@ raw_slow() {
 	equal "bytes of the truncated store after the refusal (untouched)" $((size / 2)) "$(stat -c %s "$f")"
 	cp "$BATS_TEST_TMPDIR/whole" "$f"
 	fav_start
-	equal "favourites on /collect.py" "11 12 " "$(favourite_ids | tr '\n' ' ')"
+	expect_output "favourites on /collect.py" "11 12 " favourite_list
 }
 
 # bats test_tags=no-store
@@ -607,7 +646,7 @@ raw_slow() {
 	stop_server
 	printf 'netlab favourites 1\n13 0\n\n14 ' >"$STATE/favourites.tmp"
 	fav_start
-	equal "favourites on /collect.py" 11 "$(favourite_ids)"
+	expect_output "favourites on /collect.py" 11 favourite_ids
 	equal "the half-written favourites.tmp after a start (removed)" "" "$(ls "$STATE/favourites.tmp" 2>/dev/null)"
 	# one bit flipped: the checksum catches it
 	stop_server
@@ -639,7 +678,7 @@ raw_slow() {
 	tracer=$!
 	traced() { [ "$(awk '$1 == "TracerPid:" { print $2 }' "/proc/$SERVER_PID/status")" != 0 ]; }
 	eventually traced
-	equal "status of POST /show/12.py" 303 "$(post /show/12.py)"
+	expect_output "status of POST /show/12.py" 303 post /show/12.py
 	kill -INT "$tracer"
 	wait "$tracer" || true
 	# Each call, named by what it acted on (strace -y shows a descriptor's path).
@@ -676,7 +715,7 @@ crc32() {
 	records=$'netlab favourites 1\n13 0\n\n14 0\n\n'
 	printf '%send 2 %s\n' "$records" "$(crc32 "$records")" >"$f"
 	fav_start -q
-	equal "ids of a store written by hand" "13 14 " "$(favourite_ids | tr '\n' ' ')"
+	expect_output "ids of a store written by hand" "13 14 " favourite_list
 	stop_server
 	# the same with one id twice
 	records=$'netlab favourites 1\n13 0\n\n13 0\n\n'
@@ -686,19 +725,19 @@ crc32() {
 	[[ "$output" == *"is damaged"* ]] || { echo "message: $output" >&2; false; }
 	cp "$BATS_TEST_TMPDIR/whole" "$f"
 	fav_start -q
-	equal "ids once the whole file is back" "11 12 " "$(favourite_ids | tr '\n' ' ')"
+	expect_output "ids once the whole file is back" "11 12 " favourite_list
 }
 
 @test "favourites are listed in the order they were added, whatever their ids" {
 	fav_start -q
 	local id
 	for id in 44 12 31; do
-		equal "status of POST /show/$id.py" 303 "$(post "/show/$id.py")"
+		expect_output "status of POST /show/$id.py" 303 post "/show/$id.py"
 	done
-	equal "ids on /collect.py" "44 12 31 " "$(favourite_ids | tr '\n' ' ')"
+	expect_output "ids on /collect.py" "44 12 31 " favourite_list
 	stop_server
 	fav_start -q
-	equal "ids on /collect.py after a restart" "44 12 31 " "$(favourite_ids | tr '\n' ' ')"
+	expect_output "ids on /collect.py after a restart" "44 12 31 " favourite_list
 }
 
 # check_refused WHY: a change refused by the disk: 500 (or 503) with a page
@@ -706,31 +745,31 @@ crc32() {
 # are served as before.
 check_refused() {
 	local code
-	code=$(post /show/13.py)
+	into code post /show/13.py
 	expect_one_of "status of POST /show/13.py with $1" "500 503" "$code"
 	grep -q '保存失败' "$BATS_TEST_TMPDIR/post" ||
 		{ echo "the $code page: expected it to say 保存失败 (the change could not be saved), got: $(cat "$BATS_TEST_TMPDIR/post")" >&2; false; }
 	eventually grep -Eq '^10-framework: (saving favourites|sqlite): ' "$SERVER_LOG" ||
 		{ echo "the log: expected a line that says why, got: $(cat "$SERVER_LOG")" >&2; false; }
-	equal "ids on /collect.py with $1" "11 12 " "$(favourite_ids | tr '\n' ' ')"
-	equal "status of GET /about.html with $1" 200 "$(code /about.html)"
+	expect_output "ids on /collect.py with $1" "11 12 " favourite_list
+	expect_output "status of GET /about.html with $1" 200 code /about.html
 }
 
 @test "a full disk: a change is 500 and says so, nothing stored is lost, and the server goes on" {
 	ns_begin 80k
 	fav_start -q
-	equal "status of POST /show/11.py" 303 "$(post /show/11.py)"
-	equal "status of POST /show/12.py" 303 "$(post /show/12.py)"
+	expect_output "status of POST /show/11.py" 303 post /show/11.py
+	expect_output "status of POST /show/12.py" 303 post /show/12.py
 	in_ns sh -c 'cat /dev/zero >"$1/filler"' sh "$STATE" 2>/dev/null || true
 	equal "KiB free on the data's file system" 0 "$(in_ns df -k --output=avail "$STATE" | tail -n 1 | tr -d ' ')"
 	check_refused "a full disk"
 	# the disk is still full: what was stored loads again
 	stop_server
 	fav_start -q
-	equal "ids after a restart on the full disk" "11 12 " "$(favourite_ids | tr '\n' ' ')"
+	expect_output "ids after a restart on the full disk" "11 12 " favourite_list
 	in_ns rm "$STATE/filler"
-	equal "status of POST /show/13.py once there is room" 303 "$(post /show/13.py)"
-	equal "ids then" "11 12 13 " "$(favourite_ids | tr '\n' ' ')"
+	expect_output "status of POST /show/13.py once there is room" 303 post /show/13.py
+	expect_output "ids then" "11 12 13 " favourite_list
 }
 
 # Root ignores file modes, and a file system cannot be remounted read-only
@@ -741,15 +780,15 @@ check_refused() {
 	command -v setpriv >/dev/null || skip "setpriv not installed"
 	SERVER_WRAP=(setpriv --bounding-set=-dac_override,-dac_read_search --)
 	fav_start -q
-	equal "status of POST /show/11.py" 303 "$(post /show/11.py)"
-	equal "status of POST /show/12.py" 303 "$(post /show/12.py)"
+	expect_output "status of POST /show/11.py" 303 post /show/11.py
+	expect_output "status of POST /show/12.py" 303 post /show/12.py
 	chmod -R a-w "$STATE"
 	check_refused "a read-only data directory"
 	chmod -R u+w "$STATE"
-	equal "status of POST /show/13.py once it is writable again" 303 "$(post /show/13.py)"
+	expect_output "status of POST /show/13.py once it is writable again" 303 post /show/13.py
 	stop_server
 	fav_start -q
-	equal "ids after a restart" "11 12 13 " "$(favourite_ids | tr '\n' ' ')"
+	expect_output "ids after a restart" "11 12 13 " favourite_list
 }
 
 # resolve PAGE HREF: HREF as a browser resolves it on PAGE (a path).
@@ -776,13 +815,13 @@ resolve() {
 		# one curl for the page's links (200) and forms (405: a POST route)
 		local asks=()
 		for link in $(grep -o 'href="[^"]*"' "$BATS_TEST_TMPDIR/p" | cut -d'"' -f2); do
-			target=$(resolve "$page" "$link")
+			into target resolve "$page" "$link"
 			echo "$page: href $link -> $target"
 			asks+=(${asks[0]+--} 200 "$target")
 			n=$((n + 1))
 		done
 		for link in $(grep -o 'action="[^"]*"' "$BATS_TEST_TMPDIR/p" | cut -d'"' -f2); do
-			target=$(resolve "$page" "$link")
+			into target resolve "$page" "$link"
 			echo "$page: action $link -> $target"
 			asks+=(${asks[0]+--} 405 "$target")
 			n=$((n + 1))
@@ -797,7 +836,7 @@ resolve() {
 	cd "$BATS_TEST_TMPDIR"
 	fav_start
 	equal "forms on /show.py" 34 "$(get /show.py | grep -c '<form')"
-	equal "status of POST /show/12.py" 303 "$(post /show/12.py)"
+	expect_output "status of POST /show/12.py" 303 post /show/12.py
 	present "the store in $STATE" "$(find "$STATE" -maxdepth 1 -name 'favourites*' ! -name '*.lock' -size +0)"
 }
 
@@ -821,9 +860,9 @@ resolve() {
 @test "hello: the time page shows the time of each request, not the start's (the notes' now_time)" {
 	SERVER_BIN=$HELLO_BIN start_server "$STAGE"
 	local first second
-	first=$(get /register.py)
+	into first get /register.py
 	sleep 1.1
-	second=$(get /register.py)
+	into second get /register.py
 	[ "$first" != "$second" ] && return 0
 	echo "GET /register.py 1.1 s after it said '$first': expected a later time, got the same" >&2
 	return 1
@@ -833,9 +872,9 @@ resolve() {
 @test "hello: a login is a random id in an HttpOnly, SameSite cookie; logout ends it on the server" {
 	SERVER_BIN=$HELLO_BIN start_server "$STAGE"
 	local h=$BATS_TEST_TMPDIR/post.h set sid other
-	equal "status of POST /logging.py" 303 "$(post /logging.py -d 'name=%E5%B0%8F%E6%98%8E%3Cb%3E')"
-	equal "its Location" /logging.py "$(header Location "$h")"
-	set=$(header Set-Cookie "$h")
+	expect_output "status of POST /logging.py" 303 post /logging.py -d 'name=%E5%B0%8F%E6%98%8E%3Cb%3E'
+	expect_output "its Location" /logging.py header Location "$h"
+	into set header Set-Cookie "$h"
 	[[ $set =~ ^sid=[0-9a-f]{32}\;\ Path=/\;\ HttpOnly\;\ SameSite=Lax$ ]] ||
 		{ echo "Set-Cookie: expected sid=<32 hex digits>; Path=/; HttpOnly; SameSite=Lax, got $set" >&2; return 1; }
 	sid=${set%%;*}
@@ -845,12 +884,12 @@ resolve() {
 	curl -s -b sid=0123456789abcdef0123456789abcdef "http://127.0.0.1:$PORT/logging.py" | grep -q 'Not logged in'
 	# A second login is another session, with another id.
 	post /logging.py -d name=second >/dev/null
-	other=$(header Set-Cookie "$h")
+	into other header Set-Cookie "$h"
 	other=${other%%;*}
 	[ "$other" != "$sid" ]
 	# Logout: the browser is told to drop the cookie, and the server forgets it.
-	equal "status of POST /exiting.py" 303 "$(post /exiting.py -b "$sid")"
-	equal "Set-Cookie of the logout" "sid=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" "$(header Set-Cookie "$h")"
+	expect_output "status of POST /exiting.py" 303 post /exiting.py -b "$sid"
+	expect_output "Set-Cookie of the logout" "sid=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" header Set-Cookie "$h"
 	equal "the old cookie, sent again after the logout" "<p>Not logged in.</p>" \
 		"$(curl -s -b "$sid" "http://127.0.0.1:$PORT/logging.py" | grep -o '<p>Not logged in.</p>')"
 	curl -s -b "$other" "http://127.0.0.1:$PORT/logging.py" | grep -q '你好，second'
@@ -870,7 +909,7 @@ resolve() {
 		got="$got $s:$(curl -sL -d x "http://127.0.0.1:$PORT/redirect/$s.py")"
 	done
 	equal "the method curl -L comes back with" " 301:GET 302:GET 303:GET 307:POST 308:POST" "$got"
-	equal "status of /redirect/304.py" 404 "$(code /redirect/304.py -d x)"
+	expect_output "status of /redirect/304.py" 404 code /redirect/304.py -d x
 }
 
 # code_of FILE...: the C without its comments and string literals.

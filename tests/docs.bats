@@ -168,13 +168,13 @@ ctrl_c_make_run() {
 	local i
 	rm -f "$1"
 	{
-		for i in $(seq 100); do
+		for ((i = 1; i <= 100; i++)); do
 			grep -q '^listening on' "$1" 2>/dev/null && break
 			sleep 0.05
 		done
 		printf '\003'
 		# Keep the terminal open until make has had time to say anything.
-		for i in $(seq 100); do
+		for ((i = 1; i <= 100; i++)); do
 			grep -q 'stopped' "$1" 2>/dev/null && break
 			sleep 0.05
 		done
@@ -251,7 +251,7 @@ make_run() {
 	local i out=$BATS_TEST_TMPDIR/run.$1
 	make -s -C "$ROOT" run STAGE="$1" ARGS="-p 0 -q" >"$out" 2>&1 3>&- &
 	MAKE_PID=$!
-	for i in $(seq 100); do
+	for ((i = 1; i <= 100; i++)); do
 		grep -q '^listening on ' "$out" && break
 		sleep 0.05
 	done

@@ -349,6 +349,8 @@ show_exchange() {
 	else
 		echo "  sent: $(cat "$d/ex.what")"
 		grep '^> ' "$d/ex.trace" 2>/dev/null | sed 's/^> /    /; s/\r$//' | head -n 8
+		# fetch keeps the head and the body apart
+		cat "$d/ex.head" "$d/ex.body" >"$d/ex.reply" 2>/dev/null
 	fi
 	if [ -s "$d/ex.reply" ]; then
 		echo "  came back ($(wc -c <"$d/ex.reply") bytes):"

@@ -8,14 +8,14 @@
 
 # Starting processes is most of what the suite costs (on a 2-core machine
 # it is CPU-bound, not waiting): where Debian's bash-builtins is installed,
-# sleep, rm, mkdir, cut and seq run inside bash, and times are read from
+# sleep, rm, mkdir, cut and seq run inside bash (finfo -s gives a file's size), and times are read from
 # bash's own clock, ${EPOCHREALTIME//[!0-9]/}000 nanoseconds, not date.
 # tee writes what it reads in one write (up to 8 KiB): send_once uses it.
 # And the helpers that read a saved response (a status line, a header) are
 # bash alone, not a pipeline of grep, head, cut and tr: in a shell as big as
 # a test's, each process started costs milliseconds.
 if [ -d /usr/lib/bash ]; then
-	for _b in sleep rm mkdir cut seq tee; do
+	for _b in sleep rm mkdir cut seq tee finfo; do
 		enable -f "/usr/lib/bash/$_b" "$_b" 2>/dev/null || true
 	done
 fi
@@ -157,7 +157,7 @@ stop_server() {
 	local i rc
 	[ -n "${SERVER_PID:-}" ] || return 0
 	kill -TERM "$SERVER_PID" 2>/dev/null
-	for i in $(seq 100); do
+	for ((i = 1; i <= 100; i++)); do
 		kill -0 "$SERVER_PID" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -192,13 +192,38 @@ equal() {
 	return 1
 }
 
+# into VAR CMD...: set VAR to what CMD prints, its last newlines removed,
+# as VAR=$(CMD...) would, but with CMD run in this shell: $(...) starts a
+# copy of the shell to run it in, a fork that costs milliseconds (a test's
+# shell is big), more than reading a header from a saved reply does. So
+# CMD should be a function; a program is started either way. CMD's exit status is
+# ignored, as it is in "$(CMD)" given as an argument.
+into() {
+	# a CMD that calls into writes a file of its own (one per depth)
+	local _into_depth=$((${_into_depth:-0} + 1)) _into_v=
+	local _into_f=${BATS_TEST_TMPDIR:-${TMPDIR:-/tmp}}/into.$BASHPID.$_into_depth
+	"${@:2}" >"$_into_f" || true
+	IFS= read -r -d '' _into_v <"$_into_f" || true
+	printf -v "$1" '%s' "${_into_v%"${_into_v##*[!$'\n']}"}"
+}
+
+# expect_output WHAT EXPECTED CMD...: succeed when CMD prints EXPECTED (read
+# through into); otherwise say what was expected and what came, and fail.
+expect_output() {
+	local _got
+	into _got "${@:3}"
+	[ "$2" = "$_got" ] && return 0
+	echo "$1: expected $2, got ${_got:-nothing}" >&2
+	return 1
+}
+
 # raw_is STATUS BYTES: the raw request BYTES (status_of) is answered with
 # STATUS; otherwise say what was sent (a long one by its start and length),
 # what was expected and what came.
 raw_is() {
 	local sent=$2
 	[ "${#sent}" -le 100 ] || sent="${2:0:60}... (${#2} characters)"
-	equal "status for '$sent'" "$1" "$(status_of "$2")"
+	expect_output "status for '$sent'" "$1" status_of "$2"
 }
 
 # code_is STATUS PATH [CURL ARGS...]: curl's request for PATH is answered
@@ -206,7 +231,7 @@ raw_is() {
 code_is() {
 	local want=$1
 	shift
-	equal "status of $*" "$want" "$(code "$@")"
+	expect_output "status of $*" "$want" code "$@"
 }
 
 # codes_are STATUS PATH [CURL ARGS...] [-- STATUS PATH [CURL ARGS...]]...:
@@ -214,7 +239,16 @@ code_is() {
 # next request afresh): starting curl costs more than a request does.
 # Every request is checked; each wrong status is reported.
 codes_are() {
-	local argv=() wants=() asked=() codes=() one=() i bad=0
+	written_are status '%{http_code}' "$@"
+}
+
+# written_are WHAT WRITEOUT VALUE PATH [CURL ARGS...] [-- VALUE PATH [CURL
+# ARGS...]]...: the same for another of curl's -w variables, such as
+# %{content_type}: WHAT names it in the messages.
+written_are() {
+	local what=$1 format=$2 argv=() wants=() asked=() codes=() one=() i bad=0 none=nothing
+	shift 2
+	[ "$what" != status ] || none=000
 	while [ "$#" -gt 0 ]; do
 		one=()
 		wants+=("$1")
@@ -226,14 +260,70 @@ codes_are() {
 		[ "$#" -eq 0 ] || shift
 		asked+=("${one[*]}")
 		[ "${#argv[@]}" -eq 0 ] || argv+=(--next)
-		argv+=(-s -o /dev/null -w '%{http_code}\n' --path-as-is "${one[@]:1}"
+		argv+=(-s -o /dev/null -w "$format\n" --path-as-is "${one[@]:1}"
 			"http://127.0.0.1:$PORT${one[0]}")
 	done
-	mapfile -t codes < <(curl "${argv[@]}")
+	curl "${argv[@]}" >"$BATS_TEST_TMPDIR/written"
+	mapfile -t codes <"$BATS_TEST_TMPDIR/written"
 	for i in "${!wants[@]}"; do
-		equal "status of ${asked[i]}" "${wants[i]}" "${codes[i]:-000}" || bad=1
+		equal "$what of ${asked[i]}" "${wants[i]}" "${codes[i]:-$none}" || bad=1
 	done
 	return "$bad"
+}
+
+# get_each PATH [CURL ARGS...] [-- PATH [CURL ARGS...]]...: GET each PATH,
+# all by one curl; the Nth response's head in $BATS_TEST_TMPDIR/h.N, its
+# body in b.N (N from 1).
+get_each() {
+	local argv=() one=() n=0
+	while [ "$#" -gt 0 ]; do
+		one=()
+		while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
+			one+=("$1")
+			shift
+		done
+		[ "$#" -eq 0 ] || shift
+		n=$((n + 1))
+		[ "$n" = 1 ] || argv+=(--next)
+		rm -f "$BATS_TEST_TMPDIR/h.$n" "$BATS_TEST_TMPDIR/b.$n"
+		argv+=(-s -D "$BATS_TEST_TMPDIR/h.$n" -o "$BATS_TEST_TMPDIR/b.$n" --path-as-is "${one[@]:1}"
+			"http://127.0.0.1:$PORT${one[0]}")
+	done
+	curl "${argv[@]}" || true
+}
+
+# grep_first ERE FILE: the part of FILE's first line matching ERE that
+# matches it, as grep -o would print it (bash alone: no process).
+grep_first() {
+	local line
+	while IFS= read -r line || [ -n "$line" ]; do
+		[[ $line =~ $1 ]] || continue
+		printf '%s\n' "${BASH_REMATCH[0]}"
+		return 0
+	done <"$2"
+}
+
+# size_of FILE: its size in bytes (with bash's loadable finfo, no process).
+size_of() {
+	if [ "$(type -t finfo)" = builtin ]; then
+		finfo -s "$1"
+	else
+		wc -c <"$1"
+	fi
+}
+
+# bytes_in FILE: FILE's size, 0 when there is no FILE (curl writes no
+# file for an empty body).
+bytes_in() {
+	if [ -e "$1" ]; then size_of "$1"; else echo 0; fi
+}
+
+# text_of FILE: FILE as text (up to a NUL byte), as $(cat FILE) would give
+# it, without a process.
+text_of() {
+	local all=
+	IFS= read -r -d '' all <"$1" || true
+	printf '%s\n' "$all"
 }
 
 # log_has LOG TEXT: a line of the log file LOG holds TEXT; otherwise say
@@ -298,12 +388,12 @@ lacks() {
 # Sets TRICKLED_LINE to the first line that came back within WAIT seconds
 # (without its CR) and TRICKLED_MS to the milliseconds until it came.
 trickle() {
-	local fd writer start
+	local fd writer start n
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 	start=${EPOCHREALTIME//[!0-9]/}000
 	printf "$1" >&"$fd"
 	{
-		for _ in $(seq "$3"); do
+		for ((n = 1; n <= $3; n++)); do
 			sleep "$2"
 			printf 'x' 2>/dev/null || break
 		done
@@ -312,7 +402,7 @@ trickle() {
 	# shellcheck disable=SC2034  # TRICKLED_LINE and TRICKLED_MS are the caller's
 	TRICKLED_LINE=$(timeout "$4" head -n 1 <&"$fd" | tr -d '\r')
 	# shellcheck disable=SC2034
-	TRICKLED_MS=$(ms_since "$start")
+	into TRICKLED_MS ms_since "$start"
 	kill "$writer" 2>/dev/null || true
 	wait "$writer" 2>/dev/null || true
 	exec {fd}>&-
@@ -348,6 +438,20 @@ raw() {
 		timeout 5 cat <&"$fd"
 	fi
 	exec {fd}>&-
+}
+
+# raw_text BYTES: raw, for a short reply that is text (an error page): the
+# reply, until the server closes (5 s at most) or up to a NUL byte, in
+# RAW_TEXT, as it came. Bash reads it itself, one byte a read: for a page
+# that is cheaper than starting timeout and cat; for a file it is not.
+raw_text() {
+	local fd
+	RAW_TEXT=
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	send_once "$fd" "$1"
+	IFS= read -r -d '' -t 5 -u "$fd" RAW_TEXT || true
+	exec {fd}>&-
+	[ -z "${RAW_LOG:-}" ] || printf '%s' "$RAW_TEXT" >>"$RAW_LOG"
 }
 
 # status_of BYTES: the status code of a raw request's reply. Only its first
@@ -528,7 +632,7 @@ fd_count() {
 # last try says why it failed.
 eventually() {
 	local i
-	for i in $(seq 50); do
+	for ((i = 1; i <= 50; i++)); do
 		"$@" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -563,7 +667,7 @@ cpu_ticks() {
 # idle_ticks PID SECONDS: CPU ticks PID uses while idle for SECONDS.
 idle_ticks() {
 	local before
-	before=$(cpu_ticks "$1")
+	into before cpu_ticks "$1"
 	sleep "$2"
 	echo $(($(cpu_ticks "$1") - before))
 }
@@ -642,7 +746,7 @@ check_memory_limit() {
 	[ -x "$ROOT/bench/hold" ] || skip "bench/hold not built (make test builds it)"
 	ulimit -n 8192 2>/dev/null || [ "$(ulimit -n)" -ge 6100 ] || skip "ulimit -n too low for 3,000 connections"
 	start_server "$stage" -q
-	vm=$(proc_field "$SERVER_PID" VmSize)
+	into vm proc_field "$SERVER_PID" VmSize
 	stop_server
 	# shellcheck disable=SC2016 # expanded by the bash that starts the server
 	SERVER_WRAP=(bash -c 'ulimit -v "$0" && exec "$@"' $((vm + $2)))
@@ -653,7 +757,7 @@ check_memory_limit() {
 	kill -0 "$SERVER_PID" 2>/dev/null || { echo "the server died; its log ends:" >&2; tail -n 5 "$SERVER_LOG" >&2; return 1; }
 	answered=$(grep -c '"GET /about.html HTTP/1.1" 200 ' "$SERVER_LOG" || true)
 	between "of 3,000 connections at once with $2 KiB to spare, those answered 200 (some must not be)" 1 2999 "$answered"
-	equal "status of GET /about.html once they are gone" 200 "$(code /about.html -m 5)"
+	expect_output "status of GET /about.html once they are gone" 200 code /about.html -m 5
 }
 
 # restart_server [KILL]: stop the server (with SIGKILL: as a crash would),
@@ -680,7 +784,7 @@ check_enomem_503() {
 	local kib fds=() fd i got=0 line
 	kib=$(awk '$1 == "VmSize:" { print $2 }' "/proc/$SERVER_PID/status")
 	prlimit --as=$(((kib + 2048) * 1024)): --pid "$SERVER_PID"
-	for i in $(seq 400); do
+	for ((i = 1; i <= 400; i++)); do
 		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" || break
 		fds+=("$fd")
 		printf 'G' >&"$fd"
@@ -694,7 +798,7 @@ check_enomem_503() {
 	prlimit --as=unlimited: --pid "$SERVER_PID"
 	for fd in "${fds[@]}"; do exec {fd}>&-; done
 	between "connections answered 503 when memory ran out (of ${#fds[@]})" 1 400 "$got"
-	equal "status of GET /about.html once memory is back" 200 "$(code /about.html -m 5)"
+	expect_output "status of GET /about.html once memory is back" 200 code /about.html -m 5
 }
 
 [[ $- != *T* ]] || untraced untrace_new

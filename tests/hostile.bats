@@ -43,9 +43,9 @@ traversal() {
 		'http://x/%2e%2e/outside/secret.txt' '//../outside/secret.txt' '//etc/passwd' \
 		'/%252e%252e/outside/secret.txt' '/..%5coutside/secret.txt' '/..\\outside/secret.txt' \
 		'/about.html%00.png' '/%00' '/docs/%2e%2e/%2e%2e/outside/secret.txt' '/./../outside/secret.txt'; do
-		r=$(raw "GET $p HTTP/1.0\r\n\r\n")
-		lacks "reply to GET $p" SECRET "$r"
-		r=${r%%$'\n'*}
+		raw_text "GET $p HTTP/1.0\r\n\r\n"
+		lacks "reply to GET $p" SECRET "$RAW_TEXT"
+		r=${RAW_TEXT%%$'\n'*}
 		r=${r#* }
 		expect_one_of "status for GET $p" "400 403 404" "${r%% *}"
 	done
@@ -108,7 +108,8 @@ versions() {
 
 limits() {
 	local long
-	long=$(head -c 5000 /dev/zero | tr '\0' a)
+	printf -v long '%5000s' ''
+	long=${long// /a}
 	raw_is 414 "GET /$long HTTP/1.1\r\nHost: x\r\n\r\n"
 	raw_is 414 "GET /$long"
 	raw_is 431 "GET / HTTP/1.1\r\nHost: x\r\nX-Big: $long$long\r\n\r\n"
@@ -154,14 +155,14 @@ framing() {
 # stage's requests go one at a time, so its next log line is this one's.
 # Bash's own read and mapfile where they do: a process costs ~10 ms here.
 refused() {
-	local status=$1 why=$2 word=$3 request=$4 reply=$BATS_TEST_TMPDIR/refused
-	local n lines text='' got page LC_ALL=C sent=$request
+	local status=$1 why=$2 word=$3 request=$4
+	local n lines text got page LC_ALL=C sent=$request
 	# A long request is named by its beginning and its length.
 	[ "${#sent}" -le 80 ] || sent="${request:0:60}... (${#request} characters)"
 	mapfile -t lines <"$SERVER_LOG"
 	n=${#lines[@]}
-	raw "$request" >"$reply"
-	IFS= read -r -d '' text <"$reply" || true
+	raw_text "$request"
+	text=$RAW_TEXT
 	got=${text%%$'\r'*}
 	got=${got#* }
 	equal "status for '$sent'" "$status" "${got%% *}"
@@ -180,7 +181,7 @@ refused() {
 wait_log() {
 	local i lines
 	LOG_LINE=
-	for i in $(seq 250); do
+	for ((i = 1; i <= 250; i++)); do
 		mapfile -t lines <"$SERVER_LOG"
 		if [ "${#lines[@]}" -gt "$1" ]; then
 			LOG_LINE=${lines[$1]}
@@ -192,7 +193,8 @@ wait_log() {
 
 reasons() {
 	local long empty
-	long=$(head -c 5000 /dev/zero | tr '\0' a)
+	printf -v long '%5000s' ''
+	long=${long// /a}
 	empty=$(printf '\\r\\n%.0s' $(seq 2100))
 	refused 400 "only empty lines" "empty lines" "$empty"
 	refused 414 "request line too long" "4096 bytes" "GET /$long HTTP/1.1\r\nHost: x\r\n\r\n"

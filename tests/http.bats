@@ -33,9 +33,9 @@ get_root() {
 	req_date
 	# netlab's own spelling, and its name
 	curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" "http://127.0.0.1:$PORT/"
-	equal "status line of GET /" "HTTP/1.1 200 OK" "$(status_line "$BATS_TEST_TMPDIR/h")"
-	equal "Content-Type of GET /" "text/html; charset=utf-8" "$(header Content-Type "$BATS_TEST_TMPDIR/h")"
-	equal "Server of GET /" netlab "$(header Server "$BATS_TEST_TMPDIR/h")"
+	expect_output "status line of GET /" "HTTP/1.1 200 OK" status_line "$BATS_TEST_TMPDIR/h"
+	expect_output "Content-Type of GET /" "text/html; charset=utf-8" header Content-Type "$BATS_TEST_TMPDIR/h"
+	expect_output "Server of GET /" netlab header Server "$BATS_TEST_TMPDIR/h"
 }
 @test "GET / serves index.html with Content-Type, Content-Length and Date" {
 	for_each_stage get_root
@@ -45,22 +45,16 @@ get_root() {
 	for_each_stage req_head
 }
 
-# type_of PATH: the Content-Type the server sends for PATH.
-type_of() {
-	curl -s -o /dev/null -w '%{content_type}' "http://127.0.0.1:$PORT$1"
-}
-
 content_types() {
 	req_content_type
-	# netlab's own spelling of each
-	equal "Content-Type of /style.css" "text/css; charset=utf-8" "$(type_of /style.css)"
-	equal "Content-Type of /img/logo.png" "image/png" "$(type_of /img/logo.png)"
-	equal "Content-Type of /favicon.ico" "image/x-icon" "$(type_of /favicon.ico)"
-	equal "Content-Type of /big.bin" "application/octet-stream" "$(type_of /big.bin)"
-	# the last extension decides, in any case
-	equal "Content-Type of /app.min.css" "text/css; charset=utf-8" "$(type_of /app.min.css)"
-	equal "Content-Type of /notes.html.txt" "text/plain; charset=utf-8" "$(type_of /notes.html.txt)"
-	equal "Content-Type of /LOUD.HTML" "text/html; charset=utf-8" "$(type_of /LOUD.HTML)"
+	# netlab's own spelling of each; the last extension decides, in any case
+	written_are Content-Type '%{content_type}' "text/css; charset=utf-8" /style.css \
+		-- image/png /img/logo.png \
+		-- image/x-icon /favicon.ico \
+		-- application/octet-stream /big.bin \
+		-- "text/css; charset=utf-8" /app.min.css \
+		-- "text/plain; charset=utf-8" /notes.html.txt \
+		-- "text/html; charset=utf-8" /LOUD.HTML
 	curl -s -o "$BATS_TEST_TMPDIR/logo" "http://127.0.0.1:$PORT/img/logo.png"
 	same_bytes "body of GET /img/logo.png" "$BATS_TEST_TMPDIR/logo" "$DOCROOT/img/logo.png"
 }
@@ -81,8 +75,8 @@ directories() {
 	curl -s -o "$BATS_TEST_TMPDIR/index" "http://127.0.0.1:$PORT/docs/"
 	same_bytes "body of GET /docs/" "$BATS_TEST_TMPDIR/index" "$DOCROOT/docs/index.html"
 	curl -s -D "$BATS_TEST_TMPDIR/h" -o /dev/null "http://127.0.0.1:$PORT/docs?x=1"
-	equal "status line of GET /docs?x=1" "HTTP/1.1 301 Moved Permanently" "$(status_line "$BATS_TEST_TMPDIR/h")"
-	equal "Location of GET /docs?x=1" "/docs/?x=1" "$(header Location "$BATS_TEST_TMPDIR/h")"
+	expect_output "status line of GET /docs?x=1" "HTTP/1.1 301 Moved Permanently" status_line "$BATS_TEST_TMPDIR/h"
+	expect_output "Location of GET /docs?x=1" "/docs/?x=1" header Location "$BATS_TEST_TMPDIR/h"
 	equal "status and redirects of curl -L /docs" "200 1" \
 		"$(curl -s -L -o /dev/null -w '%{http_code} %{num_redirects}' "http://127.0.0.1:$PORT/docs")"
 	mkdir -p "$DOCROOT/empty"
@@ -95,12 +89,13 @@ directories() {
 not_found() {
 	req_not_found
 	# netlab's page
+	local size
 	curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/b" "http://127.0.0.1:$PORT/missing.html"
-	equal "status line of GET /missing.html" "HTTP/1.1 404 Not Found" "$(status_line "$BATS_TEST_TMPDIR/h")"
-	equal "Content-Type of the 404" "text/html; charset=utf-8" "$(header Content-Type "$BATS_TEST_TMPDIR/h")"
-	equal "Content-Length of the 404 (its page's size)" "$(wc -c <"$BATS_TEST_TMPDIR/b")" \
-		"$(header Content-Length "$BATS_TEST_TMPDIR/h")"
-	equal "heading of the 404 page" "<h1>404 Not Found</h1>" "$(grep -o '<h1>[^<]*</h1>' "$BATS_TEST_TMPDIR/b")"
+	expect_output "status line of GET /missing.html" "HTTP/1.1 404 Not Found" status_line "$BATS_TEST_TMPDIR/h"
+	expect_output "Content-Type of the 404" "text/html; charset=utf-8" header Content-Type "$BATS_TEST_TMPDIR/h"
+	into size size_of "$BATS_TEST_TMPDIR/b"
+	expect_output "Content-Length of the 404 (its page's size)" "$size" header Content-Length "$BATS_TEST_TMPDIR/h"
+	expect_output "heading of the 404 page" "<h1>404 Not Found</h1>" grep_first '<h1>[^<]*</h1>' "$BATS_TEST_TMPDIR/b"
 	code_is 404 /index.html/
 }
 @test "a missing file is a real 404 with an HTML page" {
@@ -110,31 +105,33 @@ not_found() {
 # netlab's own: an error page speaks the language Accept-Language prefers,
 # Chinese or English, and says Vary: Accept-Language; the status line stays.
 page_language() {
-	local T=$BATS_TEST_TMPDIR
-	curl -s -D "$T/h" -o "$T/b" -H 'Accept-Language: zh-CN,zh;q=0.9,en;q=0.8' "http://127.0.0.1:$PORT/missing.html"
-	equal "status line of a 404 asked for in Chinese" "HTTP/1.1 404 Not Found" "$(status_line "$T/h")"
-	equal "Vary of the 404" Accept-Language "$(header Vary "$T/h")"
-	equal "the 404 page's sentence, zh-CN first" "<p>这个路径下没有文件。</p>" "$(grep -o '<p>.*</p>' "$T/b")"
-	equal "the page's lang" 'lang="zh-CN"' "$(grep -o 'lang="[^"]*"' "$T/b")"
-	curl -s -o "$T/b" -H 'Accept-Language: en-US,en;q=0.9,zh-CN;q=0.8' "http://127.0.0.1:$PORT/missing.html"
-	equal "the 404 page's sentence, en-US first" "<p>There is no file at this path.</p>" "$(grep -o '<p>.*</p>' "$T/b")"
-	curl -s -D "$T/h" -o "$T/b" "http://127.0.0.1:$PORT/missing.html"
-	equal "the 404 page's sentence, no Accept-Language" "<p>There is no file at this path.</p>" "$(grep -o '<p>.*</p>' "$T/b")"
-	equal "Vary of the English 404" Accept-Language "$(header Vary "$T/h")"
+	local T=$BATS_TEST_TMPDIR en='<p>There is no file at this path.</p>' zh='<p>这个路径下没有文件。</p>'
+	get_each /missing.html -H 'Accept-Language: zh-CN,zh;q=0.9,en;q=0.8' \
+		-- /missing.html -H 'Accept-Language: en-US,en;q=0.9,zh-CN;q=0.8' \
+		-- /missing.html \
+		-- /missing.html -H 'Accept-Language: de;q=0.5, zh-TW;q=0.7' \
+		-- /missing.html -H 'Accept-Language: zh;q=0, en' \
+		-- / -H 'Accept-Language: zh'
+	expect_output "status line of a 404 asked for in Chinese" "HTTP/1.1 404 Not Found" status_line "$T/h.1"
+	expect_output "Vary of the 404" Accept-Language header Vary "$T/h.1"
+	expect_output "the 404 page's sentence, zh-CN first" "$zh" grep_first '<p>.*</p>' "$T/b.1"
+	expect_output "the page's lang" 'lang="zh-CN"' grep_first 'lang="[^"]*"' "$T/b.1"
+	expect_output "the 404 page's sentence, en-US first" "$en" grep_first '<p>.*</p>' "$T/b.2"
+	expect_output "the 404 page's sentence, no Accept-Language" "$en" grep_first '<p>.*</p>' "$T/b.3"
+	expect_output "Vary of the English 404" Accept-Language header Vary "$T/h.3"
 	# the highest q wins, wherever it stands; q=0 is "not this one"
-	curl -s -o "$T/b" -H 'Accept-Language: de;q=0.5, zh-TW;q=0.7' "http://127.0.0.1:$PORT/missing.html"
-	equal "the 404 page's sentence, zh-TW at q=0.7 over de at 0.5" "<p>这个路径下没有文件。</p>" "$(grep -o '<p>.*</p>' "$T/b")"
-	curl -s -o "$T/b" -H 'Accept-Language: zh;q=0, en' "http://127.0.0.1:$PORT/missing.html"
-	equal "the 404 page's sentence, zh at q=0" "<p>There is no file at this path.</p>" "$(grep -o '<p>.*</p>' "$T/b")"
+	expect_output "the 404 page's sentence, zh-TW at q=0.7 over de at 0.5" "$zh" grep_first '<p>.*</p>' "$T/b.4"
+	expect_output "the 404 page's sentence, zh at q=0" "$en" grep_first '<p>.*</p>' "$T/b.5"
+	# a file is the same in any language: no Vary
+	expect_output "Vary of a file" "" header Vary "$T/h.6"
 	# the parser's reason, in both
 	raw 'GET / HTTP/1.1\r\nAccept-Language: zh\r\n\r\n' >"$T/r"
-	equal "status line of a Host-less request" "HTTP/1.1 400 Bad Request" "$(status_line "$T/r")"
-	contains "why, in Chinese" "HTTP/1.1 请求必须指明它要访问的主机" "$(cat "$T/r")"
+	expect_output "status line of a Host-less request" "HTTP/1.1 400 Bad Request" status_line "$T/r"
+	into text text_of "$T/r"
+	contains "why, in Chinese" "HTTP/1.1 请求必须指明它要访问的主机" "$text"
 	raw 'GET / HTTP/1.1\r\nAccept-Language: en\r\n\r\n' >"$T/r"
-	contains "why, in English" "An HTTP/1.1 request must name the host it is for" "$(cat "$T/r")"
-	# a file is the same in any language: no Vary
-	curl -s -D "$T/h" -o /dev/null -H 'Accept-Language: zh' "http://127.0.0.1:$PORT/"
-	equal "Vary of a file" "" "$(header Vary "$T/h")"
+	into text text_of "$T/r"
+	contains "why, in English" "An HTTP/1.1 request must name the host it is for" "$text"
 }
 @test "an error page is in Chinese when Accept-Language prefers zh, else English, with Vary" {
 	for_each_stage page_language
@@ -144,13 +141,13 @@ methods() {
 	req_methods
 	# netlab's choice of the two for each
 	curl -s -X POST -d 'a=1' -D "$BATS_TEST_TMPDIR/h" -o /dev/null "http://127.0.0.1:$PORT/"
-	equal "status line of POST /" "HTTP/1.1 405 Method Not Allowed" "$(status_line "$BATS_TEST_TMPDIR/h")"
-	equal "Allow of POST /" "GET, HEAD" "$(header Allow "$BATS_TEST_TMPDIR/h")"
-	code_is 405 / -X DELETE
-	code_is 501 / -X BREW
+	expect_output "status line of POST /" "HTTP/1.1 405 Method Not Allowed" status_line "$BATS_TEST_TMPDIR/h"
+	expect_output "Allow of POST /" "GET, HEAD" header Allow "$BATS_TEST_TMPDIR/h"
 	# 405 is for a resource that exists; a path that names nothing is 404
-	equal "status of POST /missing.html" 404 "$(code /missing.html -X POST -d a=1)"
-	equal "status of DELETE /no/such/dir/" 404 "$(code /no/such/dir/ -X DELETE)"
+	codes_are 405 / -X DELETE \
+		-- 501 / -X BREW \
+		-- 404 /missing.html -X POST -d a=1 \
+		-- 404 /no/such/dir/ -X DELETE
 }
 @test "other methods: 405 with Allow for a file, 404 where there is none, 501 if unknown" {
 	for_each_stage methods
@@ -203,7 +200,7 @@ slow_bytes() {
 # PATTERN (an ERE for peer, request line and status), once it is written.
 logged() {
 	local i
-	for i in $(seq 50); do
+	for ((i = 1; i <= 50; i++)); do
 		grep -Eq "^$2 [0-9]+$" "$1" && break
 		sleep 0.1
 	done
@@ -223,14 +220,14 @@ access_log() {
 	log=$(sed -n "s/^$STAGE $PORT [0-9]* //p" "$BATS_FILE_TMPDIR/servers")
 	# The byte count is what the client received, head included, for a
 	# file, for an error page, and for a head alone.
-	got=$(received "/about.html?log=$STAGE")
-	sent=$(logged "$log" "$peer \"GET /about.html\\?log=$STAGE HTTP/1.1\" 200")
+	into got received "/about.html?log=$STAGE"
+	into sent logged "$log" "$peer \"GET /about.html\\?log=$STAGE HTTP/1.1\" 200"
 	equal "bytes the log gives GET /about.html?log=$STAGE (the client got them)" "$got" "$sent"
-	got=$(received "/missing.html?log=$STAGE")
-	sent=$(logged "$log" "$peer \"GET /missing.html\\?log=$STAGE HTTP/1.1\" 404")
+	into got received "/missing.html?log=$STAGE"
+	into sent logged "$log" "$peer \"GET /missing.html\\?log=$STAGE HTTP/1.1\" 404"
 	equal "bytes the log gives GET /missing.html?log=$STAGE (the client got them)" "$got" "$sent"
-	got=$(received "/about.html?log=head-$STAGE" -I)
-	sent=$(logged "$log" "$peer \"HEAD /about.html\\?log=head-$STAGE HTTP/1.1\" 200")
+	into got received "/about.html?log=head-$STAGE" -I
+	into sent logged "$log" "$peer \"HEAD /about.html\\?log=head-$STAGE HTTP/1.1\" 200"
 	equal "bytes the log gives HEAD /about.html?log=head-$STAGE (the client got them)" "$got" "$sent"
 }
 @test "each request writes one access-log line, with the bytes the client received" {
@@ -257,9 +254,9 @@ obs_text() {
 # form to CONNECT; both are well-formed requests, not 400s.
 target_forms() {
 	raw 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >"$BATS_TEST_TMPDIR/r"
-	equal "status line of OPTIONS *" "HTTP/1.1 200 OK" "$(status_line "$BATS_TEST_TMPDIR/r")"
-	equal "Allow of OPTIONS *" "GET, HEAD" "$(header Allow "$BATS_TEST_TMPDIR/r")"
-	equal "Content-Length of OPTIONS *" 0 "$(header Content-Length "$BATS_TEST_TMPDIR/r")"
+	expect_output "status line of OPTIONS *" "HTTP/1.1 200 OK" status_line "$BATS_TEST_TMPDIR/r"
+	expect_output "Allow of OPTIONS *" "GET, HEAD" header Allow "$BATS_TEST_TMPDIR/r"
+	expect_output "Content-Length of OPTIONS *" 0 header Content-Length "$BATS_TEST_TMPDIR/r"
 	raw_is 405 'OPTIONS / HTTP/1.1\r\nHost: x\r\n\r\n'
 	raw_is 405 'CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n'
 	raw_is 405 'CONNECT [::1]:443 HTTP/1.1\r\nHost: x\r\n\r\n'
@@ -297,7 +294,7 @@ transfer_codings() {
 	raw "$req" >"$BATS_TEST_TMPDIR/r"
 	equal "statuses for '$req' (the connection closes after the first)" "400 " \
 		"$(statuses_in "$BATS_TEST_TMPDIR/r")"
-	equal "Connection of the 400" close "$(header Connection "$BATS_TEST_TMPDIR/r")"
+	expect_output "Connection of the 400" close header Connection "$BATS_TEST_TMPDIR/r"
 	raw_is 400 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n'
 	raw_is 400 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n'
 	raw_is 400 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n'
@@ -313,7 +310,7 @@ transfer_codings() {
 leading_empty_lines() {
 	raw_is 200 '\r\nGET / HTTP/1.0\r\n\r\n'
 	raw_is 200 '\r\n\r\n\nGET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'
-	equal "status for 2100 empty lines" 400 "$(status_of "$(printf '\\r\\n%.0s' $(seq 2100))")"
+	expect_output "status for 2100 empty lines" 400 status_of "$(printf '\\r\\n%.0s' $(seq 2100))"
 }
 @test "empty lines before a request are skipped; only empty lines is 400" {
 	for_each_stage leading_empty_lines
@@ -344,9 +341,16 @@ get() {
 		"http://127.0.0.1:$PORT$path"
 }
 
-# http_date FILE: FILE's mtime as an IMF-fixdate.
+# http_date FILE: FILE's mtime as an IMF-fixdate (bash's printf formats a
+# time; finfo -m, where it is loaded, reads the mtime without a process).
 http_date() {
-	LC_ALL=C date -u -d "@$(stat -c %Y "$1")" '+%a, %d %b %Y %H:%M:%S GMT'
+	local LC_ALL=C TZ=UTC0 t
+	if [ "$(type -t finfo)" = builtin ]; then
+		into t finfo -m "$1"
+	else
+		t=$(stat -c %Y "$1")
+	fi
+	printf '%(%a, %d %b %Y %H:%M:%S GMT)T\n' "$t"
 }
 
 # etag_of PATH: the ETag the server sends for PATH.
@@ -361,25 +365,27 @@ piece_sum() {
 
 validators() {
 	local f=$DOCROOT/about.html etag lm now
-	equal "status of /about.html" 200 "$(get /about.html)"
-	equal "Last-Modified of /about.html (its mtime)" "$(http_date "$f")" \
-		"$(header Last-Modified "$BATS_TEST_TMPDIR/h")"
-	etag=$(header ETag "$BATS_TEST_TMPDIR/h")
+	expect_output "status of /about.html" 200 get /about.html
+	into lm http_date "$f"
+	expect_output "Last-Modified of /about.html (its mtime)" "$lm" header Last-Modified "$BATS_TEST_TMPDIR/h"
+	into etag header ETag "$BATS_TEST_TMPDIR/h"
 	# strong (no W/), quoted, and the same on every request for the same file
 	if ! [[ "$etag" =~ ^\"[!#-~]+\"$ ]]; then
 		echo "ETag of /about.html: expected a strong, quoted tag, got $etag" >&2
 		return 1
 	fi
-	equal "ETag of /about.html the second time" "$etag" "$(etag_of /about.html)"
-	equal "Accept-Ranges of /about.html" bytes "$(header Accept-Ranges "$BATS_TEST_TMPDIR/h")"
+	expect_output "ETag of /about.html the second time" "$etag" etag_of /about.html
+	expect_output "Accept-Ranges of /about.html" bytes header Accept-Ranges "$BATS_TEST_TMPDIR/h"
 	# ask every time: without it a browser may reuse its copy without asking
-	equal "Cache-Control of /about.html" no-cache "$(header Cache-Control "$BATS_TEST_TMPDIR/h")"
+	expect_output "Cache-Control of /about.html" no-cache header Cache-Control "$BATS_TEST_TMPDIR/h"
 	# RFC 9110 8.8.2.1: a modification time in the future is sent as now
 	cp "$f" "$DOCROOT/future-$STAGE.html"
 	touch -d '+1 hour' "$DOCROOT/future-$STAGE.html"
-	equal "status of /future-$STAGE.html" 200 "$(get "/future-$STAGE.html")"
-	lm=$(date -d "$(header Last-Modified "$BATS_TEST_TMPDIR/h")" +%s)
-	now=$(date -d "$(header Date "$BATS_TEST_TMPDIR/h")" +%s)
+	expect_output "status of /future-$STAGE.html" 200 get "/future-$STAGE.html"
+	into lm header Last-Modified "$BATS_TEST_TMPDIR/h"
+	into lm imf_seconds "$lm"
+	into now header Date "$BATS_TEST_TMPDIR/h"
+	into now imf_seconds "$now"
 	between "Last-Modified of a file touched an hour ahead (s, Date is $now)" $((now - 1)) "$now" "$lm"
 }
 @test "a file is sent with Last-Modified, a strong ETag and Accept-Ranges" {
@@ -398,12 +404,12 @@ not_current() {
 new_version() {
 	local f=$DOCROOT/v-$STAGE.txt old
 	printf 'version 1\n' >"$f"
-	old=$(etag_of "/v-$STAGE.txt")
+	into old etag_of "/v-$STAGE.txt"
 	present "ETag of /v-$STAGE.txt" "$old"
 	sleep 0.05
 	printf 'version 2\n' >"$f"
 	eventually not_current "$old" "/v-$STAGE.txt"
-	old=$(etag_of "/v-$STAGE.txt")
+	into old etag_of "/v-$STAGE.txt"
 	present "ETag of /v-$STAGE.txt" "$old"
 	printf 'version 3\n' >"$f.new"
 	touch -r "$f" "$f.new"
@@ -416,20 +422,19 @@ new_version() {
 }
 
 if_none_match() {
-	local etag log
-	etag=$(etag_of /about.html)
-	equal "status of /about.html -H \"If-None-Match: $etag\"" 304 "$(get /about.html -H "If-None-Match: $etag")"
+	local etag log lm
+	into etag etag_of /about.html
+	expect_output "status of /about.html -H \"If-None-Match: $etag\"" 304 get /about.html -H "If-None-Match: $etag"
 	# RFC 9110 15.4.5: the validators, Date, Cache-Control, no body and no Content-Length
-	equal "ETag of the 304" "$etag" "$(header ETag "$BATS_TEST_TMPDIR/h")"
-	equal "Cache-Control of the 304" no-cache "$(header Cache-Control "$BATS_TEST_TMPDIR/h")"
-	equal "Last-Modified of the 304" "$(http_date "$DOCROOT/about.html")" \
-		"$(header Last-Modified "$BATS_TEST_TMPDIR/h")"
+	expect_output "ETag of the 304" "$etag" header ETag "$BATS_TEST_TMPDIR/h"
+	expect_output "Cache-Control of the 304" no-cache header Cache-Control "$BATS_TEST_TMPDIR/h"
+	into lm http_date "$DOCROOT/about.html"
+	expect_output "Last-Modified of the 304" "$lm" header Last-Modified "$BATS_TEST_TMPDIR/h"
 	present "Date of the 304" "$(header Date "$BATS_TEST_TMPDIR/h")"
-	equal "Content-Length of the 304 (none)" "" "$(header Content-Length "$BATS_TEST_TMPDIR/h")"
-	equal "bytes of body in the 304" 0 "$(cat "$BATS_TEST_TMPDIR/b" 2>/dev/null | wc -c)"
+	expect_output "Content-Length of the 304 (none)" "" header Content-Length "$BATS_TEST_TMPDIR/h"
+	expect_output "bytes of body in the 304" 0 bytes_in "$BATS_TEST_TMPDIR/b"
 	raw "GET /about.html HTTP/1.0\r\nIf-None-Match: $etag\r\n\r\n" >"$BATS_TEST_TMPDIR/r"
-	equal "last 4 bytes of the 304 sent to HTTP/1.0 (the empty line, then nothing)" '\r\n\r\n' \
-		"$(tail -c 4 "$BATS_TEST_TMPDIR/r" | od -An -c | tr -d ' ')"
+	head_alone "the 304 sent to HTTP/1.0" "$BATS_TEST_TMPDIR/r"
 	# a list, weak comparison, "*", HEAD; another tag is a full 200
 	codes_are 304 /about.html -H "If-None-Match: \"x\", $etag" \
 		-- 304 /about.html -H "If-None-Match: \"x\"" -H "If-None-Match: W/$etag" \
@@ -437,7 +442,7 @@ if_none_match() {
 		-- 304 /about.html -I -H "If-None-Match: $etag" \
 		-- 200 /about.html -H 'If-None-Match: not-a-tag' \
 		-- 404 /missing.html -H 'If-None-Match: *'
-	equal "status of /about.html -H 'If-None-Match: \"x\", W/\"y\"'" 200 "$(get /about.html -H 'If-None-Match: "x", W/"y"')"
+	expect_output "status of /about.html -H 'If-None-Match: \"x\", W/\"y\"'" 200 get /about.html -H 'If-None-Match: "x", W/"y"'
 	same_bytes "body of that 200" "$BATS_TEST_TMPDIR/b" "$DOCROOT/about.html"
 	# what a browser's reload shows in the access log
 	log=$(sed -n "s/^$STAGE $PORT [0-9]* //p" "$BATS_FILE_TMPDIR/servers")
@@ -450,7 +455,7 @@ if_none_match() {
 
 if_modified_since() {
 	local f=$DOCROOT/about.html lm
-	lm=$(http_date "$f")
+	into lm http_date "$f"
 	# then: the two obsolete formats a recipient must also accept (RFC
 	# 9110 5.6.7); ignored: an invalid date, two of them, or beside
 	# If-None-Match
@@ -470,10 +475,10 @@ if_modified_since() {
 
 if_match() {
 	local etag lm
-	etag=$(etag_of /about.html)
-	lm=$(http_date "$DOCROOT/about.html")
-	equal "status of /about.html -H 'If-Match: \"x\"'" 412 "$(get /about.html -H 'If-Match: "x"')"
-	equal "heading of the 412 page" "<h1>412 Precondition Failed</h1>" "$(grep -o '<h1>[^<]*</h1>' "$BATS_TEST_TMPDIR/b")"
+	into etag etag_of /about.html
+	into lm http_date "$DOCROOT/about.html"
+	expect_output "status of /about.html -H 'If-Match: \"x\"'" 412 get /about.html -H 'If-Match: "x"'
+	expect_output "heading of the 412 page" "<h1>412 Precondition Failed</h1>" grep_first '<h1>[^<]*</h1>' "$BATS_TEST_TMPDIR/b"
 	# W/ fails (strong comparison); then If-Match decides and
 	# If-Unmodified-Since is ignored (RFC 9110 13.2.2); 412 comes before 304
 	codes_are 412 /about.html -H "If-Match: W/$etag" \
@@ -494,12 +499,12 @@ ranges() {
 	local f=$DOCROOT/big10.bin size=10485760 parts=$BATS_TEST_TMPDIR/parts
 	make_big10
 	: >"$parts"
-	equal "status of /big10.bin -r 0-3999999" 206 "$(get /big10.bin -r 0-3999999)"
-	equal "Content-Range of bytes 0-3999999" "bytes 0-3999999/$size" "$(header Content-Range "$BATS_TEST_TMPDIR/h")"
-	equal "Content-Length of bytes 0-3999999" 4000000 "$(header Content-Length "$BATS_TEST_TMPDIR/h")"
+	expect_output "status of /big10.bin -r 0-3999999" 206 get /big10.bin -r 0-3999999
+	expect_output "Content-Range of bytes 0-3999999" "bytes 0-3999999/$size" header Content-Range "$BATS_TEST_TMPDIR/h"
+	expect_output "Content-Length of bytes 0-3999999" 4000000 header Content-Length "$BATS_TEST_TMPDIR/h"
 	equal "sha256 of bytes 0-3999999" "$(piece_sum "$f" 0 4000000)" "$(sha256sum <"$BATS_TEST_TMPDIR/b" | cut -d' ' -f1)"
 	cat "$BATS_TEST_TMPDIR/b" >>"$parts"
-	equal "status of /big10.bin -H 'Range: bytes=4000000-7999999'" 206 "$(get /big10.bin -H 'Range: bytes=4000000-7999999')"
+	expect_output "status of /big10.bin -H 'Range: bytes=4000000-7999999'" 206 get /big10.bin -H 'Range: bytes=4000000-7999999'
 	equal "sha256 of bytes 4000000-7999999" "$(piece_sum "$f" 4000000 4000000)" \
 		"$(sha256sum <"$BATS_TEST_TMPDIR/b" | cut -d' ' -f1)"
 	cat "$BATS_TEST_TMPDIR/b" >>"$parts"
@@ -509,16 +514,16 @@ ranges() {
 		"$(header Content-Range "$BATS_TEST_TMPDIR/h")"
 	cat "$BATS_TEST_TMPDIR/b" >>"$parts"
 	same_bytes "the three ranges, end to end" "$parts" "$f"
-	equal "status of /big10.bin -H 'Range: bytes=10000000-'" 206 "$(get /big10.bin -H 'Range: bytes=10000000-')"
+	expect_output "status of /big10.bin -H 'Range: bytes=10000000-'" 206 get /big10.bin -H 'Range: bytes=10000000-'
 	equal "Content-Range of bytes 10000000-" "bytes 10000000-$((size - 1))/$size" \
 		"$(header Content-Range "$BATS_TEST_TMPDIR/h")"
 	equal "sha256 of bytes 10000000-" "$(piece_sum "$f" 10000000 $((size - 10000000)))" \
 		"$(sha256sum <"$BATS_TEST_TMPDIR/b" | cut -d' ' -f1)"
 	# a last byte past the end, a suffix longer than the file: clipped
-	equal "status of /about.html -r 10-999999" 206 "$(get /about.html -r 10-999999)"
+	expect_output "status of /about.html -r 10-999999" 206 get /about.html -r 10-999999
 	tail -c +11 "$DOCROOT/about.html" >"$BATS_TEST_TMPDIR/want"
 	same_bytes "body of /about.html -r 10-999999" "$BATS_TEST_TMPDIR/b" "$BATS_TEST_TMPDIR/want"
-	equal "status of /about.html -r -999999" 206 "$(get /about.html -r -999999)"
+	expect_output "status of /about.html -r -999999" 206 get /about.html -r -999999
 	same_bytes "body of /about.html -r -999999" "$BATS_TEST_TMPDIR/b" "$DOCROOT/about.html"
 }
 @test "Range bytes=a-b, a- and -n get 206 with Content-Range; 10 MiB in pieces reassembles" {
@@ -527,10 +532,10 @@ ranges() {
 
 unsatisfiable() {
 	local size
-	size=$(wc -c <"$DOCROOT/about.html")
-	equal "status of /about.html -r \"$size-\"" 416 "$(get /about.html -r "$size-")"
-	equal "Content-Range of the 416" "bytes */$size" "$(header Content-Range "$BATS_TEST_TMPDIR/h")"
-	equal "heading of the 416 page" "<h1>416 Range Not Satisfiable</h1>" "$(grep -o '<h1>[^<]*</h1>' "$BATS_TEST_TMPDIR/b")"
+	into size size_of "$DOCROOT/about.html"
+	expect_output "status of /about.html -r \"$size-\"" 416 get /about.html -r "$size-"
+	expect_output "Content-Range of the 416" "bytes */$size" header Content-Range "$BATS_TEST_TMPDIR/h"
+	expect_output "heading of the 416 page" "<h1>416 Range Not Satisfiable</h1>" grep_first '<h1>[^<]*</h1>' "$BATS_TEST_TMPDIR/b"
 	codes_are 416 /about.html -H 'Range: bytes=99999999999999999999999-' \
 		-- 416 /about.html -H 'Range: bytes=-0'
 }
@@ -541,15 +546,19 @@ unsatisfiable() {
 # This server sends one range or the whole file: several ranges, another
 # unit, or a malformed value get a 200 with all of it (RFC 9110 14.2 allows it).
 whole_file_ranges() {
-	local r
-	code_is 206 /about.html -H 'Range: bytes=0-1'   # where one range would be served
-	for r in 'bytes=0-1,5-6' 'bytes=0-0,-1' 'bytes=5-2' 'items=0-1' 'bytes=abc' 'bytes=' 'bytes 0-1' 'bytes=1-2-3'; do
-		echo "Range: $r"
-		equal "status of /about.html -H \"Range: $r\"" 200 "$(get /about.html -H "Range: $r")"
-		same_bytes "body for Range: $r" "$BATS_TEST_TMPDIR/b" "$DOCROOT/about.html"
-		equal "Content-Range for Range: $r (none)" "" "$(header Content-Range "$BATS_TEST_TMPDIR/h")"
+	local T=$BATS_TEST_TMPDIR ranges=('bytes=0-1,5-6' 'bytes=0-0,-1' 'bytes=5-2' 'items=0-1'
+		'bytes=abc' 'bytes=' 'bytes 0-1' 'bytes=1-2-3') args=() i
+	codes_are 206 /about.html -H 'Range: bytes=0-1' \
+		-- 200 /about.html -H 'Range: bytes=0-1' -H 'Range: bytes=2-3'   # one range would be served
+	for i in "${!ranges[@]}"; do
+		args+=(/about.html -H "Range: ${ranges[i]}" --)
 	done
-	code_is 200 /about.html -H 'Range: bytes=0-1' -H 'Range: bytes=2-3'
+	get_each "${args[@]}"
+	for i in "${!ranges[@]}"; do
+		expect_output "status line for Range: ${ranges[i]}" "HTTP/1.1 200 OK" status_line "$T/h.$((i + 1))"
+		same_bytes "body for Range: ${ranges[i]}" "$T/b.$((i + 1))" "$DOCROOT/about.html"
+		expect_output "Content-Range for Range: ${ranges[i]} (none)" "" header Content-Range "$T/h.$((i + 1))"
+	done
 }
 @test "several ranges, another unit or a malformed Range get the whole file (200)" {
 	for_each_stage whole_file_ranges
@@ -557,12 +566,12 @@ whole_file_ranges() {
 
 if_range() {
 	local etag lm
-	etag=$(etag_of /about.html)
-	lm=$(http_date "$DOCROOT/about.html")
-	equal "status of /about.html -r 0-9 -H \"If-Range: $etag\"" 206 "$(get /about.html -r 0-9 -H "If-Range: $etag")"
-	equal "Content-Length of that 206" 10 "$(header Content-Length "$BATS_TEST_TMPDIR/h")"
+	into etag etag_of /about.html
+	into lm http_date "$DOCROOT/about.html"
+	expect_output "status of /about.html -r 0-9 -H \"If-Range: $etag\"" 206 get /about.html -r 0-9 -H "If-Range: $etag"
+	expect_output "Content-Length of that 206" 10 header Content-Length "$BATS_TEST_TMPDIR/h"
 	# a stale validator: the whole current file instead of a piece of it
-	equal "status of /about.html -r 0-9 -H 'If-Range: \"stale\"'" 200 "$(get /about.html -r 0-9 -H 'If-Range: "stale"')"
+	expect_output "status of /about.html -r 0-9 -H 'If-Range: \"stale\"'" 200 get /about.html -r 0-9 -H 'If-Range: "stale"'
 	same_bytes "body of that 200" "$BATS_TEST_TMPDIR/b" "$DOCROOT/about.html"
 	# an old date, a weak tag (never used for ranges), a stale tag with a
 	# range past the end
@@ -583,7 +592,7 @@ if_range_later_date() {
 	equal "status of bytes=0-9 with If-Range: $later (an hour after Last-Modified)" \
 		200 "$(get /about.html -r 0-9 -H "If-Range: $later")"
 	cmp "$BATS_TEST_TMPDIR/b" "$DOCROOT/about.html"
-	equal "Content-Range of that 200" "" "$(header Content-Range "$BATS_TEST_TMPDIR/h")"
+	expect_output "Content-Range of that 200" "" header Content-Range "$BATS_TEST_TMPDIR/h"
 }
 @test "If-Range with a date later than Last-Modified gets the whole file (200)" {
 	for_each_stage if_range_later_date
@@ -594,10 +603,10 @@ if_range_later_date() {
 empty_file_suffix() {
 	local f=empty-$STAGE.txt
 	: >"$DOCROOT/$f"
-	equal "status of Range: bytes=-5 on an empty file" 200 "$(get "/$f" -H 'Range: bytes=-5')"
-	equal "its Content-Length" 0 "$(header Content-Length "$BATS_TEST_TMPDIR/h")"
-	equal "its Content-Range" "" "$(header Content-Range "$BATS_TEST_TMPDIR/h")"
-	equal "body bytes" 0 "$(cat "$BATS_TEST_TMPDIR/b" 2>/dev/null | wc -c)"
+	expect_output "status of Range: bytes=-5 on an empty file" 200 get "/$f" -H 'Range: bytes=-5'
+	expect_output "its Content-Length" 0 header Content-Length "$BATS_TEST_TMPDIR/h"
+	expect_output "its Content-Range" "" header Content-Range "$BATS_TEST_TMPDIR/h"
+	expect_output "body bytes" 0 bytes_in "$BATS_TEST_TMPDIR/b"
 }
 @test "an empty file asked for bytes=-5 gets 200, Content-Length 0 and no Content-Range" {
 	for_each_stage empty_file_suffix
@@ -608,13 +617,13 @@ empty_file_suffix() {
 # right after them.
 range_one_past_end() {
 	local T=$BATS_TEST_TMPDIR n hl
-	n=$(wc -c <"$DOCROOT/about.html")
+	into n size_of "$DOCROOT/about.html"
 	raw "GET /about.html HTTP/1.1\r\nHost: x\r\nRange: bytes=0-$n\r\n\r\nGET /style.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" >"$T/r"
 	sed '/^\r$/q' "$T/r" >"$T/h"
 	equal "status line of bytes=0-$n" "HTTP/1.1 206 Partial Content" "$(head -n 1 "$T/h" | tr -d '\r')"
-	equal "Content-Range" "bytes 0-$((n - 1))/$n" "$(header Content-Range "$T/h")"
-	equal "Content-Length" "$n" "$(header Content-Length "$T/h")"
-	hl=$(wc -c <"$T/h")
+	expect_output "Content-Range" "bytes 0-$((n - 1))/$n" header Content-Range "$T/h"
+	expect_output "Content-Length" "$n" header Content-Length "$T/h"
+	into hl size_of "$T/h"
 	tail -c +$((hl + 1)) "$T/r" | head -c "$n" | cmp - "$DOCROOT/about.html"
 	tail -c +$((hl + n + 1)) "$T/r" >"$T/rest"
 	if grep -qi '^Connection: close' "$T/h"; then
@@ -632,14 +641,14 @@ range_one_past_end() {
 # If-Range lines, which can never name one version.
 range_details() {
 	local size etag
-	size=$(wc -c <"$DOCROOT/about.html")
-	equal "status of bytes=5-5" 206 "$(get /about.html -H 'Range: bytes=5-5')"
-	equal "its Content-Range" "bytes 5-5/$size" "$(header Content-Range "$BATS_TEST_TMPDIR/h")"
+	into size size_of "$DOCROOT/about.html"
+	expect_output "status of bytes=5-5" 206 get /about.html -H 'Range: bytes=5-5'
+	expect_output "its Content-Range" "bytes 5-5/$size" header Content-Range "$BATS_TEST_TMPDIR/h"
 	equal "its body (the sixth byte)" "$(tail -c +6 "$DOCROOT/about.html" | head -c 1 | od -An -tx1)" \
 		"$(od -An -tx1 <"$BATS_TEST_TMPDIR/b")"
-	equal "status of Range: BYTES=0-9" 206 "$(get /about.html -H 'Range: BYTES=0-9')"
-	equal "its Content-Range" "bytes 0-9/$size" "$(header Content-Range "$BATS_TEST_TMPDIR/h")"
-	etag=$(etag_of /about.html)
+	expect_output "status of Range: BYTES=0-9" 206 get /about.html -H 'Range: BYTES=0-9'
+	expect_output "its Content-Range" "bytes 0-9/$size" header Content-Range "$BATS_TEST_TMPDIR/h"
+	into etag etag_of /about.html
 	equal "status of bytes=0-9 with If-Range: $etag twice" 200 \
 		"$(get /about.html -r 0-9 -H "If-Range: $etag" -H "If-Range: $etag")"
 	cmp "$BATS_TEST_TMPDIR/b" "$DOCROOT/about.html"
@@ -650,15 +659,14 @@ range_details() {
 
 # RFC 9110 14.2: GET is the only method with ranges; HEAD describes all.
 head_range() {
-	local req='HEAD /about.html HTTP/1.0\r\nRange: bytes=0-9\r\n\r\n'
+	local req='HEAD /about.html HTTP/1.0\r\nRange: bytes=0-9\r\n\r\n' size
 	raw "$req" >"$BATS_TEST_TMPDIR/r"
-	equal "status line for '$req'" "HTTP/1.1 200 OK" "$(status_line "$BATS_TEST_TMPDIR/r")"
-	equal "its Content-Length (the whole file's)" "$(wc -c <"$DOCROOT/about.html")" \
-		"$(header Content-Length "$BATS_TEST_TMPDIR/r")"
-	equal "its Accept-Ranges" bytes "$(header Accept-Ranges "$BATS_TEST_TMPDIR/r")"
-	equal "its Content-Range (none)" "" "$(header Content-Range "$BATS_TEST_TMPDIR/r")"
-	equal "its last 4 bytes (the empty line, no body)" '\r\n\r\n' \
-		"$(tail -c 4 "$BATS_TEST_TMPDIR/r" | od -An -c | tr -d ' ')"
+	expect_output "status line for '$req'" "HTTP/1.1 200 OK" status_line "$BATS_TEST_TMPDIR/r"
+	into size size_of "$DOCROOT/about.html"
+	expect_output "its Content-Length (the whole file's)" "$size" header Content-Length "$BATS_TEST_TMPDIR/r"
+	expect_output "its Accept-Ranges" bytes header Accept-Ranges "$BATS_TEST_TMPDIR/r"
+	expect_output "its Content-Range (none)" "" header Content-Range "$BATS_TEST_TMPDIR/r"
+	head_alone "the reply to '$req'" "$BATS_TEST_TMPDIR/r"
 }
 @test "HEAD with a Range gets the head of the whole file and no body" {
 	for_each_stage head_range
@@ -668,17 +676,17 @@ head_range() {
 # response starts right after them.
 pipelined_partial() {
 	local etag
-	etag=$(etag_of /about.html)
+	into etag etag_of /about.html
 	raw "GET /about.html HTTP/1.1\r\nHost: x\r\nRange: bytes=0-9\r\n\r\nGET /about.html HTTP/1.1\r\nHost: x\r\nIf-None-Match: $etag\r\n\r\nGET /img/logo.png HTTP/1.1\r\nHost: x\r\nRange: bytes=-100\r\n\r\nGET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" >"$BATS_TEST_TMPDIR/r"
 	equal "first status line of four pipelined requests (a range, a 304, a range, a file)" \
 		"HTTP/1.1 206 Partial Content" "$(status_line "$BATS_TEST_TMPDIR/r")"
 	if [ "$(header Connection "$BATS_TEST_TMPDIR/r")" = close ]; then
 		# 01-04: one request per connection
-		equal "statuses of the four (a stage that closes answers one)" "206 " "$(statuses_in "$BATS_TEST_TMPDIR/r")"
+		expect_output "statuses of the four (a stage that closes answers one)" "206 " statuses_in "$BATS_TEST_TMPDIR/r"
 		return
 	fi
 	# a body does not end in a newline: the next status line follows on its line
-	equal "statuses of the four" "206 304 206 200 " "$(statuses_in "$BATS_TEST_TMPDIR/r")"
+	expect_output "statuses of the four" "206 304 206 200 " statuses_in "$BATS_TEST_TMPDIR/r"
 	tail -c "$(wc -c <"$DOCROOT/about.html")" "$BATS_TEST_TMPDIR/r" >"$BATS_TEST_TMPDIR/last"
 	same_bytes "body of the last" "$BATS_TEST_TMPDIR/last" "$DOCROOT/about.html"
 }
@@ -691,9 +699,9 @@ pipelined_partial() {
 resume() {
 	local part=$BATS_TEST_TMPDIR/part.bin
 	{ curl -s "http://127.0.0.1:$PORT/big.bin" || true; } | head -c 1234567 >"$part"
-	equal "bytes of /big.bin kept before the cut" 1234567 "$(wc -c <"$part")"
+	expect_output "bytes of /big.bin kept before the cut" 1234567 size_of "$part"
 	curl -s -C - -o "$part" -w '%{http_code}' "http://127.0.0.1:$PORT/big.bin" >"$BATS_TEST_TMPDIR/code"
-	equal "status of curl -C - /big.bin" 206 "$(cat "$BATS_TEST_TMPDIR/code")"
+	expect_output "status of curl -C - /big.bin" 206 text_of "$BATS_TEST_TMPDIR/code"
 	same_bytes "/big.bin, resumed" "$part" "$DOCROOT/big.bin"
 }
 @test "curl -C - resumes an interrupted 5 MiB download byte-exact" {

@@ -65,7 +65,8 @@ alone() {
 # and the bytes, not the resuming.
 check_pipelined_slow_reader() {
 	local fd i pid piece n=1700 query pair _
-	query=$(head -c 3800 /dev/zero | tr '\0' q)
+	printf -v query '%3800s' ''
+	query=${query// /q}
 	pair="GET /docs?$query HTTP/1.1\r\nHost: x\r\n\r\nGET /about.html HTTP/1.1\r\nHost: x\r\n\r\n"
 	{
 		alone "GET /docs?$query HTTP/1.1\r\nHost: x\r\n"
@@ -124,7 +125,7 @@ connection_is() {
 		printf '%s\n' "$line" >>"$BATS_TEST_TMPDIR/conn"
 	done
 	exec {fd}>&-
-	equal "Connection for '$2'" "$1" "$(header Connection "$BATS_TEST_TMPDIR/conn")"
+	expect_output "Connection for '$2'" "$1" header Connection "$BATS_TEST_TMPDIR/conn"
 }
 
 # With -t 2: Connection: close and HTTP/1.0 close at once, keep-alive waits.
@@ -145,7 +146,7 @@ check_close_rules() {
 # An idle keep-alive connection is closed after the -t timeout (2 s here).
 check_idle_close() {
 	local t
-	t=$(time_to_close 'GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+	into t time_to_close 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'
 	between "ms to close an idle connection (-t 2)" 1500 5000 "$t"
 }
 
@@ -154,8 +155,8 @@ check_transfer_encoding_closes() {
 	raw 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /about.html HTTP/1.1\r\nHost: x\r\n\r\n' \
 		>"$BATS_TEST_TMPDIR/r"
 	equal "responses" 1 "$(grep -a -c '^HTTP/1.1' "$BATS_TEST_TMPDIR/r")"
-	equal "status line" "HTTP/1.1 501 Not Implemented" "$(status_line "$BATS_TEST_TMPDIR/r")"
-	equal "its Connection" close "$(header Connection "$BATS_TEST_TMPDIR/r")"
+	expect_output "status line" "HTTP/1.1 501 Not Implemented" status_line "$BATS_TEST_TMPDIR/r"
+	expect_output "its Connection" close header Connection "$BATS_TEST_TMPDIR/r"
 }
 
 # A client may send CRLF after a body (RFC 9112 2.2): the next pipelined
@@ -198,7 +199,7 @@ check_head_in_pieces() {
 	done
 	timeout 5 cat <&"$fd" >"$BATS_TEST_TMPDIR/r"
 	exec {fd}>&-
-	equal "status line for a head sent in five pieces" "HTTP/1.1 200 OK" "$(status_line "$BATS_TEST_TMPDIR/r")"
+	expect_output "status line for a head sent in five pieces" "HTTP/1.1 200 OK" status_line "$BATS_TEST_TMPDIR/r"
 	tail -c "$(wc -c <"$DOCROOT/about.html")" "$BATS_TEST_TMPDIR/r" >"$BATS_TEST_TMPDIR/last"
 	same_bytes "its body" "$BATS_TEST_TMPDIR/last" "$DOCROOT/about.html"
 }

@@ -40,8 +40,8 @@ ex_forget() {
 }
 
 # ask BYTES [SECONDS]: send BYTES (printf %b: \r\n and \xHH are expanded) in
-# one write on a new connection, and print what comes back until the server
-# closes, or for at most SECONDS (5).
+# one write on a new connection, and keep what comes back until the server
+# closes, or for at most SECONDS (5), in $BATS_TEST_TMPDIR/ex.reply.
 ask() {
 	ASK_WAIT=${2:-5} ask_pieces 0 "$1"
 }
@@ -77,20 +77,19 @@ ask_pieces() {
 	else
 		ex_end "the server closed the connection after $(((${EPOCHREALTIME//[!0-9]/}000 - start) / 1000000)) ms"
 	fi
-	cat "$T/ex.reply"
 }
 
 # fetch PATH [CURL ARGS...]: GET PATH with curl (10 s at most, or -m in the
-# arguments); head in ex.head, body in ex.body; prints the status code
-# (000 when no response came).
+# arguments); head in ex.head, body in ex.body (the grader joins them when
+# it shows the reply); prints the status code (000 when no response came).
 fetch() {
-	local T=$BATS_TEST_TMPDIR path=$1 code note
+	local T=$BATS_TEST_TMPDIR path=$1 code='' note
 	shift
 	ex_begin curl "curl${*:+ $*} http://127.0.0.1:$PORT$path"
-	code=$(curl -sS -v --path-as-is -m 10 -D "$T/ex.head" -o "$T/ex.body" -w '%{http_code}' \
-		"$@" "http://127.0.0.1:$PORT$path" 2>"$T/ex.trace") || true
-	cat "$T/ex.head" "$T/ex.body" >"$T/ex.reply" 2>/dev/null || true
-	# curl's own error line, if it printed one, read without a subshell
+	curl -sS -v --path-as-is -m 10 -D "$T/ex.head" -o "$T/ex.body" -w '%{http_code}' \
+		"$@" "http://127.0.0.1:$PORT$path" >"$T/ex.code" 2>"$T/ex.trace" || true
+	IFS= read -r code <"$T/ex.code" || true
+	# curl's own error line, if it printed one
 	first_match 'curl: ' "$T/ex.trace" >"$T/ex.note"
 	IFS= read -r note <"$T/ex.note" || true
 	ex_end "$note"
@@ -193,23 +192,60 @@ charset_of() {
 
 # ends_with FILE REFERENCE: FILE's last bytes are REFERENCE's.
 ends_with() {
-	tail -c "$(wc -c <"$2")" "$1" | cmp -s - "$2"
+	local n
+	into n size_of "$2"
+	tail -c "$n" "$1" | cmp -s - "$2"
 }
 
 # body_is WHAT FILE: the last fetch's body is FILE, byte for byte.
 body_is() {
-	local T=$BATS_TEST_TMPDIR got
-	got=$(wc -c <"$T/ex.body" 2>/dev/null || echo 0)
+	local T=$BATS_TEST_TMPDIR
 	cmp -s "$T/ex.body" "$2" && return 0
-	echo "$1: expected the $(wc -c <"$2") bytes of ${2#"$DOCROOT"/}, got $got bytes that differ" >&2
+	echo "$1: expected the $(size_of "$2") bytes of ${2#"$DOCROOT"/}," \
+		"got $(size_of "$T/ex.body" 2>/dev/null || echo 0) bytes that differ" >&2
 	return 1
+}
+
+# ends_in_empty_line FILE: FILE ends with CRLF CRLF, the end of a head: a
+# reply to HEAD, or a 304, has nothing after it.
+ends_in_empty_line() {
+	local all=
+	# read stops at a NUL byte, which a head cannot hold: one means a body
+	IFS= read -r -d '' all <"$1" && return 1
+	[[ $all == *$'\r\n\r\n' ]]
+}
+
+# head_alone WHAT FILE: the reply in FILE is a head alone: it ends with its
+# empty line, and nothing follows.
+head_alone() {
+	ends_in_empty_line "$2" && return 0
+	echo "$1: expected the head alone, ending in an empty line (CRLF CRLF), got $(size_of "$2") bytes" \
+		"ending in: $(tail -c 16 "$2" | od -An -c | tr -s ' ')" >&2
+	return 1
+}
+
+# imf_seconds DATE: the seconds since 1970 of an IMF-fixdate such as
+# "Sun, 06 Nov 1994 08:49:37 GMT" (arithmetic, not a date process).
+imf_seconds() {
+	local -A month=([Jan]=1 [Feb]=2 [Mar]=3 [Apr]=4 [May]=5 [Jun]=6
+		[Jul]=7 [Aug]=8 [Sep]=9 [Oct]=10 [Nov]=11 [Dec]=12)
+	local w d m y hms h mi sec days
+	read -r w d m y hms _ <<<"$1"
+	IFS=: read -r h mi sec <<<"$hms"
+	m=${month[$m]}
+	d=$((10#$d)) y=$((10#$y))
+	# days since 1970-01-01 of the civil date y-m-d (March-based years)
+	((m > 2 ? 1 : y--))
+	days=$(((y / 400) * 146097 + (y % 400) * 365 + (y % 400) / 4 - (y % 400) / 100 +
+		(153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1 - 719468))
+	echo $((days * 86400 + 10#$h * 3600 + 10#$mi * 60 + 10#$sec))
 }
 
 # listening PORT: something listens on PORT (IPv4 or IPv6), read from /proc
 # so that no connection is made.
 listening() {
 	local hex
-	hex=$(printf '%04X' "$1")
+	printf -v hex '%04X' "$1"
 	awk -v p=":$hex" '$2 ~ p"$" && $4 == "0A" { found = 1 } END { exit !found }' \
 		/proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
@@ -242,18 +278,23 @@ req_listens() {
 # A response begins with a status line, then header lines, then an empty
 # line, each ending in CRLF (notes 2.1 (1) and (3)).
 req_status_line() {
-	local T=$BATS_TEST_TMPDIR
+	# bytes, not characters: a reason phrase may hold any byte but CR
+	local T=$BATS_TEST_TMPDIR LC_ALL=C line='' re=$'^HTTP/1\\.[01] [1-5][0-9]{2} [^\r]*\r$' empty=
 	ask 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' >/dev/null
 	if [ ! -s "$T/ex.reply" ]; then
 		echo "a response: expected a status line such as HTTP/1.1 200 OK, got nothing" >&2
 		return 1
 	fi
-	if ! head -n 1 "$T/ex.reply" | LC_ALL=C grep -Eq $'^HTTP/1\\.[01] [1-5][0-9]{2} [^\r]*\r$'; then
+	IFS= read -r line <"$T/ex.reply" || true
+	if ! [[ $line =~ $re ]]; then
 		echo "the status line: expected HTTP/1.1, a space, three digits, a space, a reason and CRLF" \
 			"(HTTP/1.1 200 OK\\r), got $(first_line "$T/ex.reply")" >&2
 		return 1
 	fi
-	if ! LC_ALL=C grep -aq $'^\r$' "$T/ex.reply"; then
+	while IFS= read -r line; do
+		[ "$line" != $'\r' ] || { empty=yes; break; }
+	done <"$T/ex.reply"
+	if [ -z "$empty" ]; then
 		echo "an empty line (CRLF alone) between the head and the body: expected one, found none" >&2
 		return 1
 	fi
@@ -261,7 +302,7 @@ req_status_line() {
 
 # GET / serves index.html.
 req_index() {
-	expect "status of GET /" 200 "$(fetch /)"
+	expect_output "status of GET /" 200 fetch /
 	body_is "body of GET /" "$DOCROOT/index.html"
 }
 
@@ -270,15 +311,16 @@ req_index() {
 req_whole_head() {
 	local T=$BATS_TEST_TMPDIR cookie
 	ask_pieces 0.3 'GE' 'T /about.html HTTP/1.1\r\nHo' 'st: localhost\r\nConnection: close\r\n\r\n' >/dev/null
-	expect "status of a request sent in three pieces" 200 "$(status_in "$T/ex.reply")"
+	expect_output "status of a request sent in three pieces" 200 status_in "$T/ex.reply"
 	if ! ends_with "$T/ex.reply" "$DOCROOT/about.html"; then
 		echo "body of a request sent in three pieces: expected about.html" >&2
 		return 1
 	fi
 	# More than one recv(1024) takes, in one write.
-	cookie=$(head -c 3000 /dev/zero | tr '\0' c)
+	printf -v cookie '%3000s' ''
+	cookie=${cookie// /c}
 	ask "GET /about.html HTTP/1.1\r\nHost: localhost\r\nCookie: a=$cookie\r\nConnection: close\r\n\r\n" >/dev/null
-	expect "status of a request with a 3 KiB head" 200 "$(status_in "$T/ex.reply")"
+	expect_output "status of a request with a 3 KiB head" 200 status_in "$T/ex.reply"
 	if ! ends_with "$T/ex.reply" "$DOCROOT/about.html"; then
 		echo "body of a request with a 3 KiB head: expected about.html" >&2
 		return 1
@@ -289,9 +331,9 @@ req_whole_head() {
 req_content_length() {
 	local p size
 	for p in /about.html /style.css /img/logo.png; do
-		size=$(wc -c <"$DOCROOT$p")
-		expect "status of GET $p" 200 "$(fetch "$p")"
-		expect "Content-Length of $p (its size)" "$size" "$(field Content-Length "$BATS_TEST_TMPDIR/ex.head")"
+		into size size_of "$DOCROOT$p"
+		expect_output "status of GET $p" 200 fetch "$p"
+		expect_output "Content-Length of $p (its size)" "$size" field Content-Length "$BATS_TEST_TMPDIR/ex.head"
 		body_is "body of GET $p" "$DOCROOT$p"
 	done
 }
@@ -300,30 +342,30 @@ req_content_length() {
 req_content_type() {
 	local T=$BATS_TEST_TMPDIR v
 	fetch /about.html >/dev/null
-	v=$(field Content-Type "$T/ex.head")
-	expect "media type of about.html (Content-Type: $v)" text/html "$(media_type "$v")"
-	expect "charset of about.html (Content-Type: $v)" utf-8 "$(charset_of "$v")"
+	into v field Content-Type "$T/ex.head"
+	expect_output "media type of about.html (Content-Type: $v)" text/html media_type "$v"
+	expect_output "charset of about.html (Content-Type: $v)" utf-8 charset_of "$v"
 	fetch /style.css >/dev/null
-	v=$(field Content-Type "$T/ex.head")
-	expect "media type of style.css (Content-Type: $v)" text/css "$(media_type "$v")"
+	into v field Content-Type "$T/ex.head"
+	expect_output "media type of style.css (Content-Type: $v)" text/css media_type "$v"
 	fetch /img/logo.png >/dev/null
-	v=$(field Content-Type "$T/ex.head")
-	expect "media type of img/logo.png (Content-Type: $v)" image/png "$(media_type "$v")"
+	into v field Content-Type "$T/ex.head"
+	expect_output "media type of img/logo.png (Content-Type: $v)" image/png media_type "$v"
 }
 
 # Binary files arrive byte for byte, a 5 MiB one too: open them as bytes and
 # send until every byte is out (notes 2.1 (8) and (10)).
 req_binary() {
-	expect "status of /img/logo.png" 200 "$(fetch /img/logo.png)"
+	expect_output "status of /img/logo.png" 200 fetch /img/logo.png
 	body_is "body of /img/logo.png" "$DOCROOT/img/logo.png"
-	expect "status of /big.bin (5 MiB)" 200 "$(fetch /big.bin)"
+	expect_output "status of /big.bin (5 MiB)" 200 fetch /big.bin
 	body_is "body of /big.bin" "$DOCROOT/big.bin"
 }
 
 # A missing file is 404, not a "not found" page sent with 200 (notes 2.1).
 req_not_found() {
-	expect "status of GET /missing.html" 404 "$(fetch /missing.html)"
-	expect "status of GET /no/such/dir.html" 404 "$(fetch /no/such/dir.html)"
+	expect_output "status of GET /missing.html" 404 fetch /missing.html
+	expect_output "status of GET /no/such/dir.html" 404 fetch /no/such/dir.html
 }
 
 # No path reaches a file outside the docroot (notes 2.1: the path is joined
@@ -337,7 +379,7 @@ req_contained() {
 			echo "GET $p: sent ../outside/secret.txt, a file outside the docroot" >&2
 			return 1
 		fi
-		s=$(status_in "$T/ex.reply")
+		into s status_in "$T/ex.reply"
 		case $s in
 		[34][0-9][0-9]) ;;
 		*) echo "status of GET $p: expected a refusal (403, 404 or 400), got ${s:-nothing}" >&2
@@ -351,12 +393,12 @@ req_date() {
 	local T=$BATS_TEST_TMPDIR p d t
 	for p in /about.html /missing.html; do
 		fetch "$p" >/dev/null
-		d=$(field Date "$T/ex.head")
+		into d field Date "$T/ex.head"
 		if ! [[ "$d" =~ ^(Mon|Tue|Wed|Thu|Fri|Sat|Sun),\ [0-9]{2}\ (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\ [0-9]{4}\ [0-9]{2}:[0-9]{2}:[0-9]{2}\ GMT$ ]]; then
 			echo "Date of GET $p: expected an IMF-fixdate such as Sun, 06 Nov 1994 08:49:37 GMT, got ${d:-no Date header}" >&2
 			return 1
 		fi
-		t=$(date -u -d "$d" +%s)
+		into t imf_seconds "$d"
 		if [ $((t - EPOCHSECONDS)) -gt 60 ] || [ $((EPOCHSECONDS - t)) -gt 60 ]; then
 			echo "Date of GET $p: expected now, in GMT, got $d" >&2
 			return 1
@@ -366,18 +408,19 @@ req_date() {
 
 # HEAD is GET without the body (RFC 9110 9.3.2).
 req_head() {
-	local T=$BATS_TEST_TMPDIR n
+	local T=$BATS_TEST_TMPDIR n size
 	ask 'HEAD /about.html HTTP/1.0\r\n\r\n' >/dev/null
-	expect "status of HEAD /about.html" 200 "$(status_in "$T/ex.reply")"
-	n=$(field Content-Length "$T/ex.reply")
-	[ -z "$n" ] || expect "Content-Length of HEAD /about.html (that of GET)" "$(wc -c <"$DOCROOT/about.html")" "$n"
-	if [ "$(tail -c 4 "$T/ex.reply" | od -An -c | tr -d ' ')" != '\r\n\r\n' ]; then
+	expect_output "status of HEAD /about.html" 200 status_in "$T/ex.reply"
+	into n field Content-Length "$T/ex.reply"
+	into size size_of "$DOCROOT/about.html"
+	[ -z "$n" ] || expect "Content-Length of HEAD /about.html (that of GET)" "$size" "$n"
+	if ! ends_in_empty_line "$T/ex.reply"; then
 		echo "HEAD /about.html: expected the head alone, ending in an empty line; got a body after it" >&2
 		return 1
 	fi
 	ask 'HEAD /missing.html HTTP/1.0\r\n\r\n' >/dev/null
-	expect "status of HEAD /missing.html" 404 "$(status_in "$T/ex.reply")"
-	if [ "$(tail -c 4 "$T/ex.reply" | od -An -c | tr -d ' ')" != '\r\n\r\n' ]; then
+	expect_output "status of HEAD /missing.html" 404 status_in "$T/ex.reply"
+	if ! ends_in_empty_line "$T/ex.reply"; then
 		echo "HEAD /missing.html: expected the head alone; got a body after it" >&2
 		return 1
 	fi
@@ -395,9 +438,9 @@ req_bad_request() {
 	for r in 'garbage\r\n\r\n' 'GET / HTTP/1.1 extra\r\nHost: x\r\n\r\n' \
 		'GET / HTTP/1.1\r\nHost: x\r\nNoColonHere\r\n\r\n' 'GET / HTTP/1.1\r\nHost : x\r\n\r\n'; do
 		ask "$r" >/dev/null
-		expect "status of $(printf '%s' "$r" | sed 's/\\r\\n.*//')..." 400 "$(status_in "$T/ex.reply")"
+		expect_output "status of $(printf '%s' "$r" | sed 's/\\r\\n.*//')..." 400 status_in "$T/ex.reply"
 	done
-	expect "status of GET /about.html after them" 200 "$(fetch /about.html)"
+	expect_output "status of GET /about.html after them" 200 fetch /about.html
 }
 
 # HTTP/1.1 requires Host (RFC 9112 3.2: a server MUST answer 400 without
@@ -405,23 +448,23 @@ req_bad_request() {
 req_host() {
 	local T=$BATS_TEST_TMPDIR
 	ask 'GET /about.html HTTP/1.1\r\nConnection: close\r\n\r\n' >/dev/null
-	expect "status of an HTTP/1.1 request without Host" 400 "$(status_in "$T/ex.reply")"
+	expect_output "status of an HTTP/1.1 request without Host" 400 status_in "$T/ex.reply"
 	ask 'GET /about.html HTTP/1.0\r\n\r\n' >/dev/null
-	expect "status of an HTTP/1.0 request without Host" 200 "$(status_in "$T/ex.reply")"
+	expect_output "status of an HTTP/1.0 request without Host" 200 status_in "$T/ex.reply"
 }
 
 # A percent-encoded name is decoded before the file is opened (notes 四,
 # URL quoting: unquote).
 req_unquote() {
-	expect "status of /%E4%B8%AD%E5%9B%BD.html (中国.html)" 200 "$(fetch /%E4%B8%AD%E5%9B%BD.html)"
+	expect_output "status of /%E4%B8%AD%E5%9B%BD.html (中国.html)" 200 fetch /%E4%B8%AD%E5%9B%BD.html
 	body_is "body of /%E4%B8%AD%E5%9B%BD.html" "$DOCROOT/中国.html"
-	expect "status of /%e4%b8%ad%e5%9b%bd.html (lower-case hex)" 200 "$(fetch /%e4%b8%ad%e5%9b%bd.html)"
-	expect "status of /about%2Ehtml" 200 "$(fetch /about%2Ehtml)"
+	expect_output "status of /%e4%b8%ad%e5%9b%bd.html (lower-case hex)" 200 fetch /%e4%b8%ad%e5%9b%bd.html
+	expect_output "status of /about%2Ehtml" 200 fetch /about%2Ehtml
 }
 
 # The query is not part of the file's name.
 req_query() {
-	expect "status of /about.html?lang=zh" 200 "$(fetch '/about.html?lang=zh')"
+	expect_output "status of /about.html?lang=zh" 200 fetch '/about.html?lang=zh'
 	body_is "body of /about.html?lang=zh" "$DOCROOT/about.html"
 }
 
@@ -430,8 +473,8 @@ req_query() {
 req_not_utf8() {
 	local T=$BATS_TEST_TMPDIR
 	ask 'GET /about.html HTTP/1.1\r\nHost: localhost\r\nX-Name: caf\xe9 \x80\xff\r\nConnection: close\r\n\r\n' >/dev/null
-	expect "status of a request with Latin-1 bytes in a header" 200 "$(status_in "$T/ex.reply")"
-	expect "status of GET /about.html after it" 200 "$(fetch /about.html)"
+	expect_output "status of a request with Latin-1 bytes in a header" 200 status_in "$T/ex.reply"
+	expect_output "status of GET /about.html after it" 200 fetch /about.html
 }
 
 # A connection closed before or during its request stops nothing: recv
@@ -456,9 +499,9 @@ req_restart() {
 	local T=$BATS_TEST_TMPDIR
 	# The server closes first (HTTP/1.0), so its side keeps the TIME_WAIT.
 	ask 'GET /about.html HTTP/1.0\r\n\r\n' >/dev/null
-	expect "status of GET /about.html" 200 "$(status_in "$T/ex.reply")"
+	expect_output "status of GET /about.html" 200 status_in "$T/ex.reply"
 	restart_server || return 1
-	expect "status of GET /about.html after the restart on port $PORT" 200 "$(fetch /about.html -m 5)"
+	expect_output "status of GET /about.html after the restart on port $PORT" 200 fetch /about.html -m 5
 }
 
 # A client that sends half a request and goes silent is dropped in the end,
@@ -468,7 +511,7 @@ req_silent_dropped() {
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 	printf 'GET / HTTP/1.1\r\n' >&"$fd"
 	sleep 0.2
-	code=$(fetch /about.html -m 75)
+	into code fetch /about.html -m 75
 	exec {fd}>&-
 	expect "status for the next client within 75 s, while another stays silent mid-request" 200 "$code"
 }
@@ -480,7 +523,7 @@ req_silent_not_blocking() {
 	local fd code
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 	sleep 0.2
-	code=$(fetch /about.html -m 2)
+	into code fetch /about.html -m 2
 	exec {fd}>&-
 	expect "status for a second client within 2 s, while one stays silent" 200 "$code"
 }
@@ -489,13 +532,13 @@ req_silent_not_blocking() {
 req_process_per_connection() {
 	local before during fds=() fd i
 	ex_forget
-	before=$(live_children "$SERVER_PID")
+	into before live_children "$SERVER_PID"
 	for i in 1 2 3; do
 		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 		fds+=("$fd")
 	done
 	sleep 0.5
-	during=$(live_children "$SERVER_PID")
+	into during live_children "$SERVER_PID"
 	for fd in "${fds[@]}"; do exec {fd}>&-; done
 	if [ "$during" -lt $((before + 3)) ]; then
 		echo "child processes of $SERVER_PID with 3 connections open: expected $((before + 3)) or more, got $during" >&2
@@ -511,7 +554,7 @@ req_parent_closes() {
 	sleep 0.3
 	idle=$(ls "/proc/$SERVER_PID/fd" | wc -l)
 	hit 30 /about.html
-	for i in $(seq 30); do
+	for ((i = 1; i <= 30; i++)); do
 		now=$(ls "/proc/$SERVER_PID/fd" | wc -l)
 		[ "$now" -le $((idle + 2)) ] && return 0
 		sleep 0.1
@@ -535,7 +578,7 @@ req_reaps() {
 # zombies_at_most N WHEN: within 3 s, $SERVER_PID has at most N zombie children.
 zombies_at_most() {
 	local i z
-	for i in $(seq 30); do
+	for ((i = 1; i <= 30; i++)); do
 		z=$(ps -o stat= --ppid "$SERVER_PID" | grep -c '^Z' || true)
 		[ "$z" -le "$1" ] && return 0
 		sleep 0.1
@@ -550,7 +593,7 @@ zombies_at_most() {
 # already pending is not queued again.
 end_together() {
 	local fds=() fd i live
-	live=$(live_children "$SERVER_PID")
+	into live live_children "$SERVER_PID"
 	for ((i = 0; i < $1; i++)); do
 		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 		fds+=("$fd")
@@ -558,7 +601,7 @@ end_together() {
 	sleep 0.5
 	kill -STOP "$SERVER_PID"
 	for fd in "${fds[@]}"; do exec {fd}>&-; done
-	for i in $(seq 50); do
+	for ((i = 1; i <= 50; i++)); do
 		[ "$(live_children "$SERVER_PID")" -gt "$live" ] || break
 		sleep 0.1
 	done
@@ -572,14 +615,14 @@ req_thread_per_connection() {
 	hit 1 /about.html
 	sleep 0.3
 	before=$(awk '$1 == "Threads:" { print $2 }' "/proc/$SERVER_PID/status")
-	kids=$(live_children "$SERVER_PID")
+	into kids live_children "$SERVER_PID"
 	for i in 1 2 3; do
 		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 		fds+=("$fd")
 	done
 	sleep 0.5
 	during=$(awk '$1 == "Threads:" { print $2 }' "/proc/$SERVER_PID/status")
-	i=$(live_children "$SERVER_PID")
+	into i live_children "$SERVER_PID"
 	for fd in "${fds[@]}"; do exec {fd}>&-; done
 	if [ "$during" -lt $((before + 3)) ]; then
 		echo "threads of $SERVER_PID with 3 connections open: expected $((before + 3)) or more, got $during" >&2
@@ -596,7 +639,7 @@ req_threads_end() {
 	sleep 0.3
 	before=$(awk '$1 == "Threads:" { print $2 }' "/proc/$SERVER_PID/status")
 	hit 30 /about.html
-	for i in $(seq 30); do
+	for ((i = 1; i <= 30; i++)); do
 		now=$(awk '$1 == "Threads:" { print $2 }' "/proc/$SERVER_PID/status")
 		[ "$now" -le "$before" ] && return 0
 		sleep 0.1
@@ -608,7 +651,7 @@ req_threads_end() {
 # 100 clients (or N) at once all get the right body.
 req_parallel() {
 	local n=${1:-100}
-	expect "clients of $n at once that got 200 and about.html" "$n" "$(parallel "$n" /about.html)"
+	expect_output "clients of $n at once that got 200 and about.html" "$n" parallel "$n" /about.html
 }
 
 # --- 04, 05, 06, 08: one thread for every connection -------------------------
@@ -621,20 +664,20 @@ req_one_thread() {
 	hit 1 /about.html
 	sleep 0.3
 	threads=$(awk '$1 == "Threads:" { print $2 }' "/proc/$SERVER_PID/status")
-	kids=$(live_children "$SERVER_PID")
-	for i in $(seq 20); do
+	into kids live_children "$SERVER_PID"
+	for ((i = 1; i <= 20; i++)); do
 		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 		fds+=("$fd")
 	done
 	sleep 0.5
 	t=$(awk '$1 == "Threads:" { print $2 }' "/proc/$SERVER_PID/status")
-	k=$(live_children "$SERVER_PID")
+	into k live_children "$SERVER_PID"
 	if [ "$t" -ge $((threads + 10)) ] || [ "$k" -ge $((kids + 10)) ]; then
 		echo "with 20 connections open: expected no thread or process per connection" \
 			"($threads threads and $kids children before), got $t threads and $k children" >&2
 		return 1
 	fi
-	expect "status with 20 connections open" 200 "$(fetch /about.html -m 2)"
+	expect_output "status with 20 connections open" 200 fetch /about.html -m 2
 	for fd in "${fds[@]}"; do exec {fd}>&-; done
 }
 
@@ -642,12 +685,12 @@ req_one_thread() {
 # $SERVER_PID uses at most TICKS clock ticks (1/100 s) in SECONDS.
 idle_cpu_at_most() {
 	local fds=() fd i t
-	for i in $(seq 20); do
+	for ((i = 1; i <= 20; i++)); do
 		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 		fds+=("$fd")
 	done
 	sleep 0.3
-	t=$(idle_ticks "$SERVER_PID" "$1")
+	into t idle_ticks "$SERVER_PID" "$1"
 	for fd in "${fds[@]}"; do exec {fd}>&-; done
 	[ "$t" -le "$2" ] && return 0
 	echo "CPU used in $1 s with 20 idle connections: expected $3 ($2 ticks of $(($1 * 100)) at most), got $t ticks" >&2
@@ -675,7 +718,7 @@ req_slow_reader() {
 	pid=$!
 	sleep 0.5
 	for i in 1 2 3; do
-		code=$(fetch /about.html -m 2)
+		into code fetch /about.html -m 2
 		expect "status for another client within 2 s, while a slow reader downloads 10 MiB" 200 "$code"
 	done
 	wait "$pid" || true
@@ -704,7 +747,7 @@ req_stalled_reader() {
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 	printf 'GET /zeros32.bin HTTP/1.1\r\nHost: x\r\n\r\n' >&"$fd"
 	sleep 0.5
-	code=$(fetch /about.html -m 2)
+	into code fetch /about.html -m 2
 	exec {fd}>&-
 	expect "status for another client within 2 s, while one reads nothing of 32 MiB" 200 "$code"
 }
@@ -719,7 +762,7 @@ req_stalled_reader() {
 req_lingering_close() {
 	local T=$BATS_TEST_TMPDIR fd size n head got
 	ex_forget
-	size=$(big_zeros)
+	into size big_zeros
 	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 	printf 'GET /zeros32.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&"$fd"
 	sleep 0.5
@@ -758,7 +801,7 @@ req_keep_alive() {
 req_pipelining() {
 	local T=$BATS_TEST_TMPDIR
 	ask 'GET /about.html HTTP/1.1\r\nHost: x\r\n\r\nHEAD /missing.html HTTP/1.1\r\nHost: x\r\n\r\nGET /style.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >/dev/null
-	expect "statuses of three requests sent in one write" "200 404 200 " "$(statuses_in "$T/ex.reply")"
+	expect_output "statuses of three requests sent in one write" "200 404 200 " statuses_in "$T/ex.reply"
 	if ! ends_with "$T/ex.reply" "$DOCROOT/style.css"; then
 		echo "the third response: expected style.css at the end of the stream" >&2
 		return 1
@@ -770,7 +813,7 @@ req_pipelining() {
 req_body_skipped() {
 	local T=$BATS_TEST_TMPDIR s
 	ask 'POST /about.html HTTP/1.1\r\nHost: x\r\nContent-Length: 27\r\n\r\nGET /style.css HTTP/1.1\r\n\r\nGET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >/dev/null
-	s=$(statuses_in "$T/ex.reply")
+	into s statuses_in "$T/ex.reply"
 	case $s in
 	[0-9][0-9][0-9]" ") ;;   # answered, then closed: allowed
 	[0-9][0-9][0-9]" 200 ")
@@ -800,7 +843,7 @@ req_close_rules() {
 	for r in 'GET /about.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
 		'GET /about.html HTTP/1.1\r\nHost: x\r\nConnection: Close\r\n\r\n' \
 		'GET /about.html HTTP/1.0\r\n\r\n'; do
-		ms=$(close_ms "$r")
+		into ms close_ms "$r"
 		if [ -z "$ms" ] || [ "$ms" -ge 3000 ]; then
 			echo "after $(printf '%s' "$r" | sed 's/\\r\\n/ /g'): expected the server to close at once," \
 				"got $(cat "$BATS_TEST_TMPDIR/ex.end")" >&2
@@ -833,7 +876,7 @@ req_many_connections() {
 	local ok
 	ulimit -n 4096 2>/dev/null || [ "$(ulimit -n)" -ge 2100 ] || skip "ulimit -n is too low to open 1,000 connections here"
 	hold_connections 1000
-	ok=$(serve_held)
+	into ok serve_held
 	release_connections
 	expect "of 1,000 connections open at once, those served 200 and about.html" 1000 "$ok"
 }
@@ -907,8 +950,8 @@ html_text() {
 # GET /show.py lists every province, each with a form that adds it.
 req_fav_show() {
 	local T=$BATS_TEST_TMPDIR id name missing=""
-	expect "status of GET /show.py" 200 "$(fetch /show.py)"
-	expect "media type of /show.py" text/html "$(media_type "$(field Content-Type "$T/ex.head")")"
+	expect_output "status of GET /show.py" 200 fetch /show.py
+	expect_output "media type of /show.py" text/html media_type "$(field Content-Type "$T/ex.head")"
 	post_actions "$T/ex.body" >"$T/actions"
 	while IFS=$'\t' read -r id _ name _; do
 		case $id in '#'* | '') continue ;; esac
@@ -925,9 +968,9 @@ req_fav_show() {
 # POST /show/<id>.py adds it once and answers 303 to /collect.py.
 req_fav_add() {
 	local T=$BATS_TEST_TMPDIR
-	expect "status of POST /show/12.py" 303 "$(fav_post /show/12.py)"
-	expect "where the 303 sends the browser (Location)" /collect.py "$(location_of /show/12.py)"
-	expect "status of GET /collect.py" 200 "$(fetch /collect.py)"
+	expect_output "status of POST /show/12.py" 303 fav_post /show/12.py
+	expect_output "where the 303 sends the browser (Location)" /collect.py location_of /show/12.py
+	expect_output "status of GET /collect.py" 200 fetch /collect.py
 	if ! grep -qF 天津市 "$T/ex.body"; then
 		echo "on /collect.py after POST /show/12.py: expected 天津市 (12) among the favourites" >&2
 		return 1
@@ -938,23 +981,23 @@ req_fav_add() {
 
 # An id that names no province, or no favourite, is a real 404.
 req_fav_unknown() {
-	expect "status of POST /show/99.py (there is no province 99)" 404 "$(fav_post /show/99.py)"
-	expect "status of POST /collect/99.py" 404 "$(fav_post /collect/99.py)"
+	expect_output "status of POST /show/99.py (there is no province 99)" 404 fav_post /show/99.py
+	expect_output "status of POST /collect/99.py" 404 fav_post /collect/99.py
 	if ! fav_ids | grep -qx 65; then
-		expect "status of POST /collect/65.py (65 is not a favourite)" 404 "$(fav_post /collect/65.py)"
+		expect_output "status of POST /collect/65.py (65 is not a favourite)" 404 fav_post /collect/65.py
 	fi
 }
 
 # POST /collect/<id>.py deletes it and answers 303 to /collect.py.
 req_fav_delete() {
 	fav_post /show/44.py >/dev/null
-	expect "status of POST /collect/44.py" 303 "$(fav_post /collect/44.py)"
-	expect "where the 303 sends the browser (Location)" /collect.py "$(location_of /collect/44.py)"
+	expect_output "status of POST /collect/44.py" 303 fav_post /collect/44.py
+	expect_output "where the 303 sends the browser (Location)" /collect.py location_of /collect/44.py
 	if fav_ids | grep -qx 44; then
 		echo "on /collect.py after POST /collect/44.py: expected 44 gone" >&2
 		return 1
 	fi
-	expect "status of POST /collect/44.py once 44 is gone" 404 "$(fav_post /collect/44.py)"
+	expect_output "status of POST /collect/44.py once 44 is gone" 404 fav_post /collect/44.py
 }
 
 # A GET never changes data: adding and deleting are POSTs, and a GET of
@@ -962,8 +1005,8 @@ req_fav_delete() {
 # crawler or prefetch).
 req_fav_get_safe() {
 	local T=$BATS_TEST_TMPDIR allow
-	expect "status of GET /show/13.py" 405 "$(fetch /show/13.py)"
-	allow=$(field Allow "$T/ex.head")
+	expect_output "status of GET /show/13.py" 405 fetch /show/13.py
+	into allow field Allow "$T/ex.head"
 	case ",${allow// /}," in
 	*,POST,*) ;;
 	*) echo "Allow of the 405 for GET /show/13.py: expected POST among them, got ${allow:-none}" >&2
@@ -974,7 +1017,7 @@ req_fav_get_safe() {
 		return 1
 	fi
 	fav_post /show/13.py >/dev/null
-	expect "status of GET /collect/13.py" 405 "$(fetch /collect/13.py)"
+	expect_output "status of GET /collect/13.py" 405 fetch /collect/13.py
 	if ! fav_ids | grep -qx 13; then
 		echo "after GET /collect/13.py: expected 13 still a favourite" >&2
 		return 1
@@ -989,7 +1032,7 @@ req_fav_remark() {
 	fav_post /show/33.py >/dev/null
 	expect "status of POST /collect/33/note.py with a remark" 303 \
 		"$(fav_post /collect/33/note.py --data-raw "remark=$(form_encode "$remark")")"
-	expect "status of GET /collect.py" 200 "$(fetch /collect.py)"
+	expect_output "status of GET /collect.py" 200 fetch /collect.py
 	if LC_ALL=C grep -q '<script>alert' "$T/ex.body"; then
 		echo "on /collect.py: expected the remark's <script> escaped as text (&lt;script&gt;), got it as HTML" >&2
 		return 1
@@ -1007,7 +1050,7 @@ req_fav_routes() {
 	local p s before
 	before=$(fav_ids | tr '\n' ' ')
 	for p in /show/31xpy /show/31.pyx /show/x31.py /show/3.1.py /show/31/.py /xshow/31.py; do
-		s=$(fav_post "$p")
+		into s fav_post "$p"
 		case $s in
 		2?? | 3??)
 			echo "status of POST $p: expected a refusal (404), got $s: the near miss ran /show/<id>.py" >&2
@@ -1019,19 +1062,19 @@ req_fav_routes() {
 
 # A path that names nothing is a real 404; the static files are still served.
 req_fav_not_found() {
-	expect "status of GET /nothing.py" 404 "$(fetch /nothing.py)"
-	expect "status of GET /about.html" 200 "$(fetch /about.html)"
+	expect_output "status of GET /nothing.py" 404 fetch /nothing.py
+	expect_output "status of GET /about.html" 200 fetch /about.html
 }
 
 # A change answered 303 survives kill -9. The caller provides restart_server.
 req_fav_kill() {
-	expect "status of POST /show/37.py" 303 "$(fav_post /show/37.py)"
+	expect_output "status of POST /show/37.py" 303 fav_post /show/37.py
 	restart_server KILL || return 1
 	if ! fav_ids | grep -qx 37; then
 		echo "after kill -9 and a restart: expected 37, added before the kill, among the favourites" >&2
 		return 1
 	fi
-	expect "status of POST /collect/37.py" 303 "$(fav_post /collect/37.py)"
+	expect_output "status of POST /collect/37.py" 303 fav_post /collect/37.py
 	restart_server KILL || return 1
 	if fav_ids | grep -qx 37; then
 		echo "after kill -9 and a restart: expected 37, deleted before the kill, gone" >&2
@@ -1047,12 +1090,12 @@ req_fav_kill() {
 # answered 304 with no body, an older date with the file (RFC 9110 13.1.3).
 req_not_modified() {
 	local T=$BATS_TEST_TMPDIR lm old='Sat, 01 Jan 2000 00:00:00 GMT'
-	expect "status of GET /about.html" 200 "$(fetch /about.html)"
-	lm=$(field Last-Modified "$T/ex.head")
+	expect_output "status of GET /about.html" 200 fetch /about.html
+	into lm field Last-Modified "$T/ex.head"
 	expect_date "Last-Modified of /about.html" "$lm" || return 1
 	expect "status of GET /about.html with If-Modified-Since: $lm" 304 \
 		"$(fetch /about.html -H "If-Modified-Since: $lm")"
-	expect "bytes of the 304's body" 0 "$(cat "$T/ex.body" 2>/dev/null | wc -c)"
+	expect_output "bytes of the 304's body" 0 bytes_in "$T/ex.body"
 	expect "status of GET /about.html with If-Modified-Since: $old" 200 \
 		"$(fetch /about.html -H "If-Modified-Since: $old")"
 	body_is "its body" "$DOCROOT/about.html"
@@ -1076,14 +1119,14 @@ req_gzip() {
 	expect "status of GET /about.html with Accept-Encoding: gzip" 200 \
 		"$(fetch /about.html -H 'Accept-Encoding: gzip')"
 	expect "its Content-Encoding" gzip "$(field Content-Encoding "$T/ex.head" | tr 'A-Z' 'a-z')"
-	expect "its Content-Length" "$(wc -c <"$gz")" "$(field Content-Length "$T/ex.head")"
+	expect_output "its Content-Length" "$(wc -c <"$gz")" field Content-Length "$T/ex.head"
 	body_is "its body" "$gz"
 	if ! field Vary "$T/ex.head" | tr 'A-Z' 'a-z' | grep -q 'accept-encoding'; then
 		echo "its Vary: expected one that names Accept-Encoding, got $(field Vary "$T/ex.head")" >&2
 		return 1
 	fi
-	expect "status of GET /about.html without Accept-Encoding" 200 "$(fetch /about.html)"
-	expect "its Content-Encoding" "" "$(field Content-Encoding "$T/ex.head")"
+	expect_output "status of GET /about.html without Accept-Encoding" 200 fetch /about.html
+	expect_output "its Content-Encoding" "" field Content-Encoding "$T/ex.head"
 	body_is "its body" "$DOCROOT/about.html"
 	expect "status of GET /about.html with Accept-Encoding: gzip;q=0" 200 \
 		"$(fetch /about.html -H 'Accept-Encoding: gzip;q=0')"
@@ -1099,7 +1142,7 @@ req_json_415() {
 	expect "status of POST /json with no Content-Type" 415 \
 		"$(fetch /json -H 'Content-Type:' -d '{"eventCode": 1}')"
 	for type in application/json 'application/json; charset=utf-8' 'Application/JSON'; do
-		code=$(fetch /json -H "Content-Type: $type" -d '{"eventCode": 1}')
+		into code fetch /json -H "Content-Type: $type" -d '{"eventCode": 1}'
 		[[ $code == 2?? ]] ||
 			{ echo "status of POST /json with Content-Type: $type: expected 2xx, got $code" >&2; return 1; }
 	done
@@ -1114,7 +1157,7 @@ req_reuseport() {
 	setsid bash -c "exec ${SERVER:?make grade sets SERVER} \"\$@\"" "$SERVER" -p "$PORT" -d "$DOCROOT" \
 		>"$T/second.log" 2>&1 </dev/null 3>&- &
 	pid=$!
-	for i in $(seq 100); do
+	for ((i = 1; i <= 100; i++)); do
 		n=$(awk -v p=":$(printf '%04X' "$PORT")" '$2 ~ p"$" && $4 == "0A"' /proc/net/tcp /proc/net/tcp6 | wc -l)
 		[ "$n" -ge 2 ] && break
 		kill -0 "$pid" 2>/dev/null || break
@@ -1126,7 +1169,7 @@ req_reuseport() {
 		sed 's/^/  | /' "$T/second.log" | tail -n 5 >&2
 		return 1
 	fi
-	for i in $(seq 40); do
+	for ((i = 1; i <= 40; i++)); do
 		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
 		fds+=("$fd")
 	done
@@ -1134,14 +1177,14 @@ req_reuseport() {
 	owners=$(ss -Htnp state established "( sport = :$PORT )" | grep -o 'pid=[0-9]*' | sort -u | wc -l)
 	for fd in "${fds[@]}"; do exec {fd}>&-; done
 	kill -TERM -- "-$pid" 2>/dev/null || true
-	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	for ((i = 1; i <= 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
 	kill -KILL -- "-$pid" 2>/dev/null || true
 	if [ "$owners" -lt 2 ]; then
 		echo "processes holding 40 connections to port $PORT: expected 2 or more, the kernel sharing them, got $owners" >&2
 		return 1
 	fi
-	for i in $(seq 20); do
-		expect "status of GET /about.html once the second copy has stopped" 200 "$(fetch /about.html -m 5)"
+	for ((i = 1; i <= 20; i++)); do
+		expect_output "status of GET /about.html once the second copy has stopped" 200 fetch /about.html -m 5
 	done
 }
 
@@ -1150,7 +1193,7 @@ req_reuseport() {
 req_keep_alive_max() {
 	local T=$BATS_TEST_TMPDIR ka max req='HEAD /about.html HTTP/1.1\r\nHost: x\r\n\r\n' all='' i n
 	ask "$req" 2 >"$T/first"
-	ka=$(field Keep-Alive "$T/first")
+	into ka field Keep-Alive "$T/first"
 	if ! [[ $ka =~ timeout=[0-9]+ && $ka =~ max=([0-9]+) ]]; then
 		echo "Keep-Alive of a kept-alive answer: expected timeout=N, max=M, got ${ka:-none}" >&2
 		return 1
@@ -1174,7 +1217,7 @@ req_keep_alive_max() {
 # decoded as a form field is ("+" a space, %XX a byte), and escaped on the page.
 req_fav_search() {
 	local T=$BATS_TEST_TMPDIR name
-	expect "status of GET /search.py?q=%E6%B1%9F (江)" 200 "$(fetch '/search.py?q=%E6%B1%9F')"
+	expect_output "status of GET /search.py?q=%E6%B1%9F (江)" 200 fetch '/search.py?q=%E6%B1%9F'
 	for name in 黑龙江省 江苏省 浙江省 江西省; do
 		if ! grep -q "$name" "$T/ex.body"; then
 			echo "GET /search.py?q=江: expected $name among the provinces listed, got none such" >&2
@@ -1185,7 +1228,7 @@ req_fav_search() {
 		echo "GET /search.py?q=江: expected only provinces whose name holds 江, got 北京市 too" >&2
 		return 1
 	fi
-	expect "status of GET /search.py?q=%3Cscript%3E" 200 "$(fetch '/search.py?q=%3Cscript%3E')"
+	expect_output "status of GET /search.py?q=%3Cscript%3E" 200 fetch '/search.py?q=%3Cscript%3E'
 	if grep -q '<script>' "$T/ex.body"; then
 		echo "GET /search.py?q=<script>: expected <script> shown escaped (&lt;script&gt;), got it as markup" >&2
 		return 1
