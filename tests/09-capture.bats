@@ -22,13 +22,28 @@ not() {
 }
 
 # ---- building frames: each function prints hex digits ----
+# (They compute with printf -v and arithmetic, not with $(...) inside: a
+# frame is built of a dozen of them, and each $(...) forks the test's shell.)
 
 h8() { printf '%02x' "$1"; }
 h16() { printf '%04x' "$1"; }
 h32() { printf '%08x' "$1"; }
 mac() { echo "${1//:/}"; }
-ip4() { local IFS=.; set -- $1; printf '%02x%02x%02x%02x' "$1" "$2" "$3" "$4"; }
-text() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+# ip4x VAR A.B.C.D: the address in hex, in VAR; ip4 prints it.
+ip4x() {
+	local -a o=(${2//./ })
+	printf -v "$1" '%02x%02x%02x%02x' "${o[0]}" "${o[1]}" "${o[2]}" "${o[3]}"
+}
+ip4() { local x; ip4x x "$1"; printf '%s' "$x"; }
+# text STRING: its bytes in hex (bytes, not characters: LC_ALL=C).
+text() {
+	local LC_ALL=C i c out=
+	for ((i = 0; i < ${#1}; i++)); do
+		printf -v c '%02x' "'${1:i:1}"
+		out+=$c
+	done
+	printf '%s' "$out"
+}
 
 # The Internet checksum of HEX: one's complement of the one's complement sum.
 csum() {
@@ -39,24 +54,37 @@ csum() {
 	printf '%04x' $((~sum & 0xffff))
 }
 
-eth() { echo "$(mac "$1")$(mac "$2")$3$4"; }           # DST SRC TYPE PAYLOAD
-arp() { echo "000108000604$(h16 "$1")$(mac "$2")$(ip4 "$3")$(mac "$4")$(ip4 "$5")"; } # OP SHA SPA THA TPA
+eth() { echo "${1//:/}${2//:/}$3$4"; }           # DST SRC TYPE PAYLOAD
+arp() {                                           # OP SHA SPA THA TPA
+	local spa tpa
+	ip4x spa "$3"
+	ip4x tpa "$5"
+	printf '000108000604%04x%s%s%s%s\n' "$1" "${2//:/}" "$spa" "${4//:/}" "$tpa"
+}
 ipv4() { ipv4_with "" 4000 "$@"; }                        # SRC DST PROTO TTL PAYLOAD, Don't Fragment
 # ipv4_with OPTIONS FRAG SRC DST PROTO TTL PAYLOAD: OPTIONS in hex (a
 # multiple of 4 bytes, so IHL is 5 + their length / 4); FRAG the 16 bits of
 # flags and fragment offset in hex (4000: Don't Fragment; 2000: More
 # Fragments, offset 0).
 ipv4_with() {
-	local opts=$1 frag=$2 hlen h
+	local opts=$1 frag=$2 hlen h src dst sum
 	hlen=$((20 + ${#opts} / 2))
-	h="4$(printf %x $((hlen / 4)))00$(h16 $((hlen + ${#7} / 2)))1234$frag$(h8 "$6")$(h8 "$5")0000$(ip4 "$3")$(ip4 "$4")$opts"
-	echo "${h:0:20}$(csum "$h")${h:24}$7"
+	ip4x src "$3"
+	ip4x dst "$4"
+	printf -v h '4%x00%04x1234%s%02x%02x0000%s%s%s' $((hlen / 4)) $((hlen + ${#7} / 2)) "$frag" "$6" "$5" \
+		"$src" "$dst" "$opts"
+	into sum csum "$h"
+	echo "${h:0:20}$sum${h:24}$7"
 }
-tcp() { echo "$(h16 "$1")$(h16 "$2")$(h32 "$3")$(h32 "$4")50$(h8 "$5")faf000000000$6"; } # SPORT DPORT SEQ ACK FLAGS PAYLOAD
-udp() { echo "$(h16 "$1")$(h16 "$2")$(h16 $((8 + ${#3} / 2)))0000$3"; }              # SPORT DPORT PAYLOAD
+tcp() { printf '%04x%04x%08x%08x50%02xfaf000000000%s\n' "$1" "$2" "$3" "$4" "$5" "$6"; } # SPORT DPORT SEQ ACK FLAGS PAYLOAD
+udp() { printf '%04x%04x%04x0000%s\n' "$1" "$2" $((8 + ${#3} / 2)) "$3"; }              # SPORT DPORT PAYLOAD
 dnsname() {
-	local label out="" IFS=.
-	for label in $1; do out+=$(h8 ${#label})$(text "$label"); done
+	local label out="" IFS=. hex
+	for label in $1; do
+		into hex text "$label"
+		printf -v label '%02x%s' "${#label}" "$hex"
+		out+=$label
+	done
 	echo "${out}00"
 }
 
@@ -75,12 +103,17 @@ bytes() {
 pcap() {
 	local file=$1 f n hex
 	shift
-	# magic, version 2.4, zone, accuracy, snaplen 262144, link type 1 (Ethernet)
-	hex=d4c3b2a1$(le16 2)$(le16 4)$(le32 0)$(le32 0)$(le32 262144)$(le32 1)
-	for f in "$@"; do
-		n=$((${#f} / 2))
-		hex+=$(le32 1700000000)$(le32 0)$(le32 $n)$(le32 $n)$f
-	done
+	{
+		# magic, version 2.4, zone, accuracy, snaplen 262144, link type 1 (Ethernet)
+		printf d4c3b2a1
+		le16 2; le16 4; le32 0; le32 0; le32 262144; le32 1
+		for f in "$@"; do
+			n=$((${#f} / 2))
+			le32 1700000000; le32 0; le32 $n; le32 $n
+			printf '%s' "$f"
+		done
+	} >"$file.hex"
+	IFS= read -r hex <"$file.hex" || true
 	bytes "$hex" >"$file"
 }
 
