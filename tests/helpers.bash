@@ -8,23 +8,29 @@
 
 # Starting processes is most of what the suite costs (on a 2-core machine
 # it is CPU-bound, not waiting): where Debian's bash-builtins is installed,
-# sleep, rm, mkdir, cut and seq run inside bash (finfo -s gives a file's size), and times are read from
-# bash's own clock, ${EPOCHREALTIME//[!0-9]/}000 nanoseconds, not date.
-# tee writes what it reads in one write (up to 8 KiB): send_once uses it.
-# And the helpers that read a saved response (a status line, a header) are
-# bash alone, not a pipeline of grep, head, cut and tr: in a shell as big as
-# a test's, each process started costs milliseconds.
+# sleep, rm, mkdir, cut and seq run inside bash, finfo gives a file's size
+# and mtime (HAVE_FINFO), and times are read from bash's own clock,
+# ${EPOCHREALTIME//[!0-9]/}000 nanoseconds, not date. tee writes what it
+# reads in one write (up to 8 KiB): send_once uses it (SEND_TEE). And the
+# helpers that read a saved response (a status line, a header) are bash
+# alone, not a pipeline of grep, head, cut and tr, and are called through
+# into, not $(...): in a shell as big as a test's, each process started,
+# and each fork, costs milliseconds.
 if [ -d /usr/lib/bash ]; then
 	for _b in sleep rm mkdir cut seq tee finfo; do
-		enable -f "/usr/lib/bash/$_b" "$_b" 2>/dev/null || true
+		enable -f "/usr/lib/bash/$_b" "$_b" 2>/dev/null || continue
+		case $_b in
+		tee) SEND_TEE=1 ;;
+		finfo) HAVE_FINFO=1 ;;
+		esac
 	done
 fi
-[ "$(type -t tee)" != builtin ] || SEND_TEE=1
 
 # The functions defined before this file (bats' own) are not ours to
 # untrace (untrace_new, below): note their names.
 declare -gA UNTRACE_SEEN=()
-while read -r _f; do UNTRACE_SEEN[$_f]=1; done < <(compgen -A function)
+compgen -A function >"${BATS_RUN_TMPDIR:-${TMPDIR:-/tmp}}/untrace.$BASHPID" || true
+while read -r _f; do UNTRACE_SEEN[$_f]=1; done <"${BATS_RUN_TMPDIR:-${TMPDIR:-/tmp}}/untrace.$BASHPID"
 
 # untraced CMD...: run CMD without bats' per-command trap. To name the line
 # of a failure, bats runs a function before every command of a test and,
@@ -45,28 +51,40 @@ untraced() {
 	return "$rc"
 }
 
-# untrace_new: each function defined since the last call (or since the top
-# of this file) with more than three lines of body becomes a wrapper that
-# calls it, as traced_NAME, untraced. Each library file ends by calling it,
-# under bats (set -T) only. compgen and declare are builtins: no process is
-# started, and no file is read line by line, which cost 70 ms a test.
+# untrace_new LIBRARY: each function defined since the last call (or since
+# the top of this file) with more than three lines of body becomes a
+# wrapper that calls it, as traced_NAME, untraced. Each library file ends
+# by calling it, under bats (set -T) only. compgen and declare are
+# builtins: no process is started. What it defines is kept, per test file
+# and LIBRARY, in bats' directory for the run, and the next test of the
+# file reads it back instead of building it again (40 ms a test).
 untrace_new() {
-	local f names=() def=() code tmp=${BATS_RUN_TMPDIR:-${TMPDIR:-/tmp}}/untrace.$BASHPID
+	local f names=() def=() code all='' cache='' tmp=${BATS_RUN_TMPDIR:-${TMPDIR:-/tmp}}/untrace.$BASHPID
+	if [ -n "${BATS_RUN_TMPDIR:-}" ] && [ -n "${1:-}" ]; then
+		cache=$BATS_RUN_TMPDIR/untraced.${BATS_TEST_FILENAME##*/}.$1
+		if [ -r "$cache" ]; then
+			# shellcheck source=/dev/null  # written below, by an earlier test
+			source "$cache"
+			return
+		fi
+	fi
 	compgen -A function >"$tmp"
 	mapfile -t names <"$tmp"
 	for f in "${names[@]}"; do
 		[ -z "${UNTRACE_SEEN[$f]:-}" ] || continue
-		UNTRACE_SEEN[$f]=1
+		all+="UNTRACE_SEEN[${f@Q}]=1"$'\n'
 		case $f in untraced | untrace_new | traced_*) continue ;; esac
 		declare -f "$f" >"$tmp"
 		mapfile -t def <"$tmp"
 		[ "${#def[@]}" -gt 5 ] || continue
 		def[0]="traced_$f ()"
 		printf -v code '%s\n' "${def[@]}"
-		eval "$code"
-		eval "$f() { untraced traced_$f \"\$@\"; }"
+		all+=$code"$f() { untraced traced_$f \"\$@\"; }"$'\n'
 	done
 	rm -f "$tmp"
+	eval "$all"
+	# written aside, then renamed: tests running at once may race here
+	[ -z "$cache" ] || { printf '%s' "$all" >"$cache.$BASHPID" && mv -f "$cache.$BASHPID" "$cache"; }
 }
 
 # send_once FD BYTES: write BYTES (printf %b: \r\n and \xHH expanded) to
@@ -83,7 +101,10 @@ send_once() {
 	fi
 }
 
-ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+case $BATS_TEST_DIRNAME in
+/*/tests) ROOT=${BATS_TEST_DIRNAME%/tests} ;;   # bats makes it absolute
+*) ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd) ;;
+esac
 SERVER_WRAP=()
 BIN=${NETLAB_BIN:-$ROOT}
 case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
@@ -305,7 +326,7 @@ grep_first() {
 
 # size_of FILE: its size in bytes (with bash's loadable finfo, no process).
 size_of() {
-	if [ "$(type -t finfo)" = builtin ]; then
+	if [ -n "${HAVE_FINFO:-}" ]; then
 		finfo -s "$1"
 	else
 		wc -c <"$1"
@@ -801,4 +822,4 @@ check_enomem_503() {
 	expect_output "status of GET /about.html once memory is back" 200 code /about.html -m 5
 }
 
-[[ $- != *T* ]] || untraced untrace_new
+[[ $- != *T* ]] || untraced untrace_new helpers

@@ -345,7 +345,7 @@ get() {
 # time; finfo -m, where it is loaded, reads the mtime without a process).
 http_date() {
 	local LC_ALL=C TZ=UTC0 t
-	if [ "$(type -t finfo)" = builtin ]; then
+	if [ -n "${HAVE_FINFO:-}" ]; then
 		into t finfo -m "$1"
 	else
 		t=$(stat -c %Y "$1")

@@ -205,4 +205,4 @@ check_head_in_pieces() {
 }
 
 # Its helpers run without bats' per-command trap (helpers.bash).
-[[ $- != *T* ]] || untraced untrace_new
+[[ $- != *T* ]] || untraced untrace_new keepalive

@@ -901,17 +901,61 @@ fav_post() {
 
 # post_actions FILE: where the POST forms of the page in FILE send, as
 # paths from the root (every page of the contract is at the root).
+# (Bash's own regular expressions, in any case: a test asks for a page's
+# forms dozens of times.)
 post_actions() {
-	LC_ALL=C grep -oiE '<form[^>]*>' "$1" | LC_ALL=C grep -iE "method=[\"']?post" |
-		LC_ALL=C sed -nE "s/.*[aA][cC][tT][iI][oO][nN]=[\"']?([^\"' >]*).*/\\1/p" |
-		sed -E 's|^https?://[^/]*||; s|^([^/])|/\1|'
+	local LC_ALL=C page tag action
+	local form='<[fF][oO][rR][mM]([^>]*)>' post="[mM][eE][tT][hH][oO][dD]=[\"']?[pP][oO][sS][tT]"
+	local last_action=".*[aA][cC][tT][iI][oO][nN]=[\"']?([^\"' >]*)" origin='^[hH][tT][tT][pP][sS]?://[^/]*'
+	into page text_of "$1"
+	while [[ $page =~ $form ]]; do
+		tag=${BASH_REMATCH[1]}
+		page=${page#*"${BASH_REMATCH[0]}"}
+		[[ $tag =~ $post ]] || continue
+		[[ $tag =~ $last_action ]] || continue
+		action=${BASH_REMATCH[1]}
+		[[ $action =~ $origin ]] && action=${action#"${BASH_REMATCH[0]}"}
+		[[ $action == '' || $action == /* ]] || action=/$action
+		printf '%s\n' "$action"
+	done
+	return 0
 }
 
 # fav_ids: the ids on /collect.py, one per line, in the order shown.
 fav_ids() {
-	local T=$BATS_TEST_TMPDIR
+	local T=$BATS_TEST_TMPDIR action
 	curl -s -m 10 -o "$T/collect.html" "http://127.0.0.1:$PORT/collect.py" || true
-	post_actions "$T/collect.html" | sed -nE 's|^/collect/([0-9]+)\.py$|\1|p'
+	post_actions "$T/collect.html" >"$T/collect.actions"
+	while IFS= read -r action; do
+		[[ $action =~ ^/collect/([0-9]+)\.py$ ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+	done <"$T/collect.actions"
+	return 0
+}
+
+# fav_count ID: how many times /collect.py lists ID (fav_ids).
+fav_count() {
+	local T=$BATS_TEST_TMPDIR id n=0
+	fav_ids >"$T/fav.ids"
+	while IFS= read -r id; do
+		[ "$id" != "$1" ] || n=$((n + 1))
+	done <"$T/fav.ids"
+	echo "$n"
+}
+
+# is_favourite ID: /collect.py lists ID.
+is_favourite() {
+	local n
+	into n fav_count "$1"
+	[ "$n" -gt 0 ]
+}
+
+# fav_list: fav_ids on one line, each followed by a space.
+fav_list() {
+	local T=$BATS_TEST_TMPDIR id
+	fav_ids >"$T/fav.ids"
+	while IFS= read -r id; do
+		printf '%s ' "$id"
+	done <"$T/fav.ids"
 }
 
 # location_of PATH: where the last response's Location sends a browser
@@ -949,14 +993,18 @@ html_text() {
 
 # GET /show.py lists every province, each with a form that adds it.
 req_fav_show() {
-	local T=$BATS_TEST_TMPDIR id name missing=""
+	local T=$BATS_TEST_TMPDIR id name missing="" type page action
+	local -A posts=()
 	expect_output "status of GET /show.py" 200 fetch /show.py
-	expect_output "media type of /show.py" text/html media_type "$(field Content-Type "$T/ex.head")"
+	into type field Content-Type "$T/ex.head"
+	expect_output "media type of /show.py" text/html media_type "$type"
 	post_actions "$T/ex.body" >"$T/actions"
+	while IFS= read -r action; do posts[$action]=1; done <"$T/actions"
+	into page text_of "$T/ex.body"
 	while IFS=$'\t' read -r id _ name _; do
 		case $id in '#'* | '') continue ;; esac
-		grep -qF "$name" "$T/ex.body" || missing="$missing $name"
-		grep -qx "/show/$id.py" "$T/actions" || missing="$missing (no form that POSTs /show/$id.py)"
+		[[ $page == *"$name"* ]] || missing="$missing $name"
+		[ -n "${posts[/show/$id.py]:-}" ] || missing="$missing (no form that POSTs /show/$id.py)"
 	done <"$ROOT/10-framework/provinces.txt"
 	if [ -n "$missing" ]; then
 		echo "on /show.py: expected every province of 10-framework/provinces.txt, each with a form" \
@@ -976,14 +1024,14 @@ req_fav_add() {
 		return 1
 	fi
 	fav_post /show/12.py >/dev/null
-	expect "favourites 12 (forms that POST /collect/12.py) after adding it twice" 1 "$(fav_ids | grep -cx 12)"
+	expect_output "favourites 12 (forms that POST /collect/12.py) after adding it twice" 1 fav_count 12
 }
 
 # An id that names no province, or no favourite, is a real 404.
 req_fav_unknown() {
 	expect_output "status of POST /show/99.py (there is no province 99)" 404 fav_post /show/99.py
 	expect_output "status of POST /collect/99.py" 404 fav_post /collect/99.py
-	if ! fav_ids | grep -qx 65; then
+	if ! is_favourite 65; then
 		expect_output "status of POST /collect/65.py (65 is not a favourite)" 404 fav_post /collect/65.py
 	fi
 }
@@ -993,7 +1041,7 @@ req_fav_delete() {
 	fav_post /show/44.py >/dev/null
 	expect_output "status of POST /collect/44.py" 303 fav_post /collect/44.py
 	expect_output "where the 303 sends the browser (Location)" /collect.py location_of /collect/44.py
-	if fav_ids | grep -qx 44; then
+	if is_favourite 44; then
 		echo "on /collect.py after POST /collect/44.py: expected 44 gone" >&2
 		return 1
 	fi
@@ -1012,13 +1060,13 @@ req_fav_get_safe() {
 	*) echo "Allow of the 405 for GET /show/13.py: expected POST among them, got ${allow:-none}" >&2
 	   return 1 ;;
 	esac
-	if fav_ids | grep -qx 13; then
+	if is_favourite 13; then
 		echo "after GET /show/13.py: expected 13 not added" >&2
 		return 1
 	fi
 	fav_post /show/13.py >/dev/null
 	expect_output "status of GET /collect/13.py" 405 fetch /collect/13.py
-	if ! fav_ids | grep -qx 13; then
+	if ! is_favourite 13; then
 		echo "after GET /collect/13.py: expected 13 still a favourite" >&2
 		return 1
 	fi
@@ -1048,7 +1096,7 @@ req_fav_remark() {
 # not the route (notes 四 (5) and (6)).
 req_fav_routes() {
 	local p s before
-	before=$(fav_ids | tr '\n' ' ')
+	into before fav_list
 	for p in /show/31xpy /show/31.pyx /show/x31.py /show/3.1.py /show/31/.py /xshow/31.py; do
 		into s fav_post "$p"
 		case $s in
@@ -1057,7 +1105,7 @@ req_fav_routes() {
 			return 1 ;;
 		esac
 	done
-	expect "favourites after POSTs to near misses of /show/<id>.py" "$before" "$(fav_ids | tr '\n' ' ')"
+	expect_output "favourites after POSTs to near misses of /show/<id>.py" "$before" fav_list
 }
 
 # A path that names nothing is a real 404; the static files are still served.
@@ -1070,13 +1118,13 @@ req_fav_not_found() {
 req_fav_kill() {
 	expect_output "status of POST /show/37.py" 303 fav_post /show/37.py
 	restart_server KILL || return 1
-	if ! fav_ids | grep -qx 37; then
+	if ! is_favourite 37; then
 		echo "after kill -9 and a restart: expected 37, added before the kill, among the favourites" >&2
 		return 1
 	fi
 	expect_output "status of POST /collect/37.py" 303 fav_post /collect/37.py
 	restart_server KILL || return 1
-	if fav_ids | grep -qx 37; then
+	if is_favourite 37; then
 		echo "after kill -9 and a restart: expected 37, deleted before the kill, gone" >&2
 		return 1
 	fi
@@ -1236,4 +1284,4 @@ req_fav_search() {
 }
 
 # Its helpers run without bats' per-command trap (helpers.bash).
-[[ $- != *T* ]] || untraced untrace_new
+[[ $- != *T* ]] || untraced untrace_new require
