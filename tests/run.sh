@@ -23,8 +23,8 @@ cd "$(dirname "$0")/.." || exit 1
 JOBS=${JOBS:-3}
 BATS=${BATS:-bats}
 # Longest first, so that no long file starts last (seconds, one at a time).
-ORDER="http docs 06-epoll 08-coroutines 10-framework 05-keepalive hostile
-timeouts 04-nonblock bench 09-capture 07-client 01-static filecache
+ORDER="docs 06-epoll http 08-coroutines 10-framework 05-keepalive timeouts
+bench 04-nonblock 09-capture 07-client hostile 01-static filecache
 03-threads 02-fork diffs editions valgrind"
 
 files=()
