@@ -217,8 +217,8 @@ equal() {
 # as VAR=$(CMD...) would, but with CMD run in this shell: $(...) starts a
 # copy of the shell to run it in, a fork that costs milliseconds (a test's
 # shell is big), more than reading a header from a saved reply does. So
-# CMD should be a function; a program is started either way. CMD's exit status is
-# ignored, as it is in "$(CMD)" given as an argument.
+# CMD should be a function; a program is started either way. CMD's exit
+# status is ignored, as it is in "$(CMD)" given as an argument.
 into() {
 	# a CMD that calls into writes a file of its own (one per depth)
 	local _into_depth=$((${_into_depth:-0} + 1)) _into_v=
