@@ -88,7 +88,12 @@ trickled_slowly() {
 	BATS_TEST_TMPDIR=$BATS_TEST_TMPDIR/slow-$STAGE
 	mkdir -p "$BATS_TEST_TMPDIR"
 	start_server "$STAGE" -t 3 -T 4
-	trickle 'GET /trickled HTTP/1.1\r\nX-Slow: ' 2 5 12
+	echo "$SERVER_PID" >"$BATS_TEST_TMPDIR/server.pid"
+	# stopped however this job ends: a step that fails here (set -e ends
+	# the job) would otherwise leave the server running after the suite
+	trap stop_server EXIT
+	"${SLOW_TRICKLE:-trickle}" 'GET /trickled HTTP/1.1\r\nX-Slow: ' 2 5 12
+	trap - EXIT
 	stop_server
 	equal "status line" "HTTP/1.1 408 Request Timeout" "$TRICKLED_LINE"
 	# 3 to 4 s on a whole-second clock; 06's sweep may add up to a second.
@@ -96,6 +101,25 @@ trickled_slowly() {
 }
 @test "every stage: a byte every 2 s (under -t 3) gets 408 at -T 4, not with the next byte" {
 	at_once trickled_slowly
+}
+
+# The server that check starts for itself is stopped even when a step of
+# the check fails midway (here its trickle, made to fail).
+@test "a server a check starts for itself is not left running when the check fails" {
+	local status=0 f n=0
+	# in a job of its own, so that set -e still ends each stage's check
+	SLOW_TRICKLE=false at_once trickled_slowly >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	wait "$!" || status=$?
+	equal "status of the checks, made to fail" 1 "$status"
+	for f in "$BATS_TEST_TMPDIR"/slow-*/server.pid; do
+		[ -e "$f" ] || continue
+		n=$((n + 1))
+		if kill -0 "$(cat "$f")" 2>/dev/null; then
+			echo "the server of ${f%/server.pid} is still running" >&2
+			return 1
+		fi
+	done
+	present "servers started by the checks" "${n#0}"
 }
 
 # Nothing sent at all: closed after -t without a word, and the log says so.
