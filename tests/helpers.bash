@@ -173,12 +173,12 @@ start_server() {
 	PORT=${PORT%/}
 }
 
-# Stop the server by PID; fail unless it exits 0 within 5 s.
+# Stop the server by PID; fail unless it exits 0 within STOP_WAIT seconds (5).
 stop_server() {
 	local i rc
 	[ -n "${SERVER_PID:-}" ] || return 0
 	kill -TERM "$SERVER_PID" 2>/dev/null
-	for ((i = 1; i <= 100; i++)); do
+	for ((i = 1; i <= ${STOP_WAIT:-5} * 20; i++)); do
 		kill -0 "$SERVER_PID" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -186,7 +186,7 @@ stop_server() {
 		kill -KILL "$SERVER_PID"
 		wait "$SERVER_PID" 2>/dev/null || true
 		SERVER_PID=
-		echo "server ignored SIGTERM for 5 s" >&2
+		echo "server ignored SIGTERM for ${STOP_WAIT:-5} s" >&2
 		return 1
 	fi
 	# Under set -e a bare wait for a failed server would end the test here,
