@@ -86,15 +86,6 @@ favourite_ids() {
 	return 0
 }
 
-# favourite_list: the same ids on one line, each followed by a space.
-favourite_list() {
-	local id
-	favourite_ids >"$BATS_TEST_TMPDIR/ids"
-	while IFS= read -r id; do
-		printf '%s ' "$id"
-	done <"$BATS_TEST_TMPDIR/ids"
-}
-
 # heading FILE, message FILE, notice FILE: the <h1>, the first <p>, and the
 # <p class="notice"> of a page.
 heading() {
@@ -203,12 +194,12 @@ raw_slow() {
 	expect_output "status of POST /show/12.py" 303 post /show/12.py
 	expect_output "status of POST /show/44.py" 303 post /show/44.py
 	expect_output "Location after adding 44" /collect.py header Location "$BATS_TEST_TMPDIR/post.h"
-	expect_output "favourites on /collect.py" "12 44 " favourite_list
+	expect_output "favourites on /collect.py" "12 44 " joined favourite_ids
 	contains "/collect.py" '<td>44</td><td>0</td><td>广东省</td><td>1</td>' "$(get /collect.py)"
 	expect_output "status of POST /show/99.py" 404 post /show/99.py
 	expect_output "heading of the 404 for POST /show/99.py" "404 找不到" heading "$BATS_TEST_TMPDIR/post"
 	expect_output "status of POST /show/0012345678901234567890.py" 404 post /show/0012345678901234567890.py
-	expect_output "favourites on /collect.py" "12 44 " favourite_list
+	expect_output "favourites on /collect.py" "12 44 " joined favourite_ids
 	# A browser follows the 303 with a GET.
 	equal "status and URL curl -L ends at after POST /show/13.py" "200 http://127.0.0.1:$PORT/collect.py" \
 		"$(curl -s -L -o /dev/null -w '%{http_code} %{url_effective}' -d '' "http://127.0.0.1:$PORT/show/13.py")"
@@ -633,7 +624,7 @@ raw_slow() {
 	equal "bytes of the truncated store after the refusal (untouched)" $((size / 2)) "$(stat -c %s "$f")"
 	cp "$BATS_TEST_TMPDIR/whole" "$f"
 	fav_start
-	expect_output "favourites on /collect.py" "11 12 " favourite_list
+	expect_output "favourites on /collect.py" "11 12 " joined favourite_ids
 }
 
 # bats test_tags=no-store
@@ -713,7 +704,7 @@ crc32() {
 	records=$'netlab favourites 1\n13 0\n\n14 0\n\n'
 	printf '%send 2 %s\n' "$records" "$(crc32 "$records")" >"$f"
 	fav_start -q
-	expect_output "ids of a store written by hand" "13 14 " favourite_list
+	expect_output "ids of a store written by hand" "13 14 " joined favourite_ids
 	stop_server
 	# the same with one id twice
 	records=$'netlab favourites 1\n13 0\n\n13 0\n\n'
@@ -723,7 +714,7 @@ crc32() {
 	[[ "$output" == *"is damaged"* ]] || { echo "message: $output" >&2; false; }
 	cp "$BATS_TEST_TMPDIR/whole" "$f"
 	fav_start -q
-	expect_output "ids once the whole file is back" "11 12 " favourite_list
+	expect_output "ids once the whole file is back" "11 12 " joined favourite_ids
 }
 
 @test "favourites are listed in the order they were added, whatever their ids" {
@@ -732,10 +723,10 @@ crc32() {
 	for id in 44 12 31; do
 		expect_output "status of POST /show/$id.py" 303 post "/show/$id.py"
 	done
-	expect_output "ids on /collect.py" "44 12 31 " favourite_list
+	expect_output "ids on /collect.py" "44 12 31 " joined favourite_ids
 	stop_server
 	fav_start -q
-	expect_output "ids on /collect.py after a restart" "44 12 31 " favourite_list
+	expect_output "ids on /collect.py after a restart" "44 12 31 " joined favourite_ids
 }
 
 # check_refused WHY: a change refused by the disk: 500 (or 503) with a page
@@ -749,7 +740,7 @@ check_refused() {
 		{ echo "the $code page: expected it to say 保存失败 (the change could not be saved), got: $(cat "$BATS_TEST_TMPDIR/post")" >&2; false; }
 	eventually grep -Eq '^10-framework: (saving favourites|sqlite): ' "$SERVER_LOG" ||
 		{ echo "the log: expected a line that says why, got: $(cat "$SERVER_LOG")" >&2; false; }
-	expect_output "ids on /collect.py with $1" "11 12 " favourite_list
+	expect_output "ids on /collect.py with $1" "11 12 " joined favourite_ids
 	expect_output "status of GET /about.html with $1" 200 code /about.html
 }
 
@@ -764,10 +755,10 @@ check_refused() {
 	# the disk is still full: what was stored loads again
 	stop_server
 	fav_start -q
-	expect_output "ids after a restart on the full disk" "11 12 " favourite_list
+	expect_output "ids after a restart on the full disk" "11 12 " joined favourite_ids
 	in_ns rm "$STATE/filler"
 	expect_output "status of POST /show/13.py once there is room" 303 post /show/13.py
-	expect_output "ids then" "11 12 13 " favourite_list
+	expect_output "ids then" "11 12 13 " joined favourite_ids
 }
 
 # Root ignores file modes, and a file system cannot be remounted read-only
@@ -786,7 +777,7 @@ check_refused() {
 	expect_output "status of POST /show/13.py once it is writable again" 303 post /show/13.py
 	stop_server
 	fav_start -q
-	expect_output "ids after a restart" "11 12 13 " favourite_list
+	expect_output "ids after a restart" "11 12 13 " joined favourite_ids
 }
 
 # resolve PAGE HREF: HREF as a browser resolves it on PAGE (a path).

@@ -339,6 +339,16 @@ bytes_in() {
 	if [ -e "$1" ]; then size_of "$1"; else echo 0; fi
 }
 
+# joined CMD...: CMD's output on one line, each line followed by a space
+# (as CMD | tr '\n' ' ' would print it, without the pipe's processes).
+joined() {
+	local f=${BATS_TEST_TMPDIR:-${TMPDIR:-/tmp}}/joined.$BASHPID line
+	"$@" >"$f" || true
+	while IFS= read -r line; do
+		printf '%s ' "$line"
+	done <"$f"
+}
+
 # text_of FILE: FILE as text (up to a NUL byte), as $(cat FILE) would give
 # it, without a process.
 text_of() {

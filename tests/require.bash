@@ -949,15 +949,6 @@ is_favourite() {
 	[ "$n" -gt 0 ]
 }
 
-# fav_list: fav_ids on one line, each followed by a space.
-fav_list() {
-	local T=$BATS_TEST_TMPDIR id
-	fav_ids >"$T/fav.ids"
-	while IFS= read -r id; do
-		printf '%s ' "$id"
-	done <"$T/fav.ids"
-}
-
 # location_of PATH: where the last response's Location sends a browser
 # that asked for PATH, as a path.
 location_of() {
@@ -1096,7 +1087,7 @@ req_fav_remark() {
 # not the route (notes 四 (5) and (6)).
 req_fav_routes() {
 	local p s before
-	into before fav_list
+	into before joined fav_ids
 	for p in /show/31xpy /show/31.pyx /show/x31.py /show/3.1.py /show/31/.py /xshow/31.py; do
 		into s fav_post "$p"
 		case $s in
@@ -1105,7 +1096,7 @@ req_fav_routes() {
 			return 1 ;;
 		esac
 	done
-	expect_output "favourites after POSTs to near misses of /show/<id>.py" "$before" fav_list
+	expect_output "favourites after POSTs to near misses of /show/<id>.py" "$before" joined fav_ids
 }
 
 # A path that names nothing is a real 404; the static files are still served.
