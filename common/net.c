@@ -164,7 +164,7 @@ net_accept_backoff(void)
 {
 	const struct timespec pause = { 0, ACCEPT_BACKOFF_MS * 1000000L };
 
-	if (errno != EINTR && errno != ECONNABORTED)
+	if (errno != EINTR && errno != ECONNABORTED && errno != EINVAL)
 		nanosleep(&pause, NULL);
 }
 

@@ -38,8 +38,9 @@ int net_write_all(int fd, const void *buf, size_t len, long long *sent);
 int net_send_file(int fd, int file, off_t off, off_t len, long long *sent);
 
 /*
- * Call when accept failed. A signal (EINTR) or a client that gave up in the
- * queue (ECONNABORTED) costs nothing. Anything else, above all EMFILE (out
+ * Call when accept failed. A signal (EINTR), a client that gave up in the
+ * queue (ECONNABORTED) or a socket shut down to stop the server (EINVAL)
+ * costs nothing. Anything else, above all EMFILE (out
  * of descriptors), leaves the connection queued and would fail again at
  * once: wait ACCEPT_BACKOFF_MS so a retry loop does not spin on a core.
  */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -144,12 +145,31 @@ parse(int argc, char **argv, const struct options *o, struct server *s)
 
 volatile sig_atomic_t server_stop;
 static volatile sig_atomic_t stop_signal;
+/* The listening socket, and the process that listens on it; -1 before listen. */
+static volatile sig_atomic_t stop_listen_fd = -1;
+static volatile sig_atomic_t stop_listen_pid;
 
+/*
+ * A flag alone does not stop a loop blocked in accept. The loop reads the
+ * flag before it calls accept, so a signal that lands between the two, or
+ * while another handler runs that was installed with SA_RESTART (02's
+ * SIGCHLD reaper), leaves accept restarted and blocked with server_stop
+ * set: the server ignores SIGTERM until a client comes. shutdown() may be
+ * called in a handler; on Linux, on a listening socket, it wakes accept,
+ * which fails with EINVAL then and ever after, and epoll sees the socket
+ * hang up. Only the listening process does it: 02's children inherit this
+ * handler, and the socket, which is the parent's too.
+ */
 static void
 on_stop(int sig)
 {
+	int saved = errno;
+
 	server_stop = 1;
 	stop_signal = sig;
+	if (stop_listen_fd != -1 && getpid() == stop_listen_pid)
+		shutdown(stop_listen_fd, SHUT_RDWR);
+	errno = saved;
 }
 
 /*
@@ -254,6 +274,8 @@ setup_server_with(int argc, char **argv, const char *about,
 	install_signals();
 	s->fd_limit = raise_fd_limit();
 	s->listen_fd = net_listen(s->addr, s->port, url, sizeof(url));
+	stop_listen_pid = getpid();
+	stop_listen_fd = s->listen_fd;
 	/* The pid is what ps, top, strace and /proc need: say it, no pgrep needed. */
 	printf("listening on %s (pid %ld, docroot %s, up to %d descriptors)\n", url,
 	       (long)getpid(), s->docroot, s->fd_limit);

@@ -44,8 +44,9 @@ extern volatile sig_atomic_t server_stop;
  * up to N descriptors)". about is the stage's one-line description for -h, and
  * begins with the stage's name and a colon ("05-keepalive: ..."): every
  * message on stderr begins with that name. Dies with usage on a bad option.
- * SIGINT and SIGTERM set server_stop, without SA_RESTART, so a blocked
- * accept returns EINTR; after SIGINT (Ctrl-C) the program lingers
+ * SIGINT and SIGTERM set server_stop and shut the listening socket down,
+ * so a blocked accept returns at once, even where the signal came just
+ * before the call or inside another handler; after SIGINT (Ctrl-C) the program lingers
  * CTRL_C_LINGER_MS on its way out, for make run. SIGPIPE is ignored.
  */
 void setup_server(int argc, char **argv, const char *about, struct server *srv);
