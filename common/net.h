@@ -40,9 +40,9 @@ int net_send_file(int fd, int file, off_t off, off_t len, long long *sent);
 /*
  * Call when accept failed. A signal (EINTR), a client that gave up in the
  * queue (ECONNABORTED) or a socket shut down to stop the server (EINVAL)
- * costs nothing. Anything else, above all EMFILE (out
- * of descriptors), leaves the connection queued and would fail again at
- * once: wait ACCEPT_BACKOFF_MS so a retry loop does not spin on a core.
+ * costs nothing. Anything else, above all EMFILE (out of descriptors),
+ * leaves the connection queued and would fail again at once: wait
+ * ACCEPT_BACKOFF_MS so a retry loop does not spin on a core.
  */
 void net_accept_backoff(void);
 

@@ -46,8 +46,9 @@ extern volatile sig_atomic_t server_stop;
  * message on stderr begins with that name. Dies with usage on a bad option.
  * SIGINT and SIGTERM set server_stop and shut the listening socket down,
  * so a blocked accept returns at once, even where the signal came just
- * before the call or inside another handler; after SIGINT (Ctrl-C) the program lingers
- * CTRL_C_LINGER_MS on its way out, for make run. SIGPIPE is ignored.
+ * before the call or inside another handler; after SIGINT (Ctrl-C) the
+ * program lingers CTRL_C_LINGER_MS on its way out, for make run. SIGPIPE
+ * is ignored.
  */
 void setup_server(int argc, char **argv, const char *about, struct server *srv);
 
