@@ -59,32 +59,25 @@ no_children() {
 @test "02-fork: a SIGTERM that arrives while the SIGCHLD handler runs still stops it" {
 	command -v strace >/dev/null || skip "strace not installed"
 	strace -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
-	local T=$BATS_TEST_TMPDIR line i
+	local T=$BATS_TEST_TMPDIR status=0
 	SERVER_WRAP=(env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 		strace -q -o "$T/trace" -e trace=wait4,accept -e inject=wait4:delay_exit=1000000)
 	start_server "$STAGE" -q
-	line=$(grep -m1 '^listening on' "$SERVER_LOG")
-	TRACED_PID=${line##*(pid }
-	TRACED_PID=${TRACED_PID%%,*}
+	TRACED_PID=$LISTENING_PID
 	code_is 200 /
 	# its child has ended: the handler is in its first waitpid
 	eventually grep -q -- '--- SIGCHLD' "$T/trace"
 	kill -TERM "$TRACED_PID"
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$TRACED_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$TRACED_PID" 2>/dev/null; then
+	if ! gone_within 5 "$TRACED_PID"; then
 		echo "the server still runs 5 s after that SIGTERM; its calls:" >&2
 		cat "$T/trace" >&2
 		return 1
 	fi
 	TRACED_PID=
 	# strace ends with the server's status: 0 for a clean stop
-	i=0
-	wait "$SERVER_PID" || i=$?
+	wait "$SERVER_PID" || status=$?
 	SERVER_PID=
-	equal "exit status of the server" 0 "$i"
+	equal "exit status of the server" 0 "$status"
 }
 
 @test "02-fork: the parent closes its copy of every client socket" {

@@ -136,7 +136,8 @@ start_server() {
 	# 10-framework's application keeps data: in the test's own directory.
 	[ "$stage" != 10-framework ] || set -- -s "$BATS_TEST_TMPDIR/state" "$@"
 	# fd 3 is bats' own: a background job holding it would hang the suite.
-	# SERVER_WRAP (an array) may name a command to start it with (setpriv).
+	# SERVER_WRAP (an array) may name a command to start it with (setpriv);
+	# then SERVER_PID is that command's, LISTENING_PID the server's own.
 	: >"$SERVER_LOG"   # there to read before the server has begun
 	"${SERVER_WRAP[@]}" "$bin" -p 0 -d "$DOCROOT" "$@" >>"$SERVER_LOG" 2>&1 3>&- &
 	SERVER_PID=$!
@@ -149,6 +150,8 @@ start_server() {
 			[[ $line == 'listening on '* ]] || continue
 			URL=${line#listening on }
 			URL=${URL%% *}
+			LISTENING_PID=${line##*(pid }
+			LISTENING_PID=${LISTENING_PID%%,*}
 			break
 		done <"$SERVER_LOG"
 		[ -z "$URL" ] || break
@@ -173,16 +176,23 @@ start_server() {
 	PORT=${PORT%/}
 }
 
-# Stop the server by PID; fail unless it exits 0 within STOP_WAIT seconds (5).
-stop_server() {
-	local i rc
-	[ -n "${SERVER_PID:-}" ] || return 0
-	kill -TERM "$SERVER_PID" 2>/dev/null
-	for ((i = 1; i <= ${STOP_WAIT:-5} * 20; i++)); do
-		kill -0 "$SERVER_PID" 2>/dev/null || break
+# gone_within SECONDS PID: true once PID has ended (looked at every 50 ms),
+# false if it still runs after SECONDS.
+gone_within() {
+	local i
+	for ((i = 1; i <= $1 * 20; i++)); do
+		kill -0 "$2" 2>/dev/null || return 0
 		sleep 0.05
 	done
-	if kill -0 "$SERVER_PID" 2>/dev/null; then
+	! kill -0 "$2" 2>/dev/null
+}
+
+# Stop the server by PID; fail unless it exits 0 within STOP_WAIT seconds (5).
+stop_server() {
+	local rc
+	[ -n "${SERVER_PID:-}" ] || return 0
+	kill -TERM "$SERVER_PID" 2>/dev/null
+	if ! gone_within "${STOP_WAIT:-5}" "$SERVER_PID"; then
 		kill -KILL "$SERVER_PID"
 		wait "$SERVER_PID" 2>/dev/null || true
 		SERVER_PID=

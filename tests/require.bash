@@ -1216,7 +1216,7 @@ req_reuseport() {
 	owners=$(ss -Htnp state established "( sport = :$PORT )" | grep -o 'pid=[0-9]*' | sort -u | wc -l)
 	for fd in "${fds[@]}"; do exec {fd}>&-; done
 	kill -TERM -- "-$pid" 2>/dev/null || true
-	for ((i = 1; i <= 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	gone_within 5 "$pid" || true
 	kill -KILL -- "-$pid" 2>/dev/null || true
 	if [ "$owners" -lt 2 ]; then
 		echo "processes holding 40 connections to port $PORT: expected 2 or more, the kernel sharing them, got $owners" >&2
